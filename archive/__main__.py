@@ -1,0 +1,5 @@
+"""`python -m archive` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,129 @@
+"""Text analyzers used at index and query time: English, Hangul and names.
+
+- `text_analyzer`: words are lower-cased and English words stemmed (`starving` and
+  `starved` meet at `starv`); a run of Hangul is cut into overlapping syllable pairs, so
+  that `자유` finds `자유를` and `자유롭게` without a dictionary (see README, "Searching in
+  Korean", for the figures behind this choice).
+- `word_analyzer`: the same words unstemmed, the source of spelling suggestions.
+- `name_analyzer`: names in any romanisation: `Yong-ho`, `Yong Ho` and `Yongho` meet, and
+  common surname spellings (Ri, Rhee, Lee, Yi) fold to one key.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh.analysis import (STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer,
+                             StemFilter, StopFilter)
+
+_HANGUL_CHAR = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_SCRIPT_RUNS = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+|[^\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+")
+WORD_PATTERN = r"\w+"
+# Whoosh's English stop words, plus the pieces an apostrophe leaves (children's -> s).
+STOP_WORDS = frozenset(STOP_WORDS) | {"s", "t", "d", "ll", "re", "ve"}
+
+# Romanisations of one surname fold to the first spelling of each group.
+SURNAMES = [
+    ("ri", "rhee", "lee", "yi", "li", "rhie", "i"),
+    ("thae", "tae"),
+    ("pak", "park", "bak"),
+    ("choe", "choi", "chwe", "choy"),
+    ("kim", "gim"),
+    ("jong", "jung", "chong", "chung", "jeong"),
+    ("ryu", "yu", "yoo", "ryoo"),
+    ("o", "oh"),
+    ("han", "hahn"),
+    ("kang", "gang"),
+    ("jo", "cho"),
+    ("ko", "koh", "go"),
+    ("hyon", "hyun", "hyeon"),
+    ("so", "suh", "seo"),
+    ("ryang", "yang"),
+    ("rim", "lim", "im"),
+]
+SURNAME_KEY = {spelling: group[0] for group in SURNAMES for spelling in group}
+
+
+class HangulBigramFilter(Filter):
+    """Cut each run of Hangul in a token into overlapping syllable pairs.
+
+    A token such as `UN에서` becomes `un`, `에서`; `자유를` becomes `자유`, `유를`. Positions
+    are renumbered so that phrase queries keep working; character offsets are kept
+    for highlighting.
+    """
+
+    def __call__(self, tokens):
+        position = -1
+        for token in tokens:
+            text, start = token.text, token.startchar if token.chars else 0
+            if not _HANGUL_CHAR.search(text):
+                position += 1
+                token.pos = position
+                yield token
+                continue
+            for run in _SCRIPT_RUNS.finditer(text):
+                piece = run.group(0)
+                if not _HANGUL_CHAR.match(piece):
+                    pieces = [(piece, run.start())]
+                elif len(piece) == 1:
+                    pieces = [(piece, run.start())]
+                else:
+                    pieces = [(piece[i:i + 2], run.start() + i) for i in range(len(piece) - 1)]
+                for chunk, offset in pieces:
+                    position += 1
+                    token.text, token.pos = chunk, position
+                    if token.chars:
+                        token.startchar = start + offset
+                        token.endchar = start + offset + len(chunk)
+                    yield token
+
+
+class NameFilter(Filter):
+    """Fold names: surname spellings to one key; at index time add joined syllables.
+
+    Index mode: `Thae Yong-ho` gives `thae`, `yong`, `ho` and every two neighbouring
+    parts joined (`thaeyong`, `yongho`), so `Yong Ho`, `Yong-ho` and `Yongho` all meet.
+    Query mode: a word keeps its hyphenated syllables together (`Yong-ho` -> `yongho`).
+    """
+
+    def __call__(self, tokens):
+        previous = None
+        for token in tokens:
+            if token.mode == "query":
+                token.text = _fold(re.sub(r"[-'’]", "", token.text))
+                yield token
+                continue
+            for part in re.split(r"[-'’]", token.text):
+                if not part:
+                    continue
+                if previous is not None and _latin(part) and _latin(previous):
+                    token.text = previous + part
+                    yield token
+                token.text = _fold(part)
+                yield token
+                previous = part
+
+
+def _latin(word: str) -> bool:
+    return word.isascii() and word.isalpha()
+
+
+def _fold(word: str) -> str:
+    return SURNAME_KEY.get(word, word)
+
+
+def text_analyzer():
+    """English stemming plus Hangul syllable pairs, for titles, summaries and bodies."""
+    return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | HangulBigramFilter()
+            | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter(cachesize=-1))
+
+
+def word_analyzer():
+    """Lower-cased words, unstemmed: the vocabulary that spelling suggestions draw on."""
+    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter()
+
+
+def name_analyzer():
+    """Names in every common romanisation, and Hangul names as syllable pairs."""
+    return (RegexTokenizer(r"\w+(?:[-'’]\w+)*") | LowercaseFilter() | HangulBigramFilter()
+            | NameFilter())

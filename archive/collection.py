@@ -1,0 +1,97 @@
+"""The folder of records: finding record files, reading them all, ids unique across it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InvalidTestimony, TestimonyNotFound
+from .records import Testimony, read_testimony
+from .validation import Problem
+from .vocabulary import Vocabulary, load_vocabulary
+
+VOCABULARY_FILE = "vocabulary.yaml"
+
+
+@dataclass
+class ArchiveReport:
+    """Every valid testimony of a folder, and every problem found in it."""
+
+    testimonies: list[Testimony] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that make a file invalid (not warnings)."""
+        return [p for p in self.problems if not p.warning]
+
+
+def vocabulary_for(testimonies_dir: str | Path) -> Vocabulary:
+    """Load the vocabulary that lives beside the records."""
+    return load_vocabulary(Path(testimonies_dir) / VOCABULARY_FILE)
+
+
+def display_path(path: Path) -> str:
+    """A path as messages show it: relative to the working folder when inside it."""
+    try:
+        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def record_files(testimonies_dir: str | Path) -> list[Path]:
+    """Every record file below the folder, sorted, skipping hidden files and folders."""
+    root = Path(testimonies_dir)
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(folder) / f for f in files if f.endswith(".md") and not f.startswith(".")]
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def read_record(path: Path, vocabulary: Vocabulary, seen: dict[str, Path]):
+    """Read one file of an archive; `seen` maps ids already read to their files."""
+    shown = display_path(path)
+    if path.stem in seen:
+        raise InvalidTestimony(shown, [Problem(
+            shown, None, "id",
+            f"the id {path.stem!r} is already used by {display_path(seen[path.stem])}; ids are "
+            "unique across the archive: rename one of the files")])
+    testimony, warnings = read_testimony(path, vocabulary, shown)
+    seen[path.stem] = path
+    return testimony, warnings
+
+
+def read_archive(testimonies_dir: str | Path, vocabulary: Vocabulary | None = None,
+                 paths: list[Path] | None = None) -> ArchiveReport:
+    """Read every record of a folder (or the given files), collecting all problems."""
+    vocabulary = vocabulary or vocabulary_for(testimonies_dir)
+    report, seen = ArchiveReport(), {}
+    for path in paths if paths is not None else record_files(testimonies_dir):
+        try:
+            testimony, warnings = read_record(path, vocabulary, seen)
+        except InvalidTestimony as exc:
+            report.problems += exc.problems
+            report.invalid.append(exc.path)
+            continue
+        report.testimonies.append(testimony)
+        report.problems += warnings
+    return report
+
+
+def find_record(testimonies_dir: str | Path, testimony_id: str) -> Path:
+    """Return the file of a record by its id, or raise TestimonyNotFound."""
+    for path in record_files(testimonies_dir):
+        if path.stem == testimony_id:
+            return path
+    raise TestimonyNotFound(testimony_id)
+
+
+def load_testimony(testimonies_dir: str | Path, testimony_id: str,
+                   vocabulary: Vocabulary | None = None) -> Testimony:
+    """Read the record with this id from its file (the source of truth)."""
+    path = find_record(testimonies_dir, testimony_id)
+    vocabulary = vocabulary or vocabulary_for(testimonies_dir)
+    return read_testimony(path, vocabulary, display_path(path))[0]

@@ -1,0 +1,349 @@
+"""The only writer of the Whoosh index: schema, full and incremental builds, the atomic swap.
+
+Layout of an index folder::
+
+    index/CURRENT            the name of the live generation (replaced atomically)
+    index/gen-<n>/public/    Whoosh index of what the public may see (no restricted text)
+    index/gen-<n>/private/   Whoosh index of everything, used only in private mode
+    index/gen-<n>/state.json what each record file was when indexed (size, mtime, sha256)
+
+`archive index` updates the live generation in place (Whoosh commits are atomic);
+`archive index --rebuild` writes a new generation and switches CURRENT only when it is
+complete and on disk, so a crash at any moment leaves the previous index working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.util.filelock import FileLock
+
+from .analysis import name_analyzer, text_analyzer, word_analyzer
+from .collection import VOCABULARY_FILE, read_record, record_files
+from .errors import IndexBusy, InvalidTestimony
+from .records import Testimony
+from .redaction import public_view
+from .rendering import plain_text
+from .validation import Problem
+from .vocabulary import Vocabulary, load_vocabulary
+
+SCHEMA_VERSION = 1
+LOCK_TIMEOUT = 60.0
+VIEWS = ("public", "private")
+PARALLEL_FROM = 4000  # records; below this a second process costs more than it saves
+
+
+def make_schema() -> Schema:
+    """The index schema: searchable text, exact facet fields, and what result lists show."""
+    text = text_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        path=STORED,
+        sha256=STORED,
+        # A query word that analyses into several tokens (`자유를` -> `자유`, `유를`;
+        # `e-mail`) must match them in sequence: multitoken_query="phrase".
+        title=TEXT(analyzer=text, stored=True, field_boost=3.0, multitoken_query="phrase"),
+        summary=TEXT(analyzer=text, stored=True, field_boost=1.5, multitoken_query="phrase"),
+        body=TEXT(analyzer=text, stored=True, multitoken_query="phrase"),
+        post=TEXT(analyzer=text, stored=True, field_boost=1.5, multitoken_query="phrase"),
+        names=TEXT(analyzer=name_analyzer(), phrase=False, field_boost=3.0, multitoken_query="and"),
+        country_text=TEXT(analyzer=text, multitoken_query="phrase"),
+        motive_text=TEXT(analyzer=text, field_boost=2.5, multitoken_query="phrase"),
+        tags=KEYWORD(lowercase=True, commas=True, scorable=True),
+        words=TEXT(analyzer=word_analyzer(), phrase=False),
+        motive=KEYWORD(commas=True, stored=True),
+        sector=ID(stored=True),
+        country=ID(stored=True),
+        gender=ID(stored=True),
+        language=ID(stored=True),
+        access=ID(stored=True),
+        year=NUMERIC(stored=True, sortable=True),
+    )
+
+
+def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> dict:
+    """The index fields of one testimony (the caller passes the view it may index)."""
+    labels = [label for term in testimony.motives for label in vocabulary.get(term).labels]
+    summary = plain_text(testimony.summary or "")
+    body = plain_text(testimony.body)
+    doc = {
+        "id": testimony.id, "path": path, "sha256": testimony.sha256,
+        "title": testimony.title, "summary": summary, "body": body, "post": testimony.post,
+        "names": "\n".join(filter(None, (testimony.name, *testimony.aliases))),
+        "country_text": testimony.country, "motive_text": "\n".join(labels),
+        "tags": ",".join(testimony.tags),
+        "words": "\n".join(filter(None, (testimony.title, summary, body, testimony.post,
+                                         testimony.country, *labels))),
+        "motive": ",".join(testimony.motives), "sector": testimony.sector,
+        "country": testimony.country, "gender": testimony.gender,
+        "language": testimony.language, "access": testimony.access, "year": testimony.year,
+    }
+    return {key: value for key, value in doc.items() if value not in (None, "")}
+
+
+@dataclass
+class IndexReport:
+    """What an index run did."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    rebuilt: bool = False
+    total: int = 0
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """True when some record file was invalid and skipped."""
+        return any(not p.warning for p in self.problems)
+
+
+def current_generation(index_dir: str | Path) -> Path | None:
+    """The folder of the live index generation, or None when there is no index."""
+    pointer = Path(index_dir) / "CURRENT"
+    try:
+        name = pointer.read_text(encoding="ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+    folder = Path(index_dir) / name
+    if not name.startswith("gen-") or not all((folder / v).is_dir() for v in VIEWS):
+        return None
+    return folder
+
+
+def update_index(testimonies_dir: str | Path, index_dir: str | Path, rebuild: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> IndexReport:
+    """Bring the index up to date with the records; rebuild it whole when asked or needed."""
+    started = time.monotonic()
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / ".lock"))
+    if not _acquire(lock, LOCK_TIMEOUT):
+        raise IndexBusy(f"{index_dir} is being updated by another process and stayed locked for "
+                        f"{LOCK_TIMEOUT:.0f} s; try again when it has finished.")
+    try:
+        vocabulary_path = Path(testimonies_dir) / VOCABULARY_FILE
+        vocabulary = load_vocabulary(vocabulary_path)
+        fingerprint = _fingerprint(vocabulary_path)
+        generation = current_generation(index_dir)
+        state = _read_state(generation) if generation else None
+        if rebuild or state is None or state.get("fingerprint") != fingerprint:
+            report = _build(testimonies_dir, index_dir, vocabulary, fingerprint, progress)
+        else:
+            report = _update(testimonies_dir, generation, state, vocabulary, progress)
+    finally:
+        lock.release()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _acquire(lock: FileLock, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not lock.acquire(blocking=False):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _fingerprint(vocabulary_path: Path) -> str:
+    digest = hashlib.sha256(vocabulary_path.read_bytes()).hexdigest()
+    return f"schema-{SCHEMA_VERSION}:vocabulary-{digest}"
+
+
+def _scan(testimonies_dir, state_files: dict, vocabulary, report: IndexReport, progress):
+    """Read the files that changed since `state_files`; yield (relpath, stat, testimony)."""
+    root = Path(testimonies_dir)
+    paths = record_files(root)
+    seen: dict[str, Path] = {}
+    for done, path in enumerate(paths, start=1):
+        rel = path.relative_to(root).as_posix()
+        stat = path.stat()
+        known = state_files.get(rel)
+        if known and known["size"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns \
+                and known["id"] not in seen:
+            seen[known["id"]] = path
+            report.unchanged += 1
+            yield rel, known, None
+        else:
+            try:
+                testimony, warnings = read_record(path, vocabulary, seen)
+                report.problems += warnings
+            except InvalidTestimony as exc:
+                report.problems += exc.problems
+                yield rel, None, None
+            else:
+                entry = {"id": testimony.id, "sha256": testimony.sha256,
+                         "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+                yield rel, entry, testimony
+        if progress:
+            progress(done, len(paths))
+
+
+def _build(testimonies_dir, index_dir: Path, vocabulary, fingerprint, progress) -> IndexReport:
+    report = IndexReport(rebuilt=True)
+    generation = index_dir / f"gen-{time.time_ns()}"
+    try:
+        schema = make_schema()
+        indexes = {}
+        for view in VIEWS:
+            (generation / view).mkdir(parents=True)
+            indexes[view] = whoosh_index.create_in(str(generation / view), schema)
+        count = len(record_files(testimonies_dir))
+        procs = 2 if count >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 1
+        writers = {view: ix.writer(procs=procs, multisegment=procs > 1, limitmb=128)
+                   for view, ix in indexes.items()}
+        files = {}
+        try:
+            for rel, entry, testimony in _scan(testimonies_dir, {}, vocabulary, report, progress):
+                if testimony is None:
+                    continue
+                files[rel] = entry
+                _add(writers, testimony, vocabulary, rel)
+                report.added.append(testimony.id)
+        except BaseException:
+            for writer in writers.values():
+                writer.cancel()
+            raise
+        for writer in writers.values():
+            writer.commit()
+        _write_state(generation, {"fingerprint": fingerprint, "files": files})
+        _fsync_tree(generation)
+        _switch(index_dir, generation)
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    _remove_old_generations(index_dir, keep=generation)
+    report.total = len(files)
+    return report
+
+
+def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress) -> IndexReport:
+    report = IndexReport()
+    old_files: dict = state["files"]
+    files: dict = {}
+    indexes = {view: whoosh_index.open_dir(str(generation / view)) for view in VIEWS}
+    writers = {}
+    try:
+        for rel, entry, testimony in _scan(testimonies_dir, old_files, vocabulary, report, progress):
+            if entry is None:
+                continue  # invalid now: dropped below, reported by _scan
+            files[rel] = entry
+            old = old_files.get(rel)
+            if testimony is None or (old and old["sha256"] == entry["sha256"]
+                                     and old["id"] == entry["id"]):
+                continue
+            if not writers:
+                writers = _writers(indexes)
+            _add(writers, testimony, vocabulary, rel, update=True)
+            (report.changed if old else report.added).append(testimony.id)
+        live_ids = {entry["id"] for entry in files.values()}
+        gone = {entry["id"] for rel, entry in old_files.items() if entry["id"] not in live_ids}
+        for testimony_id in sorted(gone):
+            writers = writers or _writers(indexes)
+            for writer in writers.values():
+                writer.delete_by_term("id", testimony_id)
+            report.removed.append(testimony_id)
+        if writers:
+            # Optimising merges every segment, so text deleted from the public index
+            # (a record restricted or redacted since) leaves no trace on disk.
+            writers["public"].commit(optimize=True)
+            writers["private"].commit()
+    except BaseException:
+        for writer in writers.values():
+            writer.cancel()
+        raise
+    _write_state(generation, {"fingerprint": state["fingerprint"], "files": files})
+    report.total = len(files)
+    return report
+
+
+def _writers(indexes: dict) -> dict:
+    try:
+        return {view: ix.writer(timeout=LOCK_TIMEOUT) for view, ix in indexes.items()}
+    except whoosh_index.LockError:
+        raise IndexBusy("The index stayed locked by another writer; try again shortly.") from None
+
+
+def _add(writers: dict, testimony: Testimony, vocabulary, rel: str, update: bool = False) -> None:
+    for view, shown in (("private", testimony), ("public", public_view(testimony))):
+        document = index_document(shown, vocabulary, rel)
+        if update:
+            writers[view].update_document(**document)
+        else:
+            writers[view].add_document(**document)
+
+
+def _read_state(generation: Path) -> dict | None:
+    try:
+        state = json.loads((generation / "state.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return state if isinstance(state, dict) and isinstance(state.get("files"), dict) else None
+
+
+def _write_state(generation: Path, state: dict) -> None:
+    _atomic_write(generation / "state.json", json.dumps(state, indent=1, sort_keys=True))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if hasattr(os, "O_DIRECTORY"):
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for parent, _dirs, files in os.walk(folder):
+        for name in files:
+            with open(Path(parent) / name, "rb") as handle:
+                os.fsync(handle.fileno())
+        _fsync_dir(Path(parent))
+
+
+def _switch(index_dir: Path, generation: Path) -> None:
+    _atomic_write(index_dir / "CURRENT", generation.name + "\n")
+
+
+def _remove_old_generations(index_dir: Path, keep: Path) -> None:
+    for folder in index_dir.glob("gen-*"):
+        if folder != keep and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def describe(report: IndexReport) -> str:
+    """One line saying what an index run did."""
+    verb = "Rebuilt the index" if report.rebuilt else "Updated the index"
+    if not report.rebuilt and not (report.added or report.changed or report.removed):
+        verb = "The index is up to date"
+    parts = [f"{len(report.added)} added"]
+    if not report.rebuilt:
+        parts += [f"{len(report.changed)} changed", f"{len(report.removed)} removed",
+                  f"{report.unchanged} unchanged"]
+    files = len({p.path for p in report.problems if not p.warning})
+    tail = f"; {files} invalid file{'s' if files != 1 else ''} skipped" if files else ""
+    return (f"{verb}: {report.total} record{'s' if report.total != 1 else ''} "
+            f"({', '.join(parts)}){tail} in {report.seconds:.1f} s.")

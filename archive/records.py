@@ -1,0 +1,265 @@
+"""The Testimony type, and reading a record file into one.
+
+A record file is YAML front matter between two `---` lines, then a Markdown body
+(`shared/record-format.md`, version 1). Reading never trusts the file: the size, the
+encoding and the YAML are checked before any field is looked at, and every problem is
+collected so that an archivist sees them all at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import InvalidTestimony
+from .validation import Problem, validate_fields, validate_id
+from .vocabulary import Vocabulary
+
+MAX_RECORD_BYTES = 1_000_000
+MAX_YAML_DEPTH = 12
+FENCE = "---"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A published or archival source of a testimony."""
+
+    title: str
+    publisher: str | None = None
+    url: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Testimony:
+    """One testimony record, as read from its file and normalised."""
+
+    id: str
+    title: str
+    year: int
+    post: str
+    sector: str
+    motives: tuple[str, ...]
+    body: str = ""
+    country: str | None = None
+    name: str | None = None
+    aliases: tuple[str, ...] = ()
+    pseudonym: bool = False
+    name_public: bool = False
+    gender: str | None = None
+    born: int | None = None
+    defected_on: str | None = None
+    language: str = "en"
+    summary: str | None = None
+    tags: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+    access: str = "public"
+    withhold: tuple[str, ...] = ()
+    recorded_by: str | None = None
+    recorded_on: str | None = None
+    extra: tuple[tuple[str, object], ...] = ()
+    path: str = field(default="", compare=False)
+    sha256: str = field(default="", compare=False)
+
+    @property
+    def restricted(self) -> bool:
+        """True when the whole record is restricted."""
+        return self.access == "restricted"
+
+
+def read_testimony(path: str | Path, vocabulary: Vocabulary, display_path: str | None = None):
+    """Read one record file into a Testimony, raising InvalidTestimony with every problem.
+
+    Returns `(testimony, warnings)`; warnings are problems that do not stop the record.
+    """
+    path = Path(path)
+    shown = display_path or str(path)
+    raw = path.read_bytes()
+    testimony, problems = parse_testimony(raw, path.stem, vocabulary, shown)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise InvalidTestimony(shown, problems)
+    return testimony, problems
+
+
+def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown: str):
+    """Parse the bytes of a record; return `(testimony or None, problems)`."""
+    problems = validate_id(shown, testimony_id)
+    text, problem = _decode(raw, shown)
+    if problem:
+        return None, problems + [problem]
+    split = _split(text, shown)
+    if isinstance(split, Problem):
+        return None, problems + [split]
+    front, body = split
+    meta, lines, yaml_problems = load_front_matter(front, shown)
+    problems += yaml_problems
+    if meta is None:
+        return None, problems
+    values, field_problems = validate_fields(meta, lines, body, testimony_id, vocabulary, shown)
+    problems += field_problems
+    if any(not p.warning for p in problems):
+        return None, problems
+    sources = tuple(Source(**s) for s in values.pop("sources", ()))
+    testimony = Testimony(
+        id=testimony_id,
+        body=body,
+        sources=sources,
+        path=shown,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        **values,
+    )
+    return testimony, problems
+
+
+def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
+    if len(raw) > MAX_RECORD_BYTES:
+        return "", Problem(
+            shown, None, "file",
+            f"the file is {len(raw):,} bytes; a record may be at most {MAX_RECORD_BYTES:,} bytes "
+            "(split a very long testimony into parts)",
+        )
+    if not raw.strip():
+        return "", Problem(
+            shown, None, "file",
+            "the file is empty; a record starts with a '---' line, its front matter and a "
+            "closing '---' line",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return "", Problem(
+            shown, line, "encoding",
+            f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8; save the file "
+            "as UTF-8",
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
+def _split(text: str, shown: str):
+    lines = text.split("\n")
+    if lines[0].strip() != FENCE:
+        return Problem(
+            shown, 1, "front matter",
+            f"expected the file to start with a '---' line, got {lines[0][:40]!r}",
+        )
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() == FENCE:
+            front = "\n".join(lines[1 : number - 1])
+            body = "\n".join(lines[number:]).strip("\n")
+            return front, body + "\n" if body else ""
+    return Problem(
+        shown, 1, "front matter",
+        "the front matter opened with '---' on line 1 is never closed; add a '---' line "
+        "after the last field",
+    )
+
+
+class _RecordLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, stricter: no aliases, bounded depth, dates left as text.
+
+    Dates stay strings so that this module checks them itself and reports the line
+    (PyYAML raises a bare ValueError for `2003-02-30`); aliases are refused because
+    a record never needs them and they allow "billion laughs" expansions.
+    """
+
+    yaml_implicit_resolvers = {
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases such as '*name' are not allowed in a record",
+                event.start_mark,
+            )
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"the front matter is nested more than {MAX_YAML_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def load_front_matter(front: str, shown: str, first_line: int = 2):
+    """Load front matter text; return `(mapping or None, lines by key path, problems)`."""
+    loader = _RecordLoader(front)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, [Problem(shown, first_line, "front matter",
+                                      "the front matter is empty; expected the fields "
+                                      "title, year, post, sector and motives")]
+        lines, duplicates = _key_lines(node, first_line - 1)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else None
+        return None, {}, [Problem(shown, line, "front matter", _yaml_message(exc))]
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError, OverflowError) as exc:
+        return None, {}, [Problem(shown, None, "front matter",
+                                  f"the YAML cannot be read: {exc}")]
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        return None, {}, [Problem(
+            shown, first_line, "front matter",
+            f"expected a mapping of 'field: value' lines, got a {_yaml_type(data)}",
+        )]
+    problems = [
+        Problem(shown, line, str(path[-1]),
+                f"appears twice in {'the front matter' if len(path) == 1 else path[0]}; "
+                "keep one of them")
+        for path, line in duplicates
+    ]
+    return data, lines, problems
+
+
+def _key_lines(node, offset: int, path: tuple = ()):
+    """Map each key path of a YAML node tree to its line; list duplicate keys."""
+    lines, duplicates = {}, []
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key_path = path + (getattr(key_node, "value", "?"),)
+            line = key_node.start_mark.line + 1 + offset
+            if key_path in lines:
+                duplicates.append((key_path, line))
+            lines.setdefault(key_path, line)
+            inner, inner_duplicates = _key_lines(value_node, offset, key_path)
+            lines.update({k: v for k, v in inner.items() if k not in lines})
+            duplicates += inner_duplicates
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[path + (index,)] = item.start_mark.line + 1 + offset
+            inner, inner_duplicates = _key_lines(item, offset, path + (index,))
+            lines.update(inner)
+            duplicates += inner_duplicates
+    return lines, duplicates
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or exc.context or "the YAML cannot be read"
+    if "constructor for the tag" in problem:
+        tag = re.search(r"'([^']+)'", problem)
+        return (f"the tag {tag.group(1) if tag else ''} is not allowed; a record holds only "
+                "plain text, numbers, true/false, lists and mappings")
+    return f"the YAML cannot be read: {problem}"
+
+
+def _yaml_type(value) -> str:
+    return {list: "list", str: "single text value", int: "number"}.get(type(value), type(value).__name__)

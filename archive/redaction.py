@@ -1,0 +1,66 @@
+"""What the public may see of a testimony: restricted records, withheld fields, redacted passages.
+
+Every public output (index, pages, API, exports, citations) is made from `public_view(t)`,
+never from the record itself, so the rules live here once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from .records import Testimony
+
+REDACTED = "[redacted]"
+# A bracketed span `[text]{attrs}` (Pandoc syntax), allowing one level of nested
+# brackets and backslash escapes inside the text.
+_SPAN = re.compile(r"\[((?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*)\]\{([^{}\n]*)\}", re.DOTALL)
+_RESTRICTED_CLASS = re.compile(r"(?:^|\s)\.restricted(?:\s|$)")
+# The only fields a restricted record shows in public, as the record format allows.
+_PUBLIC_OF_RESTRICTED = ("id", "title", "year", "post", "sector", "country", "motives",
+                         "language", "access", "path", "sha256")
+
+
+def redact_passages(text: str | None) -> str | None:
+    """Replace every `[...]{.restricted}` span of Markdown text with a visible mark."""
+    if not text:
+        return text
+
+    def replace(match: re.Match) -> str:
+        return REDACTED if _RESTRICTED_CLASS.search(match.group(2)) else match.group(0)
+
+    redacted = _SPAN.sub(replace, text)
+    if ".restricted" in redacted and re.search(r"\{[^}]*\.restricted", redacted):
+        # A malformed span we could not delimit: withhold the whole text rather than guess.
+        return REDACTED
+    return redacted
+
+
+def has_redactions(text: str | None) -> bool:
+    """True when Markdown text holds an inline restricted passage."""
+    return bool(text) and redact_passages(text) != text
+
+
+def public_view(testimony: Testimony) -> Testimony:
+    """Return the testimony as the public may see it."""
+    if testimony.restricted:
+        kept = {name: getattr(testimony, name) for name in _PUBLIC_OF_RESTRICTED}
+        kept["title"] = redact_passages(kept["title"])
+        kept["post"] = redact_passages(kept["post"])
+        return Testimony(**kept)
+    defaults = {f.name: f.default for f in dataclasses.fields(Testimony)}
+    withheld = {name: defaults[name] for name in testimony.withhold}
+    return dataclasses.replace(
+        testimony,
+        title=redact_passages(testimony.title),
+        post=redact_passages(testimony.post),
+        summary=redact_passages(testimony.summary),
+        body=redact_passages(testimony.body),
+        extra=(),
+        **withheld,
+    )
+
+
+def visible(testimony: Testimony, private: bool) -> Testimony:
+    """The view of a testimony for a mode: everything in private mode, else the public view."""
+    return testimony if private else public_view(testimony)

@@ -1,0 +1,82 @@
+"""Markdown to safe HTML and to plain text (for the index and snippets).
+
+Record bodies are untrusted: raw HTML is off, links are limited to safe schemes by
+markdown-it's own check, and images are shown only from the archive itself; a remote
+image becomes a plain link so that a testimony cannot make its reader's browser call a
+third-party host.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from mdit_py_plugins.attrs import attrs_plugin
+
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+(?:[\s\d.,!?·]*[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+)*")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    md.use(attrs_plugin, spans=True, allowed=["class"])
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("text", _render_text)
+    md.add_render_rule("link_open", _render_link_open)
+    return md
+
+
+def _render_image(self, tokens, idx, options, env):
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    if src.startswith(("/", "./")) and not src.startswith("//"):
+        return f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}" loading="lazy">'
+    label = escapeHtml(alt or "image")
+    return f'<a class="remote-image" href="{escapeHtml(src)}" rel="noopener noreferrer nofollow">[image: {label}]</a>'
+
+
+def _render_text(self, tokens, idx, options, env):
+    text = tokens[idx].content
+    if env.get("language") == "ko" or not HANGUL.search(text):
+        return escapeHtml(text)
+    parts, last = [], 0
+    for match in HANGUL.finditer(text):
+        parts.append(escapeHtml(text[last:match.start()]))
+        parts.append(f'<span lang="ko">{escapeHtml(match.group(0))}</span>')
+        last = match.end()
+    parts.append(escapeHtml(text[last:]))
+    return "".join(parts)
+
+
+def _render_link_open(self, tokens, idx, options, env):
+    tokens[idx].attrSet("rel", "noopener noreferrer nofollow")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def render_markdown(text: str, language: str = "en") -> str:
+    """Render untrusted Markdown to HTML; Hangul in a non-Korean body is marked `lang="ko"`."""
+    return _parser().render(text or "", {"language": language})
+
+
+def plain_text(text: str) -> str:
+    """Return the words of a Markdown text without its markup (for indexing and snippets)."""
+    if not text:
+        return ""
+    out: list[str] = []
+    for block in _parser().parse(text):
+        if block.type in ("inline",):
+            for child in block.children or []:
+                if child.type in ("text", "code_inline"):
+                    out.append(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    out.append(" ")
+                elif child.type == "image":
+                    out.append(child.content)
+        elif block.type in ("code_block", "fence"):
+            out.append(block.content)
+        elif block.type.endswith("_close") and block.block:
+            out.append("\n")
+    return re.sub(r"\n{2,}", "\n", re.sub(r"[ \t]+", " ", "".join(out))).strip()

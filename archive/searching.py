@@ -1,0 +1,399 @@
+"""The only reader of the Whoosh index: query parsing and guarding, filters, facets,
+snippets, spelling suggestions and related records.
+
+One `ArchiveIndex` is opened per process and kept: its searcher, and the per-value
+document sets that facet counting and filtering use, are refreshed when the index changes.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from whoosh import highlight, sorting
+from whoosh import index as whoosh_index
+from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
+from whoosh.query import NullQuery, Query, Term
+
+from .errors import IndexMissing, QueryError
+from .indexing import current_generation
+from .validation import SECTORS
+from .vocabulary import Vocabulary
+
+FACETS = ("motive", "sector", "country", "year", "gender", "language")
+SORTS = ("relevance", "year")
+SEARCH_FIELDS = ("title", "summary", "body", "post", "names", "country_text", "motive_text")
+FIELD_ALIASES = {"motive_text": ["motive", "motives"], "country_text": ["country"],
+                 "names": ["name", "aliases", "alias"], "tags": ["tag"]}
+MAX_QUERY_CHARS = 1000
+MAX_WORD_CHARS = 100
+MAX_NESTING = 10
+MAX_PER_PAGE = 100
+SNIPPET_CHARS = 240
+_MARK_START, _MARK_END = "\x02", "\x03"
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a person asked for: a query, filters by facet, a sort order and a page."""
+
+    query: str = ""
+    filters: dict = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching testimony as a result list shows it."""
+
+    id: str
+    title: str
+    year: int
+    post: str
+    sector: str
+    country: str | None
+    motives: tuple[str, ...]
+    snippet: tuple[tuple[str, bool], ...] = ()
+    restricted: bool = False
+
+    @property
+    def snippet_html(self) -> str:
+        """The snippet as HTML: the text escaped, matched words in `<mark>`."""
+        return "".join(f"<mark>{escape(text)}</mark>" if marked else escape(text)
+                       for text, marked in self.snippet)
+
+    def snippet_text(self, before: str = "", after: str = "") -> str:
+        """The snippet as plain text, matched words between `before` and `after`."""
+        return "".join(f"{before}{text}{after}" if marked else text
+                       for text, marked in self.snippet)
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    """How many matching testimonies have one value of a facet."""
+
+    value: str | int
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of results, with the total, facet counts and a spelling suggestion."""
+
+    request: SearchRequest
+    filters: dict
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict
+    suggestion: str | None = None
+
+    @property
+    def pages(self) -> int:
+        """How many pages the results fill."""
+        return max(1, -(-self.total // self.request.per_page))
+
+
+def parse_year_range(text: str) -> tuple[int, int]:
+    """Read `FROM..TO`, `FROM..`, `..TO` or a single year; raise QueryError otherwise."""
+    match = re.fullmatch(r"\s*(\d{4})?\s*(\.\.)?\s*(\d{4})?\s*", text or "")
+    if not match or not (match.group(1) or match.group(3)) or \
+            (not match.group(2) and not (match.group(1) and not match.group(3))):
+        raise QueryError(f"invalid year {text!r}: expected a year such as 2016 or a range "
+                         "such as 2016..2024")
+    low = int(match.group(1)) if match.group(1) else 0
+    high = int(match.group(3)) if match.group(3) else (9999 if match.group(2) else low)
+    if low > high:
+        raise QueryError(f"invalid year {text!r}: the range starts after it ends")
+    return low, high
+
+
+def normalise_filters(filters: dict, vocabulary: Vocabulary) -> dict[str, tuple]:
+    """Check filter names and values; map motive aliases to their preferred terms."""
+    clean: dict[str, tuple] = {}
+    for name, values in filters.items():
+        values = [values] if isinstance(values, (str, int)) else list(values)
+        values = [str(v).strip() for v in values if str(v).strip()]
+        if name not in FACETS:
+            raise QueryError(f"unknown filter {name!r}; expected one of {', '.join(FACETS)}")
+        if not values:
+            continue
+        if name == "motive":
+            terms = []
+            for value in values:
+                term = vocabulary.normalise(value)
+                if term is None:
+                    hint = vocabulary.closest(value)
+                    raise QueryError(f"unknown motive {value!r}" +
+                                     (f"; did you mean '{hint}'?" if hint else ""))
+                terms.append(term)
+            values = terms
+        elif name == "year":
+            values = [f"{low}..{high}" for low, high in map(parse_year_range, values)]
+        elif name == "sector":
+            for value in values:
+                if value not in SECTORS:
+                    raise QueryError(f"unknown sector {value!r}; expected one of "
+                                     f"{', '.join(SECTORS)}")
+        clean[name] = tuple(dict.fromkeys(values))
+    return clean
+
+
+def guard_query(text: str) -> str:
+    """Refuse queries that would make the parser slow or fail; rewrite year prefixes."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(text):,} characters long; the limit is "
+                         f"{MAX_QUERY_CHARS:,}")
+    longest = max((len(word) for word in text.split()), default=0)
+    if longest > MAX_WORD_CHARS:
+        raise QueryError(f"the query has a word of {longest:,} characters; the limit is "
+                         f"{MAX_WORD_CHARS}")
+    depth = deepest = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise QueryError(f"the query nests parentheses {deepest} deep; the limit is {MAX_NESTING}")
+    return re.sub(r"\byear:(\S+)", _year_clause, text)
+
+
+def _year_clause(match: re.Match) -> str:
+    value = match.group(1)
+    prefix = re.fullmatch(r"(\d{1,3})\*", value)
+    if prefix:  # Whoosh would silently match nothing for year:199*
+        digits = prefix.group(1)
+        width = 4 - len(digits)
+        return f"year:[{digits}{'0' * width} TO {digits}{'9' * width}]"
+    if re.fullmatch(r"\d{4}|[<>]=?\d{4}|\[\d{4}|\{\d{4}|\[|\{|\(?\d{4}\)?", value):
+        return match.group(0)
+    raise QueryError(f"invalid year {value!r} in the query: use year:2016, year:199*, "
+                     "year:[1990 TO 1999] or year:>=2000")
+
+
+class _Segments(highlight.Formatter):
+    """A Whoosh formatter that marks matched words with control characters."""
+
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return _MARK_START + highlight.get_text(text, token, replace) + _MARK_END
+
+
+def _segments(marked: str) -> tuple[tuple[str, bool], ...]:
+    parts = re.split(f"({_MARK_START}[^{_MARK_END}]*{_MARK_END})", marked)
+    return tuple((part.strip(_MARK_START + _MARK_END), part.startswith(_MARK_START))
+                 for part in parts if part)
+
+
+def _lead(text: str) -> tuple[tuple[str, bool], ...]:
+    text = " ".join((text or "").split())
+    if len(text) > SNIPPET_CHARS:
+        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return ((text, False),) if text else ()
+
+
+class _FacetTable:
+    """For each facet value, the set of live documents that have it."""
+
+    def __init__(self, reader) -> None:
+        self.live = frozenset(reader.all_doc_ids())
+        self.sets: dict[str, dict] = {}
+        for name in FACETS:
+            if name == "year":
+                continue
+            values: dict = {}
+            if name in reader.schema and name in reader.indexed_field_names():
+                for term in reader.lexicon(name):
+                    value = term.decode("utf-8")
+                    values[value] = frozenset(reader.postings(name, value).all_ids()) & self.live
+            self.sets[name] = {v: docs for v, docs in values.items() if docs}
+        column = reader.column_reader("year")
+        self.year = {docnum: column[docnum] for docnum in self.live}
+        years: dict = {}
+        for docnum, year in self.year.items():
+            years.setdefault(year, set()).add(docnum)
+        self.sets["year"] = {year: frozenset(docs) for year, docs in years.items()}
+
+    def matching(self, name: str, values: tuple) -> frozenset:
+        """Documents with any of the values of a filter (OR within a facet)."""
+        table = self.sets[name]
+        if name == "year":
+            ranges = [tuple(map(int, value.split(".."))) for value in values]
+            picked = [docs for year, docs in table.items()
+                      if any(low <= year <= high for low, high in ranges)]
+        else:
+            picked = [table.get(value, frozenset()) for value in values]
+        return frozenset().union(*picked)
+
+    def count(self, name: str, docs) -> list[FacetCount]:
+        """Facet counts over a set of documents, largest first (years in order)."""
+        counts = [FacetCount(value, len(docs & members))
+                  for value, members in self.sets[name].items()]
+        counts = [c for c in counts if c.count]
+        if name == "year":
+            return sorted(counts, key=lambda c: c.value)
+        return sorted(counts, key=lambda c: (-c.count, str(c.value).casefold()))
+
+
+class ArchiveIndex:
+    """An open index (public or private view) that answers searches; safe across threads."""
+
+    def __init__(self, index_dir: str | Path, vocabulary: Vocabulary, private: bool = False):
+        self.index_dir = Path(index_dir)
+        self.vocabulary = vocabulary
+        self.view = "private" if private else "public"
+        self._lock = threading.RLock()
+        self._generation: Path | None = None
+        self._searcher = None
+        self._table: _FacetTable | None = None
+        with self._lock:
+            self._current()
+
+    def _current(self):
+        generation = current_generation(self.index_dir)
+        if generation is None:
+            raise IndexMissing(str(self.index_dir))
+        if generation != self._generation:
+            self.close()
+            ix = whoosh_index.open_dir(str(generation / self.view))
+            self._searcher, self._generation = ix.searcher(), generation
+            self._parser = self._make_parser(ix.schema)
+            self._table = _FacetTable(self._searcher.reader())
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+            self._table = _FacetTable(self._searcher.reader())
+        return self._searcher
+
+    @staticmethod
+    def _make_parser(schema) -> MultifieldParser:
+        boosts = {name: schema[name].format.field_boost for name in SEARCH_FIELDS}
+        parser = MultifieldParser(list(SEARCH_FIELDS), schema, fieldboosts=boosts)
+        parser.add_plugin(GtLtPlugin())
+        parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
+        return parser
+
+    def close(self) -> None:
+        """Release the searcher's files."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def parse(self, text: str) -> Query:
+        """Parse a query string, raising QueryError with one line for anything unusable."""
+        guarded = guard_query(text)
+        try:
+            query = self._parser.parse(guarded)
+        except Exception as exc:  # Whoosh's parser raises many kinds on odd input
+            raise QueryError(f"the query {text!r} cannot be read ({type(exc).__name__}); "
+                             "check its quotes, brackets and field names") from None
+        if query is NullQuery:
+            raise QueryError(f"the query {text!r} has no word that can be searched: it holds "
+                             "only very common words or punctuation")
+        return query
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Run a search: hits for the page, the total, facet counts and a suggestion."""
+        filters = normalise_filters(request.filters, self.vocabulary)
+        if request.sort not in SORTS:
+            raise QueryError(f"unknown sort {request.sort!r}; expected relevance or year")
+        if request.page < 1 or not 1 <= request.per_page <= MAX_PER_PAGE:
+            raise QueryError(f"the page must be 1 or more and the page size 1 to {MAX_PER_PAGE}")
+        query = self.parse(request.query) if request.query.strip() else None
+        with self._lock:
+            searcher = self._current()
+            table = self._table
+            try:
+                base = frozenset(searcher.docs_for_query(query)) if query else table.live
+            except Exception as exc:
+                raise QueryError(f"the query {request.query!r} cannot be run "
+                                 f"({type(exc).__name__}); simplify it") from None
+            chosen = {name: table.matching(name, values) for name, values in filters.items()}
+            final = base.intersection(*chosen.values())
+            facets = {}
+            for name in FACETS:
+                others = [docs for other, docs in chosen.items() if other != name]
+                facets[name] = table.count(name, base.intersection(*others))
+            hits = self._hits(searcher, query, final, request)
+            suggestion = self._suggest(searcher, request.query) if len(final) < 3 else None
+        return SearchResults(request, {k: list(v) for k, v in filters.items()}, len(final),
+                             hits, facets, suggestion)
+
+    def _hits(self, searcher, query, final: frozenset, request: SearchRequest) -> tuple:
+        start = (request.page - 1) * request.per_page
+        if start >= len(final):
+            return ()
+        if query is None:
+            order = sorted(final, key=lambda d: (-self._table.year[d], d))
+            return tuple(self._hit(searcher.stored_fields(d)) for d in
+                         order[start:start + request.per_page])
+        sortedby = sorting.FieldFacet("year", reverse=True) if request.sort == "year" else None
+        results = searcher.search(query, filter=set(final), limit=start + request.per_page,
+                                  sortedby=sortedby, terms=True)
+        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
+        results.formatter = _Segments()
+        hits = []
+        for hit in results[start:start + request.per_page]:
+            marked = hit.highlights("body", top=2) if hit.get("body") else ""
+            hits.append(self._hit(hit.fields(), _segments(marked) if marked else None))
+        return tuple(hits)
+
+    @staticmethod
+    def _hit(stored: dict, snippet=None) -> Hit:
+        if snippet is None:
+            snippet = _lead(stored.get("summary") or stored.get("body", ""))
+        return Hit(id=stored["id"], title=stored["title"], year=stored["year"],
+                   post=stored["post"], sector=stored["sector"], country=stored.get("country"),
+                   motives=tuple(filter(None, stored.get("motive", "").split(","))),
+                   snippet=snippet, restricted=stored.get("access") == "restricted")
+
+    def _suggest(self, searcher, text: str) -> str | None:
+        """A respelling of the query from the index's own words, or None."""
+        reader, corrector = searcher.reader(), searcher.corrector("words")
+        suggestion, changed = text, False
+        for match in re.finditer(r"(?<![\w:])([^\W\d_]{3,})(?![\w:])", text):
+            word = match.group(1)
+            if word in ("AND", "OR", "NOT", "TO") or self._known(reader, word):
+                continue
+            found = corrector.suggest(word.lower(), limit=1, maxdist=1 if len(word) < 5 else 2)
+            if found:
+                suggestion = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", found[0], suggestion, 1)
+                changed = True
+        return suggestion if changed else None
+
+    @staticmethod
+    def _known(reader, word: str) -> bool:
+        """True when some searched field holds the word as its analyzer reads it."""
+        for name in ("words", *SEARCH_FIELDS):
+            terms = [t.text for t in reader.schema[name].analyzer(word, mode="query")]
+            if terms and all(reader.doc_frequency(name, term) for term in terms):
+                return True
+        return False
+
+    def path_of(self, testimony_id: str) -> str | None:
+        """The record file (relative to the records folder) indexed under an id."""
+        with self._lock:
+            stored = self._current().document(id=testimony_id)
+        return stored["path"] if stored else None
+
+    def related(self, testimony_id: str, limit: int = 5) -> tuple[Hit, ...]:
+        """Public testimonies most like this one (Whoosh's more-like-this on the body)."""
+        with self._lock:
+            searcher = self._current()
+            docnum = searcher.document_number(id=testimony_id)
+            if docnum is None:
+                return ()
+            stored = searcher.stored_fields(docnum)
+            text = " ".join(filter(None, (stored.get("title"), stored.get("summary"),
+                                          stored.get("body"))))
+            allowed = set(searcher.docs_for_query(Term("access", "public"))) - {docnum}
+            results = searcher.more_like(docnum, "body", text=text, top=limit, filter=allowed)
+            return tuple(self._hit(hit.fields()) for hit in results)
+
+    def count(self) -> int:
+        """How many testimonies the index holds."""
+        with self._lock:
+            return len(self._table.live) if self._current() else 0

@@ -1,0 +1,145 @@
+"""The archive as the CLI and the web use it: open it, read a record in the right view,
+and give results the shapes of the CLI and JSON contracts."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from .collection import find_record, vocabulary_for
+from .errors import ArchiveError, InvalidTestimony
+from .indexing import current_generation, update_index
+from .records import Testimony, read_testimony
+from .redaction import visible
+from .rendering import render_markdown
+from .searching import FACETS, ArchiveIndex, SearchResults
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where an archive's records and index live."""
+
+    testimonies: Path
+    index: Path
+
+
+class Archive:
+    """An archive opened in one mode: its vocabulary, its index view and its records."""
+
+    def __init__(self, paths: Paths, private: bool = False) -> None:
+        self.paths = paths
+        self.private = private
+        self.vocabulary = vocabulary_for(paths.testimonies)
+        self.index = ArchiveIndex(paths.index, self.vocabulary, private=private)
+
+    def testimony(self, testimony_id: str) -> Testimony:
+        """The record with this id, as this mode may show it."""
+        rel = self.index.path_of(testimony_id)
+        path = self.paths.testimonies / rel if rel else None
+        if path is None or not path.is_file() or path.stem != testimony_id:
+            path = find_record(self.paths.testimonies, testimony_id)
+        return _read_visible(path, self.vocabulary, self.private)
+
+
+class RecordUnavailable(ArchiveError):
+    """A record exists but is invalid; in public mode its problems are not shown."""
+
+
+def _read_visible(path: Path, vocabulary, private: bool) -> Testimony:
+    try:
+        testimony, _warnings = read_testimony(path, vocabulary)
+    except InvalidTestimony as exc:
+        if private:
+            raise
+        raise RecordUnavailable(f"The testimony '{path.stem}' cannot be shown until an "
+                                "archivist corrects its record.") from exc
+    return visible(testimony, private)
+
+
+def open_archive(paths: Paths, private: bool = False, build: bool = False) -> Archive:
+    """Open an archive; with `build`, build the index first when there is none."""
+    if build and current_generation(paths.index) is None:
+        update_index(paths.testimonies, paths.index)
+    return Archive(paths, private=private)
+
+
+def get_testimony(paths: Paths, testimony_id: str, private: bool = False) -> Testimony:
+    """Read one record by id from its file, in the view of the mode."""
+    path = find_record(paths.testimonies, testimony_id)
+    return _read_visible(path, vocabulary_for(paths.testimonies), private)
+
+
+def results_json(results: SearchResults, url_prefix: str = "/t/") -> dict:
+    """Search results in the JSON contract of `archive search --json` and `/api/search`."""
+    return {
+        "query": results.request.query,
+        "filters": results.filters,
+        "sort": results.request.sort,
+        "total": results.total,
+        "page": results.request.page,
+        "pages": results.pages,
+        "results": [{
+            "id": hit.id, "title": hit.title, "year": hit.year, "post": hit.post,
+            "sector": hit.sector, "country": hit.country, "motives": list(hit.motives),
+            "snippet": hit.snippet_html, "url": f"{url_prefix}{hit.id}",
+        } for hit in results.hits],
+        "facets": {name: [{"value": c.value, "count": c.count} for c in results.facets[name]]
+                   for name in FACETS},
+        "suggestion": results.suggestion,
+    }
+
+
+def results_text(results: SearchResults) -> str:
+    """Search results as the terminal shows them."""
+    query = results.request.query
+    what = f" for {query!r}" if query else ""
+    lines = [f"{results.total} testimon{'y' if results.total == 1 else 'ies'}{what}"
+             + (f" (page {results.request.page} of {results.pages})" if results.total else "")]
+    if results.suggestion:
+        lines.append(f"Did you mean: {results.suggestion}")
+    for hit in results.hits:
+        lines.append("")
+        lines.append(f"{hit.id}  {hit.year}  {hit.title}")
+        place = " · ".join(filter(None, (hit.post, hit.country, hit.sector)))
+        lines.append(f"  {place}")
+        if hit.motives:
+            lines.append(f"  Motives: {', '.join(hit.motives)}")
+        snippet = hit.snippet_text("**", "**")
+        if snippet:
+            lines += textwrap.wrap(snippet, 88, initial_indent="  ", subsequent_indent="  ")
+    return "\n".join(lines)
+
+
+def testimony_json(testimony: Testimony) -> dict:
+    """A record's fields and rendered body, for `archive show --json` and `/api/t/<id>`."""
+    fields = dataclasses.asdict(testimony)
+    for internal in ("path", "sha256", "extra", "name_public"):
+        fields.pop(internal, None)
+    fields["body_html"] = render_markdown(testimony.body, testimony.language)
+    return fields
+
+
+def testimony_text(testimony: Testimony) -> str:
+    """A record as the terminal shows it: its metadata, then its Markdown body."""
+    rows = [("Title", testimony.title), ("Id", testimony.id), ("Year", testimony.year),
+            ("Post", testimony.post), ("Sector", testimony.sector),
+            ("Country", testimony.country), ("Motives", ", ".join(testimony.motives)),
+            ("Name", testimony.name), ("Aliases", ", ".join(testimony.aliases)),
+            ("Defected on", testimony.defected_on), ("Language", testimony.language),
+            ("Access", testimony.access), ("Summary", testimony.summary)]
+    lines = [f"{label + ':':<13}{value}" for label, value in rows if value not in (None, "")]
+    for source in testimony.sources:
+        lines.append(f"{'Source:':<13}" + ", ".join(filter(None, (source.title, source.publisher,
+                                                                source.date, source.url))))
+    return "\n".join(lines) + "\n\n" + (testimony.body or "(no body)")
+
+
+def run_server(app, host: str, port: int) -> None:
+    """Serve the app with waitress, a production WSGI server (never a debugger)."""
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=8, ident="testimony-archive")
