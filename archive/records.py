@@ -256,9 +256,11 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or exc.context or "the YAML cannot be read"
     if "constructor for the tag" in problem:
         tag = re.search(r"'([^']+)'", problem)
-        return (f"the tag {tag.group(1) if tag else ''} is not allowed; a record holds only "
-                "plain text, numbers, true/false, lists and mappings")
-    return f"the YAML cannot be read: {problem}"
+        name = (tag.group(1) if tag else "").replace("tag:yaml.org,2002:", "!!")
+        return (f"the tag {name} is not allowed; a record holds only plain text, numbers, "
+                "true/false, lists and mappings")
+    return (f"the YAML cannot be read: {problem}; check the indentation, the colons and the "
+            "quotes on this line")
 
 
 def _yaml_type(value) -> str:

@@ -297,30 +297,49 @@ class ArchiveIndex:
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Run a search: hits for the page, the total, facet counts and a suggestion."""
+        query, filters = self._prepare(request)
+        with self._lock:
+            searcher = self._current()
+            base, chosen, final = self._match(searcher, query, filters, request.query)
+            facets = {}
+            for name in FACETS:
+                others = [docs for other, docs in chosen.items() if other != name]
+                facets[name] = self._table.count(name, base.intersection(*others))
+            hits = self._hits(searcher, query, final, request)
+            suggestion = self._suggest(searcher, request.query) if len(final) < 3 else None
+        return SearchResults(request, {k: list(v) for k, v in filters.items()}, len(final),
+                             hits, facets, suggestion)
+
+    def matching(self, request: SearchRequest) -> tuple[Hit, ...]:
+        """Every testimony a search matches, in its order, without snippets (for exports)."""
+        query, filters = self._prepare(request)
+        with self._lock:
+            searcher = self._current()
+            final = self._match(searcher, query, filters, request.query)[2]
+            if query is None or request.sort == "year":
+                order = sorted(final, key=lambda d: (-self._table.year[d], d))
+            else:
+                order = [hit.docnum for hit in searcher.search(query, filter=set(final),
+                                                               limit=None)]
+            return tuple(self._hit(searcher.stored_fields(d), ()) for d in order)
+
+    def _prepare(self, request: SearchRequest):
         filters = normalise_filters(request.filters, self.vocabulary)
         if request.sort not in SORTS:
             raise QueryError(f"unknown sort {request.sort!r}; expected relevance or year")
         if request.page < 1 or not 1 <= request.per_page <= MAX_PER_PAGE:
             raise QueryError(f"the page must be 1 or more and the page size 1 to {MAX_PER_PAGE}")
-        query = self.parse(request.query) if request.query.strip() else None
-        with self._lock:
-            searcher = self._current()
-            table = self._table
-            try:
-                base = frozenset(searcher.docs_for_query(query)) if query else table.live
-            except Exception as exc:
-                raise QueryError(f"the query {request.query!r} cannot be run "
-                                 f"({type(exc).__name__}); simplify it") from None
-            chosen = {name: table.matching(name, values) for name, values in filters.items()}
-            final = base.intersection(*chosen.values())
-            facets = {}
-            for name in FACETS:
-                others = [docs for other, docs in chosen.items() if other != name]
-                facets[name] = table.count(name, base.intersection(*others))
-            hits = self._hits(searcher, query, final, request)
-            suggestion = self._suggest(searcher, request.query) if len(final) < 3 else None
-        return SearchResults(request, {k: list(v) for k, v in filters.items()}, len(final),
-                             hits, facets, suggestion)
+        return (self.parse(request.query) if request.query.strip() else None), filters
+
+    def _match(self, searcher, query, filters: dict, text: str):
+        """The documents the query matches, each filter's documents, and both together."""
+        try:
+            base = frozenset(searcher.docs_for_query(query)) if query else self._table.live
+        except Exception as exc:  # a searcher can fail on odd queries too
+            raise QueryError(f"the query {text!r} cannot be run ({type(exc).__name__}); "
+                             "simplify it") from None
+        chosen = {name: self._table.matching(name, values) for name, values in filters.items()}
+        return base, chosen, base.intersection(*chosen.values())
 
     def _hits(self, searcher, query, final: frozenset, request: SearchRequest) -> tuple:
         start = (request.page - 1) * request.per_page

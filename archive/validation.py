@@ -45,9 +45,16 @@ class Problem:
 
 
 class _Invalid(ValueError):
-    def __init__(self, message: str, key: tuple = ()) -> None:
+    def __init__(self, message: str, key: tuple = (), more: list | None = None) -> None:
         super().__init__(message)
         self.key = key  # sub-path inside the field, for the line number
+        self.more = more or []  # further problems of the same field (list items)
+
+    @classmethod
+    def collect(cls, problems: list["_Invalid"]) -> "_Invalid":
+        """One exception carrying several problems of a field."""
+        first = problems[0]
+        return cls(str(first), first.key, problems[1:])
 
 
 def validate_id(shown: str, testimony_id: str) -> list[Problem]:
@@ -94,7 +101,8 @@ def validate_fields(meta: dict, lines: dict, body: str, testimony_id: str,
                     raise _Invalid(bad)
                 values[name] = rule(value, vocabulary) if name == "motives" else rule(value)
             except _Invalid as exc:
-                report((key, *exc.key), str(exc))
+                for problem in (exc, *exc.more):
+                    report((key, *problem.key), str(problem))
     values["extra"] = tuple(extra)
     if not problems:
         problems += _cross_checks(values, lines, testimony_id, shown)
@@ -196,16 +204,18 @@ def _string_list(value):
 
 
 def _motives(value, vocabulary: Vocabulary):
-    terms = []
+    terms, problems = [], []
     for index, label in enumerate(_string_list(value)):
         term = vocabulary.normalise(label)
         if term is None:
             hint = vocabulary.closest(label)
             suggestion = f"; did you mean '{hint}'?" if hint else ""
-            raise _Invalid(f"unknown motive {label!r}, not a term or alias of "
-                           f"testimonies/vocabulary.yaml{suggestion}", (index,))
-        if term not in terms:
+            problems.append(_Invalid(f"unknown motive {label!r}, not a term or alias of "
+                                     f"testimonies/vocabulary.yaml{suggestion}", (index,)))
+        elif term not in terms:
             terms.append(term)
+    if problems:
+        raise _Invalid.collect(problems)
     return tuple(terms)
 
 
@@ -257,26 +267,35 @@ SOURCE_FIELDS = {"title": _string(1000), "publisher": _string(1000), "date": _pa
 def _sources(value):
     if not isinstance(value, list):
         raise _Invalid(f"expected a list of sources, each with a title, got {_shown(value)}")
-    sources = []
+    sources, problems = [], []
     for index, item in enumerate(value):
-        if not isinstance(item, dict):
-            raise _Invalid(f"expected a source with 'title:', got {_shown(item)}", (index,))
-        if "title" not in item:
-            raise _Invalid("a source needs a title", (index,))
-        source = {}
-        for key, field_value in item.items():
-            if key == "url":
-                source["url"] = _url(field_value, index)
-                continue
-            if key not in SOURCE_FIELDS:
-                raise _Invalid(f"unknown source field {key!r}; expected title, publisher, url, "
-                               "date", (index, key))
-            try:
-                source[key] = SOURCE_FIELDS[key](field_value)
-            except _Invalid as exc:
-                raise _Invalid(f"{key}: {exc}", (index, key)) from None
-        sources.append(source)
+        try:
+            sources.append(_source(item, index))
+        except _Invalid as exc:
+            problems.append(exc)
+    if problems:
+        raise _Invalid.collect(problems)
     return tuple(sources)
+
+
+def _source(item, index: int) -> dict:
+    if not isinstance(item, dict):
+        raise _Invalid(f"expected a source with 'title:', got {_shown(item)}", (index,))
+    if "title" not in item:
+        raise _Invalid("this source has no title; add 'title: ...'", (index,))
+    source = {}
+    for key, field_value in item.items():
+        if key == "url":
+            source["url"] = _url(field_value, index)
+            continue
+        if key not in SOURCE_FIELDS:
+            raise _Invalid(f"unknown source field {key!r}; expected title, publisher, url, "
+                           "date", (index, key))
+        try:
+            source[key] = SOURCE_FIELDS[key](field_value)
+        except _Invalid as exc:
+            raise _Invalid(f"{key}: {exc}", (index, key)) from None
+    return source
 
 
 def _url(value, index: int):

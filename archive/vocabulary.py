@@ -84,6 +84,9 @@ def load_vocabulary(path: str | Path) -> Vocabulary:
         entry = entry or {}
         if not isinstance(term, str) or not isinstance(entry, dict):
             raise InvalidVocabulary(f"{path}: motives: {term!r}: expected a term with a mapping.")
+        if "," in term:  # the index keeps a record's terms as one comma-separated field
+            raise InvalidVocabulary(f"{path}: motives: {term}: a term cannot contain a comma; "
+                                    "reword it or move the comma into an alias.")
         aliases = entry.get("aliases") or []
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise InvalidVocabulary(f"{path}: motives: {term}: aliases must be a list of strings.")

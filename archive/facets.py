@@ -1,0 +1,150 @@
+"""Search results as data for pages: facet values with toggle links, the year chart,
+pagination. Everything a template shows is computed here; templates only loop.
+
+Parameters are a list of `(name, value)` pairs, as in a URL's query string, so that
+the URL stays the whole state of a search page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from .searching import FACETS, SearchResults
+from .vocabulary import Vocabulary
+
+FACET_TITLES = {"motive": "Motive", "sector": "Sector", "country": "Country", "year": "Year",
+                "gender": "Gender", "language": "Language"}
+FACET_TITLES_KO = {"motive": "동기", "sector": "분야", "country": "국가", "year": "연도",
+                   "gender": "성별", "language": "언어"}
+LANGUAGE_NAMES = {"en": "English", "ko": "Korean (한국어)"}
+SHOWN_FIRST = 8  # a longer facet shows this many, the rest behind 'show all'
+CHART_MIN_YEARS = 10
+CHART_WIDTH, CHART_HEIGHT, CHART_AXIS = 640, 150, 22
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet as the sidebar shows it."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+    toggle_url: str
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    """A facet with its values: the first few shown, the rest behind 'show all'."""
+
+    name: str
+    title: str
+    first: tuple[FacetValue, ...]
+    rest: tuple[FacetValue, ...]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of the year chart."""
+
+    year: int
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+    url: str
+    selected: bool
+    label: bool
+
+
+def search_url(params: list[tuple[str, str]], path: str = "/search") -> str:
+    """The URL of a search page for these parameters."""
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def toggled(params: list, name: str, value: str) -> list:
+    """Parameters with one filter value added, or removed when present; page reset."""
+    pair = (name, str(value))
+    kept = [p for p in params if p[0] != "page"]
+    return [p for p in kept if p != pair] if pair in kept else kept + [pair]
+
+
+def replaced(params: list, name: str, value: str | None) -> list:
+    """Parameters with every value of `name` replaced by `value` (or removed); page reset."""
+    kept = [p for p in params if p[0] not in (name, "page")]
+    return kept + [(name, str(value))] if value not in (None, "") else kept
+
+
+def facet_groups(results: SearchResults, params: list, vocabulary: Vocabulary,
+                 labels: str = "en") -> list[FacetGroup]:
+    """The sidebar: every facet but year, its values with counts and toggle links."""
+    groups = []
+    for name in FACETS:
+        if name == "year":
+            continue
+        selected = results.filters.get(name, [])
+        counts = {str(c.value): c.count for c in results.facets[name]}
+        for value in selected:  # a chosen value stays visible (and removable) at 0
+            counts.setdefault(value, 0)
+        ordered = sorted(counts.items(), key=lambda kv: (kv[0] not in selected, -kv[1], kv[0]))
+        values = tuple(FacetValue(value, _label(name, value, vocabulary, labels), count,
+                                  value in selected, search_url(toggled(params, name, value)))
+                       for value, count in ordered)
+        if values:
+            titles = FACET_TITLES_KO if labels == "ko" else FACET_TITLES
+            cut = SHOWN_FIRST if len(values) > SHOWN_FIRST + 2 else len(values)
+            groups.append(FacetGroup(name, titles[name], values[:cut], values[cut:]))
+    return groups
+
+
+def _label(name: str, value: str, vocabulary: Vocabulary, labels: str) -> str:
+    if name == "motive":
+        return vocabulary.label(value, labels)
+    if name == "language":
+        return LANGUAGE_NAMES.get(value, value)
+    return value
+
+
+def year_chart(results: SearchResults, params: list) -> list[Bar]:
+    """Bars of matching testimonies by year, each a link that filters to that year."""
+    counts = {int(c.value): c.count for c in results.facets["year"]}
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    if last - first + 1 < CHART_MIN_YEARS:  # a few years still read as years, not slabs
+        first = max(1945, first - (CHART_MIN_YEARS - (last - first + 1)) // 2)
+        last = first + CHART_MIN_YEARS - 1
+    span = last - first + 1
+    width = CHART_WIDTH / span
+    tallest = max(counts.values())
+    chosen = results.filters.get("year", [])
+    step = next(s for s in (1, 2, 5, 10, 20) if span / s <= 12)
+    bars = []
+    for offset in range(span):
+        year = first + offset
+        count = counts.get(year, 0)
+        height = (CHART_HEIGHT - CHART_AXIS - 14) * count / tallest
+        bars.append(Bar(
+            year=year, count=count, x=round(offset * width + 1, 2),
+            y=round(CHART_HEIGHT - CHART_AXIS - height, 2), width=round(max(width - 2, 1), 2),
+            height=round(height, 2), url=search_url(replaced(params, "year", f"{year}..{year}")),
+            selected=f"{year}..{year}" in chosen, label=(year % step == 0) or span == 1))
+    return bars
+
+
+def page_links(results: SearchResults, params: list) -> list[tuple[str, str | None]]:
+    """Pagination: `(label, url)` pairs, url None for the current page or a gap."""
+    current, last = results.request.page, results.pages
+    if last <= 1:
+        return []
+    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    links, previous = [], 0
+    for number in wanted:
+        if number - previous > 1:
+            links.append(("…", None))
+        url = None if number == current else search_url(replaced(params, "page", str(number)))
+        links.append((str(number), url))
+        previous = number
+    return links

@@ -1,0 +1,297 @@
+"""The web archive: one blueprint of routes, each a few lines that call the library.
+
+Only this module touches Flask's `request` and `current_app`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+from flask import (Blueprint, Flask, Response, current_app, jsonify, render_template,
+                   request, url_for)
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
+
+from . import citation, facets
+from .errors import ArchiveError, IndexMissing, QueryError, TestimonyNotFound
+from .rendering import render_markdown
+from .searching import FACETS, SearchRequest
+from .service import LOOPBACK, Archive, Paths, results_json, testimony_json
+from .validation import ID_PATTERN
+
+ROOT = Path(__file__).resolve().parent.parent
+PER_PAGE = 20
+CSV_COLUMNS = ("id", "title", "year", "post", "sector", "country", "motives", "url")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; "
+                               "script-src 'self'; object-src 'none'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+bp = Blueprint("archive", __name__)
+
+
+class IdConverter(BaseConverter):
+    """A testimony id in a URL: lower-case letters, digits and single hyphens."""
+
+    regex = ID_PATTERN.pattern.strip("^$")
+
+
+def make_app(config: dict | None = None) -> Flask:
+    """Create the Flask app; `config` overrides the defaults (tests pass tmp paths)."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    app.config.from_mapping(
+        TESTIMONIES=str(Path("testimonies").absolute()),
+        INDEX=str(Path("index").absolute()),
+        PRIVATE=False,
+        SERVER_HOST="127.0.0.1",
+        MAX_CONTENT_LENGTH=2_000_000,
+        MAX_FORM_MEMORY_SIZE=500_000,
+        JSON_AS_ASCII=False,
+    )
+    app.config.from_mapping(config or {})
+    app.config.setdefault("TRUSTED_HOSTS", _trusted_hosts(app.config["SERVER_HOST"]))
+    app.url_map.converters["id"] = IdConverter
+    app.json.ensure_ascii = False
+    app.register_blueprint(bp)
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ArchiveError, _archive_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.jinja_env.globals["private_mode"] = app.config["PRIVATE"]
+    return app
+
+
+def _trusted_hosts(host: str) -> list[str]:
+    hosts = ["127.0.0.1", "localhost", "[::1]", "::1"]
+    return hosts if host in LOOPBACK or host in ("", "0.0.0.0", "::") else hosts + [host]
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def get_archive() -> Archive:
+    """The archive this app serves, opened once and kept (its searcher refreshes itself)."""
+    archive = current_app.extensions.get("testimony_archive")
+    if archive is None:
+        paths = Paths(Path(current_app.config["TESTIMONIES"]), Path(current_app.config["INDEX"]))
+        archive = Archive(paths, private=current_app.config["PRIVATE"])
+        current_app.extensions["testimony_archive"] = archive
+    return archive
+
+
+def _params() -> list[tuple[str, str]]:
+    """The search parameters of this request, in order, empty values dropped."""
+    known = ("q", *FACETS, "sort", "page", "labels")
+    return [(k, v) for k, v in request.args.items(multi=True) if k in known and v.strip()]
+
+
+def _search_request(params: list, per_page: int = PER_PAGE) -> SearchRequest:
+    args = dict(params)
+    filters = {name: [v for k, v in params if k == name] for name in FACETS}
+    try:
+        page = int(args.get("page", "1"))
+    except ValueError:
+        raise QueryError(f"the page must be a number, got {args['page']!r}") from None
+    sort = args.get("sort", "relevance")
+    return SearchRequest(args.get("q", ""), filters, sort, page, per_page)
+
+
+@bp.get("/")
+def home():
+    """The home page: what the archive holds, a search box, and recent testimonies."""
+    archive = get_archive()
+    results = archive.index.search(SearchRequest(per_page=6))
+    motives = facets.facet_groups(results, [], archive.vocabulary)[0]
+    return render_template("home.html", results=results, motives=motives,
+                           chart=facets.year_chart(results, []))
+
+
+@bp.get("/search")
+def search():
+    """The search page: query, facet sidebar, year chart, results and pagination."""
+    archive, params = get_archive(), _params()
+    labels = dict(params).get("labels", "en")
+    try:
+        results = archive.index.search(_search_request(params))
+    except QueryError as exc:
+        return render_template("search.html", error=str(exc), params=params, q=dict(params)
+                               .get("q", ""), results=None), 400
+    return render_template(
+        "search.html", results=results, params=params, q=results.request.query, error=None,
+        groups=facets.facet_groups(results, params, archive.vocabulary, labels),
+        chart=facets.year_chart(results, params), pages=facets.page_links(results, params),
+        chosen=_chosen(results, params, archive), labels=labels,
+        sort_urls={s: facets.search_url(facets.replaced(params, "sort", s))
+                   for s in ("relevance", "year")},
+        labels_url=facets.search_url(facets.replaced(params, "labels",
+                                                     None if labels == "ko" else "ko")),
+        csv_url=facets.search_url(params, "/search.csv"),
+        json_url=facets.search_url(params, "/api/search"),
+        suggestion_url=results.suggestion and facets.search_url(
+            facets.replaced(params, "q", results.suggestion)))
+
+
+def _chosen(results, params, archive) -> list[tuple[str, str]]:
+    """The selected filters as `(label, url that removes it)`."""
+    chosen = []
+    for name, values in results.filters.items():
+        for value in values:
+            label = archive.vocabulary.label(value) if name == "motive" else value
+            chosen.append((f"{facets.FACET_TITLES[name]}: {label}",
+                           facets.search_url(facets.toggled(params, name, value))))
+    return chosen
+
+
+@bp.get("/search.csv")
+def search_csv():
+    """Every matching testimony as CSV rows."""
+    hits = get_archive().index.matching(_search_request(_params()))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for hit in hits:
+        writer.writerow([hit.id, hit.title, hit.year, hit.post, hit.sector, hit.country or "",
+                         "; ".join(hit.motives), url_for("archive.testimony", testimony_id=hit.id,
+                                                         _external=True)])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="testimonies.csv"'})
+
+
+@bp.get("/api/search")
+def api_search():
+    """Search results in the JSON contract of `archive search --json`."""
+    try:
+        results = get_archive().index.search(_search_request(_params(), _per_page()))
+    except QueryError as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify(results_json(results, url_for("archive.testimony", testimony_id="x")[:-1]))
+
+
+def _per_page() -> int:
+    try:
+        return int(request.args.get("per_page", PER_PAGE))
+    except ValueError:
+        raise QueryError("per_page must be a number from 1 to 100") from None
+
+
+@bp.get("/t/<id:testimony_id>")
+def testimony(testimony_id: str):
+    """A testimony's page: body, metadata with links, sources, citation, related records."""
+    archive = get_archive()
+    record = archive.testimony(testimony_id)
+    url = url_for("archive.testimony", testimony_id=testimony_id, _external=True)
+    today = dt.date.today()
+    return render_template(
+        "testimony.html", t=record, url=url,
+        body=Markup(render_markdown(record.body, record.language)),
+        facts=_facts(record, archive), related=archive.index.related(testimony_id),
+        citation=citation.chicago(record, url, today))
+
+
+def _facts(record, archive) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """The metadata table: `(label, [(text, link or None), ...])` rows."""
+    def link(name, value):
+        return facets.search_url([(name, str(value))])
+
+    rows = [("Year", [(str(record.year), link("year", f"{record.year}..{record.year}"))]),
+            ("Post", [(record.post, None)]),
+            ("Sector", [(record.sector, link("sector", record.sector))]),
+            ("Country", [(record.country, link("country", record.country))] if record.country else []),
+            ("Motives", [(f"{m} · {archive.vocabulary.label(m, 'ko')}", link("motive", m))
+                         for m in record.motives] or [("not stated", None)]),
+            ("Name", [(record.name + (" (pseudonym)" if record.pseudonym else ""), None)]
+             if record.name else []),
+            ("Also written", [(a, None) for a in record.aliases]),
+            ("Left on", [(record.defected_on, None)] if record.defected_on else []),
+            ("Gender", [(record.gender, link("gender", record.gender))] if record.gender else []),
+            ("Born", [(str(record.born), None)] if record.born else []),
+            ("Language", [(facets.LANGUAGE_NAMES.get(record.language, record.language),
+                           link("language", record.language))]),
+            ("Tags", [(tag, facets.search_url([("q", f'tag:"{tag}"')])) for tag in record.tags]),
+            ("Recorded", [(" on ".join(filter(None, (record.recorded_by, record.recorded_on))),
+                           None)] if record.recorded_by or record.recorded_on else []),
+            ("Access", [(record.access, None)])]
+    return [(label, values) for label, values in rows if values]
+
+
+@bp.get("/t/<id:testimony_id>.md")
+def testimony_markdown(testimony_id: str):
+    """The record as Markdown with front matter, in the view this mode may show."""
+    from .writing import format_testimony
+
+    record = get_archive().testimony(testimony_id)
+    return Response(format_testimony(record), mimetype="text/markdown",
+                    headers={"Content-Disposition": f'inline; filename="{testimony_id}.md"'})
+
+
+@bp.get("/t/<id:testimony_id>/cite.bib")
+def cite_bibtex(testimony_id: str):
+    """The BibTeX entry of a testimony."""
+    record, url = get_archive().testimony(testimony_id), _permalink(testimony_id)
+    return Response(citation.bibtex(record, url, dt.date.today()),
+                    mimetype="application/x-bibtex",
+                    headers={"Content-Disposition": f'attachment; filename="{testimony_id}.bib"'})
+
+
+@bp.get("/t/<id:testimony_id>/cite.json")
+def cite_csl(testimony_id: str):
+    """The CSL-JSON item of a testimony."""
+    record, url = get_archive().testimony(testimony_id), _permalink(testimony_id)
+    return Response(citation.csl_json(record, url, dt.date.today()),
+                    mimetype="application/vnd.citationstyles.csl+json",
+                    headers={"Content-Disposition": f'attachment; filename="{testimony_id}.json"'})
+
+
+def _permalink(testimony_id: str) -> str:
+    return url_for("archive.testimony", testimony_id=testimony_id, _external=True)
+
+
+@bp.get("/api/t/<id:testimony_id>")
+def api_testimony(testimony_id: str):
+    """A record's fields and rendered body as JSON."""
+    return jsonify(testimony_json(get_archive().testimony(testimony_id)))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _http_error(exc: HTTPException):
+    message = {404: "There is no page at this address.",
+               400: "The request could not be understood."}.get(exc.code, exc.name + ".")
+    if _wants_json():
+        return jsonify({"error": message}), exc.code
+    return render_template("error.html", code=exc.code, title=exc.name, message=message), exc.code
+
+
+def _archive_error(exc: ArchiveError):
+    code = 404 if isinstance(exc, TestimonyNotFound) else \
+        400 if isinstance(exc, QueryError) else 503
+    title = {404: "Not found", 400: "Bad request", 503: "Unavailable"}[code]
+    message = str(exc)
+    if isinstance(exc, IndexMissing):
+        message = "The archive has no index yet: run 'archive index', then reload this page."
+    if _wants_json():
+        return jsonify({"error": message}), code
+    return render_template("error.html", code=code, title=title, message=message), code
+
+
+def _unexpected_error(exc: Exception):
+    current_app.logger.exception("Unexpected error on %s", request.path)
+    message = "Something went wrong on our side. The error has been logged."
+    if _wants_json():
+        return jsonify({"error": message}), 500
+    return render_template("error.html", code=500, title="Server error", message=message), 500
