@@ -105,7 +105,7 @@ class NameFilter(Filter):
 
 
 def _latin(word: str) -> bool:
-    return word.isascii() and word.isalpha()
+    return word.isascii() and word.isalnum()
 
 
 def _fold(word: str) -> str:

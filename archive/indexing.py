@@ -36,7 +36,7 @@ from .rendering import plain_text
 from .validation import Problem
 from .vocabulary import Vocabulary, load_vocabulary
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LOCK_TIMEOUT = 60.0
 VIEWS = ("public", "private")
 PARALLEL_FROM = 4000  # records; below this a second process costs more than it saves
@@ -55,7 +55,7 @@ def make_schema() -> Schema:
         summary=TEXT(analyzer=text, stored=True, field_boost=1.5, multitoken_query="phrase"),
         body=TEXT(analyzer=text, stored=True, multitoken_query="phrase"),
         post=TEXT(analyzer=text, stored=True, field_boost=1.5, multitoken_query="phrase"),
-        names=TEXT(analyzer=name_analyzer(), phrase=False, field_boost=3.0, multitoken_query="and"),
+        names=TEXT(analyzer=name_analyzer(), field_boost=3.0, multitoken_query="and"),
         country_text=TEXT(analyzer=text, multitoken_query="phrase"),
         motive_text=TEXT(analyzer=text, field_boost=2.5, multitoken_query="phrase"),
         tags=KEYWORD(lowercase=True, commas=True, scorable=True),
