@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import (Blueprint, Flask, Response, current_app, jsonify, render_template,
                    request, url_for)
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
 
 from . import citation, facets
@@ -59,7 +59,8 @@ def make_app(config: dict | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.config.from_mapping(config or {})
-    app.config.setdefault("TRUSTED_HOSTS", _trusted_hosts(app.config["SERVER_HOST"]))
+    if app.config["TRUSTED_HOSTS"] is None:  # refuse other Host headers (DNS rebinding)
+        app.config["TRUSTED_HOSTS"] = _trusted_hosts(app.config["SERVER_HOST"])
     app.url_map.converters["id"] = IdConverter
     app.json.ensure_ascii = False
     app.register_blueprint(bp)
@@ -94,17 +95,17 @@ def get_archive() -> Archive:
 
 def _params() -> list[tuple[str, str]]:
     """The search parameters of this request, in order, empty values dropped."""
-    known = ("q", *FACETS, "sort", "page", "labels")
+    known = ("q", *FACETS, "sort", "page", "per_page", "labels")
     return [(k, v) for k, v in request.args.items(multi=True) if k in known and v.strip()]
 
 
-def _search_request(params: list, per_page: int = PER_PAGE) -> SearchRequest:
+def _search_request(params: list) -> SearchRequest:
     args = dict(params)
     filters = {name: [v for k, v in params if k == name] for name in FACETS}
     try:
-        page = int(args.get("page", "1"))
+        page, per_page = int(args.get("page", "1")), int(args.get("per_page", PER_PAGE))
     except ValueError:
-        raise QueryError(f"the page must be a number, got {args['page']!r}") from None
+        raise QueryError("the page and per_page must be whole numbers") from None
     sort = args.get("sort", "relevance")
     return SearchRequest(args.get("q", ""), filters, sort, page, per_page)
 
@@ -174,17 +175,10 @@ def search_csv():
 def api_search():
     """Search results in the JSON contract of `archive search --json`."""
     try:
-        results = get_archive().index.search(_search_request(_params(), _per_page()))
+        results = get_archive().index.search(_search_request(_params()))
     except QueryError as exc:
         return jsonify({"error": str(exc)}), 400
     return jsonify(results_json(results, url_for("archive.testimony", testimony_id="x")[:-1]))
-
-
-def _per_page() -> int:
-    try:
-        return int(request.args.get("per_page", PER_PAGE))
-    except ValueError:
-        raise QueryError("per_page must be a number from 1 to 100") from None
 
 
 @bp.get("/t/<id:testimony_id>")
@@ -270,6 +264,9 @@ def _wants_json() -> bool:
 
 
 def _http_error(exc: HTTPException):
+    if isinstance(exc, SecurityError):  # an untrusted Host: no page of ours to link from
+        return Response("This archive does not answer for that host name.\n", 400,
+                        mimetype="text/plain")
     message = {404: "There is no page at this address.",
                400: "The request could not be understood."}.get(exc.code, exc.name + ".")
     if _wants_json():
