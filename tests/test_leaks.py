@@ -1,0 +1,184 @@
+"""No restricted word reaches any public output: pages, API, CSV, citations, CLI, index bytes.
+
+Marker words are planted in every restricted place. Each check is paired with a positive
+control (the private side does show them), so the test cannot pass by showing nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive import create_app
+from archive.cli import cli
+from archive.indexing import current_generation, update_index
+
+from .helpers import write_record
+
+MARKERS = {
+    "restricted body": "qzbodyword",
+    "restricted name": "qznameword",
+    "restricted alias": "qzaliasword",
+    "restricted summary": "qzsummaryword",
+    "restricted source": "qzsourceword",
+    "restricted source url": "qzurlword",
+    "inline redaction": "qzinlineword",
+    "inline redaction in summary": "qzinsumword",
+    "withheld name": "qzwithheldname",
+    "withheld source": "qzwithheldsource",
+}
+LATER = {"later body": "qzlaterbody", "later name": "qzlatername"}
+
+
+def build_archive(folder: Path) -> None:
+    write_record(folder, "closed-account", body=f"The account {MARKERS['restricted body']}.\n",
+                 title="A clerk's account", access="restricted", pseudonym=True,
+                 name=f"Kim {MARKERS['restricted name']}", aliases=[MARKERS["restricted alias"]],
+                 summary=f"Summary {MARKERS['restricted summary']}.", motives=["famine"],
+                 sources=[{"title": f"Notes {MARKERS['restricted source']}",
+                           "url": f"https://example.org/{MARKERS['restricted source url']}"}])
+    write_record(folder, "open-account",
+                 body=f"We crossed with [my cousin {MARKERS['inline redaction']}]{{.restricted}} "
+                      "at the river near the famine villages.\n",
+                 summary=f"About [{MARKERS['inline redaction in summary']}]{{.restricted}} things.",
+                 name=f"Pak {MARKERS['withheld name']}", pseudonym=True,
+                 withhold=["name", "sources"], motives=["famine"],
+                 sources=[{"title": f"Interview {MARKERS['withheld source']}"}])
+    write_record(folder, "changing-account", body=f"A river story {LATER['later body']}.\n",
+                 name=f"Ri {LATER['later name']}", pseudonym=True, motives=["famine"])
+
+
+def make_restricted(folder: Path) -> None:
+    path = folder / "changing-account.md"
+    text = path.read_text(encoding="utf-8").replace("sector: civilian",
+                                                    "sector: civilian\naccess: restricted")
+    path.write_text(text, encoding="utf-8")
+
+
+def probes(word: str) -> list[str]:
+    """Queries that would find a word, or suggest it, without containing it (no echo)."""
+    return [word[:-3] + "*", word[:-3] + "x" + word[-2:]]
+
+
+def urls(ids: list[str], words: list[str]) -> list[str]:
+    pages = ["/", "/search", "/search?q=famine", "/search?q=river", "/search.csv",
+             "/search.csv?q=famine", "/api/search", "/api/search?q=famine&per_page=100",
+             "/search?motive=famine", "/nowhere", "/t/no-such-record"]
+    for probe in (p for word in words for p in probes(word)):
+        pages += [f"/search?q={probe}", f"/api/search?q={probe}", f"/search.csv?q={probe}",
+                  f"/search?q=name:{probe}", f"/search?q={probe}&labels=ko"]
+    for testimony_id in ids:
+        pages += [f"/t/{testimony_id}", f"/t/{testimony_id}.md", f"/t/{testimony_id}/cite.bib",
+                  f"/t/{testimony_id}/cite.json", f"/api/t/{testimony_id}"]
+    return pages
+
+
+def web_outputs(paths, private: bool, words: list[str]) -> str:
+    app = create_app({"TESTING": True, "TESTIMONIES": str(paths.testimonies),
+                      "INDEX": str(paths.index), "PRIVATE": private})
+    client = app.test_client()
+    ids = ["closed-account", "open-account", "changing-account"]
+    return "\n".join(client.get(url).get_data(as_text=True) for url in urls(ids, words))
+
+
+def cli_outputs(paths, private: bool, words: list[str]) -> str:
+    runner = CliRunner()
+    base = ["--testimonies", str(paths.testimonies), "--index", str(paths.index)]
+    mode = ["--private"] if private else []
+    calls = [["search", "famine", "--json"], ["search", "famine"], ["search", "--json"],
+             ["search", "river", "--limit", "100"]]
+    calls += [["search", probe, "--json"] for word in words for probe in probes(word)]
+    calls += [["search", probe] for word in words for probe in probes(word)]
+    calls += [["show", i, "--json"] for i in ("closed-account", "open-account",
+                                              "changing-account")]
+    calls += [["show", i] for i in ("closed-account", "open-account", "changing-account")]
+    out = []
+    for call in calls:
+        result = runner.invoke(cli, base + call + mode)
+        out.append(result.output)
+    return "\n".join(out)
+
+
+def index_bytes(paths, view: str) -> bytes:
+    folder = current_generation(paths.index) / view
+    return b"".join(p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file())
+
+
+def found_in(text: str, markers: dict) -> list[str]:
+    lowered = text.lower()
+    return [place for place, word in markers.items() if word in lowered]
+
+
+@pytest.fixture
+def leaky(empty_archive, monkeypatch):
+    monkeypatch.chdir(empty_archive.testimonies.parent)
+    build_archive(empty_archive.testimonies)
+    update_index(empty_archive.testimonies, empty_archive.index)
+    return empty_archive
+
+
+def test_nothing_restricted_leaks_before_and_after_a_record_becomes_restricted(leaky):
+    words = list(MARKERS.values()) + list(LATER.values())
+    assert found_in(web_outputs(leaky, False, words), MARKERS) == []
+    assert found_in(cli_outputs(leaky, False, words), MARKERS) == []
+    assert found_in(index_bytes(leaky, "public").decode("latin-1"), MARKERS) == []
+    # Before the change the later record is public: its words are there (positive control).
+    assert found_in(web_outputs(leaky, False, words), LATER) == list(LATER)
+    assert found_in(index_bytes(leaky, "public").decode("latin-1"), LATER) == list(LATER)
+
+    make_restricted(leaky.testimonies)
+    report = update_index(leaky.testimonies, leaky.index)
+    assert report.changed == ["changing-account"]
+    everything = {**MARKERS, **LATER}
+    assert found_in(web_outputs(leaky, False, words), everything) == []
+    assert found_in(cli_outputs(leaky, False, words), everything) == []
+    assert found_in(index_bytes(leaky, "public").decode("latin-1"), everything) == []
+    assert [p.name for p in leaky.index.glob("gen-*/public/*") if p.suffix == ".tmp"] == []
+
+
+def test_private_mode_shows_every_restricted_place(leaky):
+    words = list(MARKERS.values())
+    expected = list(MARKERS)
+    assert found_in(web_outputs(leaky, True, words), MARKERS) == expected
+    assert found_in(cli_outputs(leaky, True, words), MARKERS) == expected
+    indexed = found_in(index_bytes(leaky, "private").decode("latin-1"), MARKERS)
+    assert {"restricted body", "restricted name", "inline redaction"} <= set(indexed)
+
+
+def test_public_search_for_restricted_words_reveals_no_record(leaky):
+    client = create_app({"TESTING": True, "TESTIMONIES": str(leaky.testimonies),
+                         "INDEX": str(leaky.index)}).test_client()
+    for word in MARKERS.values():
+        data = client.get(f"/api/search?q={word}").get_json()
+        assert data["total"] == 0 and data["results"] == [], word
+        for probe in probes(word):
+            data = client.get(f"/api/search?q={probe}").get_json()
+            assert data["total"] == 0 and data["suggestion"] is None, probe
+
+
+def test_public_error_messages_do_not_carry_restricted_fields(leaky):
+    """A restricted record that becomes invalid is not described in public."""
+    path = leaky.testimonies / "closed-account.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("year: 2016", "year: soon"),
+                    encoding="utf-8")
+    client = create_app({"TESTING": True, "TESTIMONIES": str(leaky.testimonies),
+                         "INDEX": str(leaky.index)}).test_client()
+    page = client.get("/t/closed-account")
+    assert page.status_code == 503
+    assert found_in(page.get_data(as_text=True), MARKERS) == []
+    assert os.path.basename(str(path)) not in page.get_data(as_text=True)
+
+
+def test_the_probes_find_the_words_where_they_may_be_seen(leaky):
+    """Positive control for the crawl: in private mode each probe finds or suggests its word."""
+    client = create_app({"TESTING": True, "TESTIMONIES": str(leaky.testimonies),
+                         "INDEX": str(leaky.index), "PRIVATE": True}).test_client()
+    for place in ("restricted body", "restricted summary", "inline redaction"):
+        prefix, misspelt = probes(MARKERS[place])
+        assert client.get(f"/api/search?q={prefix}").get_json()["total"] == 1, place
+        assert client.get(f"/api/search?q={misspelt}").get_json()["suggestion"] == \
+            MARKERS[place], place
