@@ -183,10 +183,17 @@ class _Segments(highlight.Formatter):
         return _MARK_START + highlight.get_text(text, token, replace) + _MARK_END
 
 
-def _segments(marked: str) -> tuple[tuple[str, bool], ...]:
+def _segments(marked: str, text: str) -> tuple[tuple[str, bool], ...]:
+    """Split a highlighted fragment into `(text, matched)` pieces, with … where text is cut."""
     parts = re.split(f"({_MARK_START}[^{_MARK_END}]*{_MARK_END})", marked)
-    return tuple((part.strip(_MARK_START + _MARK_END), part.startswith(_MARK_START))
-                 for part in parts if part)
+    segments = [(part.strip(_MARK_START + _MARK_END), part.startswith(_MARK_START))
+                for part in parts if part]
+    plain = marked.replace(_MARK_START, "").replace(_MARK_END, "")
+    if not text.startswith(plain[:40]):
+        segments.insert(0, ("… ", False))
+    if not text.rstrip().endswith(plain.rstrip()[-40:]):
+        segments.append((" …", False))
+    return tuple(segments)
 
 
 def _lead(text: str) -> tuple[tuple[str, bool], ...]:
@@ -356,8 +363,9 @@ class ArchiveIndex:
         results.formatter = _Segments()
         hits = []
         for hit in results[start:start + request.per_page]:
-            marked = hit.highlights("body", top=2) if hit.get("body") else ""
-            hits.append(self._hit(hit.fields(), _segments(marked) if marked else None))
+            body = hit.get("body", "")
+            marked = hit.highlights("body", top=2) if body else ""
+            hits.append(self._hit(hit.fields(), _segments(marked, body) if marked else None))
         return tuple(hits)
 
     @staticmethod

@@ -1,0 +1,35 @@
+# Quick start: `make serve` runs the archive, `make test` runs the tests.
+# Both create .venv/ and install the project into it on first use.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: serve test test-all index clean
+
+$(BIN)/archive: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## serve: index the records (only what changed) and serve the archive on http://127.0.0.1:5000/
+serve: $(BIN)/archive
+	$(BIN)/archive serve --host $(HOST) --port $(PORT)
+
+## test: the test suite (browser tests run when Debian's chromium is installed)
+test: $(BIN)/archive
+	$(BIN)/python -m pytest -m "not slow"
+
+## test-all: the test suite with the long runs too
+test-all: $(BIN)/archive
+	$(BIN)/python -m pytest
+
+## index: build or update the index in index/
+index: $(BIN)/archive
+	$(BIN)/archive index
+
+clean:
+	rm -rf $(VENV) index test-output .pytest_cache *.egg-info

@@ -1,0 +1,168 @@
+"""End to end in a real browser: Playwright driving Debian's Chromium, offline.
+
+A scholar goes from "children's freedom" to a filtered, cited testimony in a few clicks.
+Every request must stay on 127.0.0.1 and the console must stay clean. Screenshots are
+saved in test-output/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from .helpers import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+OUTPUT = ROOT / "test-output"
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)",
+                allow_module_level=True)
+
+sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`archive serve` on a free loopback port, over a copy of the sample archive."""
+    base = tmp_path_factory.mktemp("served")
+    shutil.copytree(ROOT / "testimonies", base / "testimonies")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archive", "--testimonies", str(base / "testimonies"),
+         "--index", str(base / "index"), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError(process.stdout.read().decode())
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+class Watch:
+    """Records every request and console problem of a page."""
+
+    def __init__(self, page) -> None:
+        self.requests: list[str] = []
+        self.problems: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("console", lambda m: m.type == "error" and self.problems.append(m.text))
+        page.on("pageerror", lambda e: self.problems.append(str(e)))
+
+    def check(self) -> None:
+        hosts = {urlsplit(u).hostname for u in self.requests if not u.startswith("data:")}
+        assert hosts == {"127.0.0.1"}, hosts
+        assert self.problems == []
+
+
+@pytest.fixture(params=[True, False], ids=["javascript-on", "javascript-off"])
+def page(browser, request):
+    context = browser.new_context(java_script_enabled=request.param,
+                                  viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.watch = Watch(page)
+    yield page
+    context.close()
+
+
+def test_from_a_motive_to_a_cited_testimony(page, server):
+    OUTPUT.mkdir(exist_ok=True)
+    page.goto(server + "/")
+    page.get_by_label("Search the testimonies").fill("children's freedom")
+    page.get_by_label("Search the testimonies").press("Enter")
+    page.wait_for_url("**/search?q=children%27s+freedom")
+    assert "testimonies for “children's freedom”" in page.locator("#hit-count").inner_text()
+    assert page.locator("mark").count() > 0
+
+    page.locator(".facet a", has_text="diplomatic").first.click()
+    page.wait_for_url("**sector=diplomatic**")
+    assert page.locator(".chosen").inner_text().startswith("Sector: diplomatic")
+    page.screenshot(path=str(OUTPUT / "search-page.png"), full_page=True)
+
+    page.locator(".chart svg a[aria-label^='2016']").click()
+    page.wait_for_url("**year=2016..2016**")
+    assert page.locator("#hit-count").inner_text().startswith("1 testimony")
+
+    page.locator(".result h3 a").first.click()
+    page.wait_for_url("**/t/thae-yong-ho-2016")
+    assert page.locator("h1").inner_text() == \
+        "Diplomat in London leaves to free his children from oppression"
+    citation = page.locator(".citation").inner_text()
+    assert citation.startswith("Thae Yong-ho. “Diplomat in London")
+    assert f"{server}/t/thae-yong-ho-2016" in citation
+    page.screenshot(path=str(OUTPUT / "record-page.png"), full_page=True)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="BibTeX").click()
+    assert download.value.suggested_filename == "thae-yong-ho-2016.bib"
+    page.watch.check()
+
+
+def test_phone_width_has_no_sideways_scrolling(browser, server):
+    context = browser.new_context(viewport={"width": 375, "height": 800}, is_mobile=True)
+    page = context.new_page()
+    watch = Watch(page)
+    for path in ("/", "/search?q=freedom", "/t/mother-musan-2008"):
+        page.goto(server + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - "
+                                 "document.documentElement.clientWidth")
+        assert overflow <= 0, path
+    page.goto(server + "/search?q=children")
+    page.screenshot(path=str(OUTPUT / "search-page-phone.png"), full_page=True)
+    watch.check()
+    context.close()
+
+
+def test_keyboard_reaches_the_search_box_and_the_skip_link(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "/search")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") in ("q", "site-q")
+    context.close()
+
+
+def test_unknown_record_is_a_styled_404(page, server):
+    response = page.goto(server + "/t/no-such-record")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Not found"
+    assert page.evaluate("getComputedStyle(document.body).fontFamily") != ""
