@@ -18,7 +18,7 @@ RESULT_KEYS = {"id", "title", "year", "post", "sector", "country", "motives", "s
 
 def test_validate_passes_on_the_sample(run, sample_copy):
     result = run(sample_copy, "validate")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "All 18 records are valid.\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "All 19 records are valid.\n", "")
 
 
 def test_validate_reports_problems_on_stderr_and_exits_1(run, empty_archive, monkeypatch):
@@ -53,12 +53,12 @@ def test_validate_warnings_do_not_fail(run, empty_archive, monkeypatch):
 def test_index_then_index_again(run, sample_copy):
     first = run(sample_copy, "index")
     assert first.exit_code == 0
-    assert first.stdout.startswith("Rebuilt the index: 18 records (18 added) in ")
+    assert first.stdout.startswith("Rebuilt the index: 19 records (19 added) in ")
     second = run(sample_copy, "index")
-    assert second.stdout.startswith("The index is up to date: 18 records (0 added, 0 changed, "
-                                    "0 removed, 18 unchanged) in ")
+    assert second.stdout.startswith("The index is up to date: 19 records (0 added, 0 changed, "
+                                    "0 removed, 19 unchanged) in ")
     rebuilt = run(sample_copy, "index", "--rebuild")
-    assert rebuilt.stdout.startswith("Rebuilt the index: 18 records (18 added) in ")
+    assert rebuilt.stdout.startswith("Rebuilt the index: 19 records (19 added) in ")
 
 
 def test_index_with_an_invalid_file_exits_1(run, empty_archive, monkeypatch):
@@ -99,13 +99,13 @@ def test_search_json_contract(run, sample):
     assert {"query", "filters", "total", "page", "results", "facets", "suggestion"} <= set(data)
     assert data["query"] == "children" and data["page"] == 1 and data["suggestion"] is None
     assert data["filters"] == {"year": ["2016..2024"], "sector": ["diplomatic"]}
-    assert data["total"] == 3 and len(data["results"]) == 2
-    assert [r["year"] for r in data["results"]] == [2023, 2018]
+    assert data["total"] == 4 and len(data["results"]) == 2
+    assert [r["year"] for r in data["results"]] == [2023, 2019]
     for row in data["results"]:
         assert set(row) == RESULT_KEYS and row["url"] == f"/t/{row['id']}"
         assert isinstance(row["motives"], list)
     assert set(data["facets"]) == {"motive", "sector", "country", "year", "gender", "language"}
-    assert {"value": "diplomatic", "count": 3} in data["facets"]["sector"]
+    assert {"value": "diplomatic", "count": 4} in data["facets"]["sector"]
     assert all(set(v) == {"value", "count"} for f in data["facets"].values() for v in f)
 
 
@@ -177,7 +177,7 @@ def test_environment_variables_choose_the_folders(sample, tmp_path):
                ARCHIVE_INDEX=str(sample.index))
     result = subprocess.run([sys.executable, "-m", "archive", "search", "hallyu", "--json"],
                             capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
-    assert json.loads(result.stdout)["total"] == 3
+    assert json.loads(result.stdout)["total"] == 4
 
 
 def test_console_script_is_installed():
