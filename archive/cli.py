@@ -8,11 +8,18 @@ from pathlib import Path
 
 import click
 
+import re
+
 from . import service
-from .collection import read_archive, record_files, vocabulary_for
+from .collection import display_path, read_archive, record_files, vocabulary_for
+from .editing import create_record
 from .errors import ArchiveError
-from .indexing import describe, update_index
+from .exporting import FORMATS
+from .forms import slug, testimony_from_form
+from .importing import read_import, write_import
+from .indexing import current_generation, describe, update_index
 from .searching import FACETS, SORTS, SearchRequest
+from .validation import SECTORS
 
 
 class ArchiveGroup(click.Group):
@@ -124,6 +131,111 @@ def serve(paths, host, port, private):
     click.echo(f"Serving the {'PRIVATE' if private else 'public'} archive on "
                f"http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     service.run_server(app, host, port)
+
+
+@cli.command()
+@click.option("--id", "testimony_id", help="The record's id (default: from the title and year).")
+@click.option("--title")
+@click.option("--year")
+@click.option("--post")
+@click.option("--sector", help=f"One of {', '.join(SECTORS)}.")
+@click.option("--motive", "motives", multiple=True,
+              help="A motive by term, alias or Korean label; repeat, or separate with commas.")
+@click.option("--country")
+@click.option("--name")
+@click.option("--pseudonym/--real-name", default=None, help="Whether the name is a pseudonym.")
+@click.option("--gender", type=click.Choice(["female", "male", "unknown"]))
+@click.option("--language", default="en", show_default=True)
+@click.option("--summary")
+@click.option("--tag", "tags", multiple=True)
+@click.option("--access", type=click.Choice(["public", "restricted"]), default="public",
+              show_default=True)
+@click.option("--body", help="The testimony's text (Markdown).")
+@click.option("--edit", "edit_body", is_flag=True, help="Write the body in $EDITOR.")
+@click.option("--no-input", is_flag=True, help="Never prompt; fail if a required field is missing.")
+@click.pass_obj
+def new(paths, testimony_id, edit_body, no_input, **fields):
+    """Add a testimony: prompts for what the options do not give, then writes a valid record."""
+    vocabulary = vocabulary_for(paths.testimonies)
+    for name in ("title", "year", "post", "sector"):
+        if not fields[name] and not no_input:
+            fields[name] = click.prompt(name.capitalize())
+    if not fields["motives"] and not no_input:
+        fields["motives"] = (click.prompt("Motives (comma-separated, Enter for none)",
+                                          default="", show_default=False),)
+    if edit_body:
+        fields["body"] = click.edit(fields["body"] or "\n", extension=".md") or fields["body"]
+    testimony_id = testimony_id or slug(fields["title"] or "", fields["year"] or "")
+    result = testimony_from_form(form_values(fields), testimony_id, vocabulary)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.testimony is None:
+        raise click.ClickException("Nothing was written; correct the values above.")
+    saved = create_record(paths.testimonies, paths.index, result.testimony)
+    click.echo(f"Wrote {display_path(saved.path)}; it is in the index.")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Write the valid rows even if some are not.")
+@click.pass_obj
+def import_(paths, file, dry_run, skip_invalid):
+    """Import records from a CSV file (one per row) or a JSON export; ids never overwrite."""
+    report = read_import(file, vocabulary_for(paths.testimonies), paths.testimonies)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    valid, invalid = len(report.testimonies), report.invalid_rows
+    summary = f"{valid} valid row{'s' if valid != 1 else ''}, {invalid} invalid"
+    if dry_run:
+        click.echo(f"{summary}; nothing written (--dry-run).")
+        sys.exit(1 if invalid else 0)
+    if invalid and not skip_invalid:
+        click.echo(f"{summary}; nothing written. Correct the rows, or write the valid ones "
+                   "with --skip-invalid.", err=True)
+        sys.exit(1)
+    written = write_import(report, paths.testimonies)
+    index_report = update_index(paths.testimonies, paths.index, only=written) \
+        if current_generation(paths.index) else update_index(paths.testimonies, paths.index)
+    click.echo(f"{summary}; wrote {len(written)} record{'s' if len(written) != 1 else ''}. "
+               + describe(index_report))
+    sys.exit(1 if invalid else 0)
+
+
+@cli.command()
+@click.argument("words", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="json",
+              show_default=True)
+@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE",
+              help="Narrow as in `archive search`.")
+@click.option("--sort", type=click.Choice(SORTS), default="year", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to a file instead of standard output.")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="Where the archive is served, for the records' permalinks.")
+@click.option("--private", is_flag=True, help="Export everything, restricted records included.")
+@click.pass_obj
+def export(paths, words, fmt, filters, sort, output, base_url, private):
+    """Export the records a search matches (all by default) as json, csv, csl-json, bibtex or ris."""
+    archive = service.open_archive(paths, private=private, build=True)
+    request = SearchRequest(" ".join(words), _filters(filters), sort)
+    text = service.export_text(archive, request, fmt, lambda i: f"{base_url.rstrip('/')}/t/{i}")
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def form_values(fields: dict) -> dict[str, list[str]]:
+    """Command-line options as the values of the record form."""
+    values = {name: [str(value)] for name, value in fields.items()
+              if value not in (None, ()) and not isinstance(value, tuple)}
+    values["motives"] = list(fields.get("motives") or ())
+    values["tags"] = list(fields.get("tags") or ())
+    if fields.get("pseudonym"):
+        values["pseudonym"] = ["on"]
+    return values
 
 
 def _filters(pairs) -> dict:

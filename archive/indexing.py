@@ -123,8 +123,13 @@ def current_generation(index_dir: str | Path) -> Path | None:
 
 
 def update_index(testimonies_dir: str | Path, index_dir: str | Path, rebuild: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> IndexReport:
-    """Bring the index up to date with the records; rebuild it whole when asked or needed."""
+                 progress: Callable[[int, int], None] | None = None,
+                 only: list[Path] | None = None) -> IndexReport:
+    """Bring the index up to date with the records; rebuild it whole when asked or needed.
+
+    `only` names the record files known to have changed (added, edited or deleted), so
+    that saving one record does not look at every other file.
+    """
     started = time.monotonic()
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -141,7 +146,7 @@ def update_index(testimonies_dir: str | Path, index_dir: str | Path, rebuild: bo
         if rebuild or state is None or state.get("fingerprint") != fingerprint:
             report = _build(testimonies_dir, index_dir, vocabulary, fingerprint, progress)
         else:
-            report = _update(testimonies_dir, generation, state, vocabulary, progress)
+            report = _update(testimonies_dir, generation, state, vocabulary, progress, only)
     finally:
         lock.release()
     report.seconds = time.monotonic() - started
@@ -162,14 +167,23 @@ def _fingerprint(vocabulary_path: Path) -> str:
     return f"schema-{SCHEMA_VERSION}:vocabulary-{digest}"
 
 
-def _scan(testimonies_dir, state_files: dict, vocabulary, report: IndexReport, progress):
-    """Read the files that changed since `state_files`; yield (relpath, stat, testimony)."""
+def _scan(testimonies_dir, state_files: dict, vocabulary, report: IndexReport, progress,
+          paths: list[Path] | None = None, seen: dict | None = None):
+    """Read the files that changed since `state_files`; yield (relpath, entry, testimony).
+
+    A file that is unchanged yields its old entry and no testimony; an invalid or missing
+    one yields no entry.
+    """
     root = Path(testimonies_dir)
-    paths = record_files(root)
-    seen: dict[str, Path] = {}
+    paths = record_files(root) if paths is None else paths
+    seen = {} if seen is None else seen
     for done, path in enumerate(paths, start=1):
         rel = path.relative_to(root).as_posix()
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            yield rel, None, None
+            continue
         known = state_files.get(rel)
         if known and known["size"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns \
                 and known["id"] not in seen:
@@ -229,28 +243,36 @@ def _build(testimonies_dir, index_dir: Path, vocabulary, fingerprint, progress) 
     return report
 
 
-def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress) -> IndexReport:
+def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress,
+            only: list[Path] | None = None) -> IndexReport:
     report = IndexReport()
+    root = Path(testimonies_dir)
     old_files: dict = state["files"]
-    files: dict = {}
+    if only is None:
+        files, paths, seen = {}, None, {}
+    else:  # keep every other file as it was; look only at these
+        paths = sorted({Path(p).absolute() for p in only})
+        looked_at = {p.relative_to(root.absolute()).as_posix() for p in paths}
+        files = {rel: entry for rel, entry in old_files.items() if rel not in looked_at}
+        seen = {entry["id"]: root / rel for rel, entry in files.items()}
+        paths = [root / p.relative_to(root.absolute()) for p in paths]
     indexes = {view: whoosh_index.open_dir(str(generation / view)) for view in VIEWS}
     writers = {}
     try:
-        for rel, entry, testimony in _scan(testimonies_dir, old_files, vocabulary, report, progress):
+        for rel, entry, testimony in _scan(root, old_files, vocabulary, report, progress,
+                                           paths, seen):
             if entry is None:
-                continue  # invalid now: dropped below, reported by _scan
+                continue  # invalid or missing now: dropped below
             files[rel] = entry
             old = old_files.get(rel)
             if testimony is None or (old and old["sha256"] == entry["sha256"]
                                      and old["id"] == entry["id"]):
                 continue
-            if not writers:
-                writers = _writers(indexes)
+            writers = writers or _writers(indexes)
             _add(writers, testimony, vocabulary, rel, update=True)
             (report.changed if old else report.added).append(testimony.id)
         live_ids = {entry["id"] for entry in files.values()}
-        gone = {entry["id"] for rel, entry in old_files.items() if entry["id"] not in live_ids}
-        for testimony_id in sorted(gone):
+        for testimony_id in sorted({e["id"] for e in old_files.values()} - live_ids):
             writers = writers or _writers(indexes)
             for writer in writers.values():
                 writer.delete_by_term("id", testimony_id)

@@ -100,20 +100,23 @@ def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown
     problems += yaml_problems
     if meta is None:
         return None, problems
-    values, field_problems = validate_fields(meta, lines, body, testimony_id, vocabulary, shown)
+    testimony, field_problems = build_testimony(meta, body, testimony_id, vocabulary, shown,
+                                                lines, hashlib.sha256(raw).hexdigest())
     problems += field_problems
     if any(not p.warning for p in problems):
         return None, problems
-    sources = tuple(Source(**s) for s in values.pop("sources", ()))
-    testimony = Testimony(
-        id=testimony_id,
-        body=body,
-        sources=sources,
-        path=shown,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        **values,
-    )
     return testimony, problems
+
+
+def build_testimony(meta: dict, body: str, testimony_id: str, vocabulary: Vocabulary,
+                    shown: str, lines: dict | None = None, sha256: str = ""):
+    """Validate front-matter values and build a Testimony; return `(testimony or None, problems)`."""
+    values, problems = validate_fields(meta, lines or {}, body, testimony_id, vocabulary, shown)
+    if any(not p.warning for p in problems):
+        return None, problems
+    sources = tuple(Source(**s) for s in values.pop("sources", ()))
+    return Testimony(id=testimony_id, body=body, sources=sources, path=shown, sha256=sha256,
+                     **values), problems
 
 
 def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:

@@ -14,7 +14,8 @@ from .indexing import current_generation, update_index
 from .records import Testimony, read_testimony
 from .redaction import visible
 from .rendering import render_markdown
-from .searching import FACETS, ArchiveIndex, SearchResults
+from .exporting import ExportInfo, export
+from .searching import FACETS, ArchiveIndex, SearchRequest, SearchResults, normalise_filters
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -71,6 +72,15 @@ def get_testimony(paths: Paths, testimony_id: str, private: bool = False) -> Tes
     """Read one record by id from its file, in the view of the mode."""
     path = find_record(paths.testimonies, testimony_id)
     return _read_visible(path, vocabulary_for(paths.testimonies), private)
+
+
+def export_text(archive: Archive, request: SearchRequest, fmt: str, url_of) -> str:
+    """Every record a search matches, in an export format, as the mode may show them."""
+    hits = archive.index.matching(request)
+    records = [archive.testimony(hit.id) for hit in hits]
+    info = ExportInfo(request.query, normalise_filters(request.filters, archive.vocabulary),
+                      request.sort, archive.private, len(records))
+    return export(fmt, records, info, url_of)
 
 
 def results_json(results: SearchResults, url_prefix: str = "/t/") -> dict:

@@ -6,12 +6,15 @@ Only this module touches Flask's `request` and `current_app`.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
+import secrets
 from pathlib import Path
 
-from flask import (Blueprint, Flask, Response, current_app, jsonify, render_template,
+from flask import (Blueprint, Flask, Response, abort, current_app, jsonify, render_template,
                    request, url_for)
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
@@ -20,7 +23,8 @@ from . import citation, facets
 from .errors import ArchiveError, IndexMissing, QueryError, TestimonyNotFound
 from .rendering import render_markdown
 from .searching import FACETS, SearchRequest
-from .service import LOOPBACK, Archive, Paths, results_json, testimony_json
+from .exporting import FORMATS
+from .service import LOOPBACK, Archive, Paths, export_text, results_json, testimony_json
 from .validation import ID_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +68,14 @@ def make_app(config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     app.json.ensure_ascii = False
     app.register_blueprint(bp)
+    if app.config["PRIVATE"]:
+        from . import editor
+
+        app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
+        CSRFProtect(app)
+        app.register_blueprint(editor.bp)
     app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ArchiveError, _archive_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -140,6 +151,7 @@ def search():
         labels_url=facets.search_url(facets.replaced(params, "labels",
                                                      None if labels == "ko" else "ko")),
         csv_url=facets.search_url(params, "/search.csv"),
+        export_urls={fmt: facets.search_url(params, f"/export/{fmt}") for fmt in FORMATS},
         json_url=facets.search_url(params, "/api/search"),
         suggestion_url=results.suggestion and facets.search_url(
             facets.replaced(params, "q", results.suggestion)))
@@ -171,6 +183,18 @@ def search_csv():
                     headers={"Content-Disposition": 'attachment; filename="testimonies.csv"'})
 
 
+@bp.get("/export/<fmt>")
+def export(fmt: str):
+    """The matching records as a download in json, csv, csl-json, bibtex or ris."""
+    if fmt not in FORMATS:
+        abort(404)
+    mimetype, extension = FORMATS[fmt]
+    request_ = _search_request(_params())
+    text = export_text(get_archive(), dataclasses.replace(request_, page=1), fmt, _permalink)
+    return Response(text, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="testimonies.{extension}"'})
+
+
 @bp.get("/api/search")
 def api_search():
     """Search results in the JSON contract of `archive search --json`."""
@@ -192,7 +216,7 @@ def testimony(testimony_id: str):
         "testimony.html", t=record, url=url,
         body=Markup(render_markdown(record.body, record.language)),
         facts=_facts(record, archive), related=archive.index.related(testimony_id),
-        citation=citation.chicago(record, url, today))
+        citation=citation.chicago(record, url, today), saved=request.args.get("saved"))
 
 
 def _facts(record, archive) -> list[tuple[str, list[tuple[str, str | None]]]]:
@@ -261,6 +285,12 @@ def api_testimony(testimony_id: str):
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+def _csrf_error(exc: CSRFError):
+    message = ("This form has expired or did not come from this archive, so nothing was saved. "
+               "Go back, reload the form and submit it again.")
+    return render_template("error.html", code=400, title="Form expired", message=message), 400
 
 
 def _http_error(exc: HTTPException):

@@ -62,12 +62,44 @@ def format_testimony(testimony: Testimony) -> str:
     return f"---\n{meta}---\n" + (f"\n{body}\n" if body else "")
 
 
-def write_testimony(testimony: Testimony, path: str | Path) -> None:
-    """Write a record file atomically: a temporary file, fsync, then rename over the old."""
-    path = Path(path)
+class FileExists(Exception):
+    """A new record file would replace an existing one."""
+
+
+def _temporary_copy(testimony: Testimony, path: Path) -> Path:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(format_testimony(testimony))
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    return temporary
+
+
+def _fsync_folder(folder: Path) -> None:
+    if hasattr(os, "O_DIRECTORY"):
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def write_testimony(testimony: Testimony, path: str | Path) -> None:
+    """Write a record file atomically: a temporary file, fsync, then rename over the old."""
+    path = Path(path)
+    os.replace(_temporary_copy(testimony, path), path)
+    _fsync_folder(path.parent)
+
+
+def create_testimony_file(testimony: Testimony, path: str | Path) -> None:
+    """Write a new record file atomically, raising FileExists rather than replacing one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _temporary_copy(testimony, path)
+    try:
+        os.link(temporary, path)  # fails if the file exists: a new record never replaces one
+    except FileExistsError:
+        raise FileExists(str(path)) from None
+    finally:
+        os.unlink(temporary)
+    _fsync_folder(path.parent)

@@ -17,7 +17,7 @@ import tempfile
 import time
 
 from whoosh import index
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer, Token, Tokenizer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import QueryParser
 
@@ -41,21 +41,27 @@ def corpus(n: int, seed: int = 7) -> list[str]:
     return docs
 
 
+_KIWI = []
+
+
+class KiwiTokenizer(Tokenizer):
+    """kiwipiepy's nouns, stems and foreign words as Whoosh tokens (loaded on first use)."""
+
+    def __call__(self, value, positions=False, chars=False, mode="", **kwargs):
+        token = Token(positions, chars, mode=mode, **kwargs)
+        for pos, tok in enumerate(_KIWI[0].tokenize(value)):
+            if tok.tag.startswith(("N", "V", "SL", "XR")):
+                token.text, token.pos = tok.form.lower(), pos
+                yield token
+
+
 def kiwi_analyzer():
-    """kiwipiepy's nouns and stems as a Whoosh analyzer, if kiwipiepy is installed."""
+    """kiwipiepy as a Whoosh analyzer, if it is installed (raises ImportError if not)."""
     from kiwipiepy import Kiwi
-    from whoosh.analysis import Token, Tokenizer
 
-    kiwi = Kiwi()
-
-    class KiwiTokenizer(Tokenizer):
-        def __call__(self, value, positions=False, chars=False, mode="", **kwargs):
-            token = Token(positions, chars, mode=mode, **kwargs)
-            for pos, tok in enumerate(kiwi.tokenize(value)):
-                if tok.tag.startswith(("N", "V", "SL", "XR")):
-                    token.text, token.pos = tok.form.lower(), pos
-                    yield token
-
+    started = time.perf_counter()
+    _KIWI.append(Kiwi())
+    print(f"(kiwipiepy loaded its model in {time.perf_counter() - started:.1f} s)")
     return KiwiTokenizer()
 
 

@@ -1,0 +1,80 @@
+"""Saving records written by archivists: new records, corrections, and conflicts.
+
+A save writes the record file atomically in canonical layout and updates the index for
+that file at once. A correction never silently overwrites a change made meanwhile (in
+another tab, a text editor, a `git pull`): it names the version it started from, and a
+different version on disk is a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .collection import find_record
+from .errors import ArchiveError, TestimonyNotFound
+from .indexing import IndexReport, update_index
+from .records import Testimony
+from .writing import FileExists, create_testimony_file, format_testimony, write_testimony
+
+
+class EditConflict(ArchiveError):
+    """The record changed on disk since the form was opened."""
+
+    def __init__(self, testimony_id: str, current_text: str, current_version: str) -> None:
+        self.current_text = current_text
+        self.current_version = current_version
+        super().__init__(f"The testimony '{testimony_id}' was changed by someone else since "
+                         "you opened it; compare both versions and save again.")
+
+
+class RecordExists(ArchiveError):
+    """A new record would replace an existing file."""
+
+
+@dataclass
+class Saved:
+    """What a save did."""
+
+    path: Path
+    changed: bool
+    index: IndexReport | None
+
+
+def version_of(path: Path) -> str:
+    """The version of a record file: the SHA-256 of its bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def create_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,
+                  folder: str = "") -> Saved:
+    """Write a new record file (never replacing one) and index it."""
+    try:
+        existing = find_record(testimonies_dir, testimony.id)
+    except TestimonyNotFound:
+        existing = None
+    if existing is not None:
+        raise RecordExists(f"A testimony with the id '{testimony.id}' already exists "
+                           f"({existing.name}); choose another id.")
+    path = Path(testimonies_dir) / folder / f"{testimony.id}.md"
+    try:
+        create_testimony_file(testimony, path)
+    except FileExists:
+        raise RecordExists(f"A testimony with the id '{testimony.id}' already exists; "
+                           "choose another id.") from None
+    return Saved(path, True, update_index(testimonies_dir, index_dir, only=[path]))
+
+
+def save_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,
+                started_from: str) -> Saved:
+    """Write a corrected record if the file is still the version the edit started from."""
+    path = find_record(testimonies_dir, testimony.id)
+    current = path.read_bytes()
+    current_version = hashlib.sha256(current).hexdigest()
+    if current_version != started_from:
+        raise EditConflict(testimony.id, current.decode("utf-8", "replace"), current_version)
+    if format_testimony(testimony).encode("utf-8") == current:
+        return Saved(path, False, None)
+    write_testimony(testimony, path)
+    return Saved(path, True, update_index(testimonies_dir, index_dir, only=[path]))

@@ -1,0 +1,129 @@
+"""The archivist's forms (private mode only): add and correct records on the web.
+
+Registered only when the app runs in private mode, so in public mode these routes do
+not exist. Every form carries Flask-WTF's CSRF token; the app answers only its own Host.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from .editing import EditConflict, RecordExists, create_record, save_record, version_of
+from .forms import FormResult, form_from_testimony, slug, sources_in, testimony_from_form
+from .rendering import render_markdown
+from .validation import GENDERS, SECTORS, WITHHOLDABLE
+from .web import get_archive
+from .writing import format_testimony
+
+bp = Blueprint("editor", __name__)
+
+
+def _page(form: dict, result: FormResult | None = None, *, testimony_id: str = "",
+          version: str = "", extra: tuple = (), conflict: dict | None = None,
+          status: int = 200, extra_sources: int = 1):
+    archive = get_archive()
+    language = (form.get("language") or ["en"])[0] or "en"
+    body = (form.get("body") or [""])[0]
+    terms = {m.term for m in archive.vocabulary.motives}
+    chosen = [archive.vocabulary.get(m) for m in form.get("motives", []) if m in terms]
+    return render_template(
+        "edit.html", form=form, value=lambda name: (form.get(name) or [""])[0],
+        errors=(lambda name: result.errors_for(name)) if result else (lambda name: []),
+        problems=result.problems if result else [], testimony_id=testimony_id,
+        version=version, extra=extra, conflict=conflict,
+        # The record's motives first, in its order, so that saving keeps that order.
+        motives=[(m, True) for m in chosen]
+        + [(m, False) for m in archive.vocabulary.motives if m not in chosen],
+        other_motives=", ".join(m for m in form.get("motives", [])
+                                if m not in {v.term for v in archive.vocabulary.motives}),
+        sources=sources_in(form, extra_sources), sectors=SECTORS, genders=GENDERS,
+        withholdable=WITHHOLDABLE, preview=Markup(render_markdown(body, language)),
+    ), status
+
+
+@bp.get("/new")
+def new():
+    """An empty record form."""
+    return _page({"language": ["en"], "access": ["public"]})
+
+
+@bp.post("/new")
+def create():
+    """Check a new record; preview it, or write it and index it at once."""
+    form = request.form.to_dict(flat=False)
+    archive = get_archive()
+    testimony_id = (form.get("id") or [""])[0].strip() or slug(
+        (form.get("title") or [""])[0], (form.get("year") or [""])[0].strip())
+    result = testimony_from_form(form, testimony_id, archive.vocabulary)
+    action = (form.get("action") or ["save"])[0]
+    if action != "save" or result.testimony is None:
+        return _page(form, result, extra_sources=2 if action == "add-source" else 1,
+                     status=400 if action == "save" else 200)
+    try:
+        create_record(archive.paths.testimonies, archive.paths.index, result.testimony)
+    except RecordExists as exc:
+        result.problems.append(_problem("id", str(exc)))
+        return _page(form, result, status=409)
+    return redirect(url_for("archive.testimony", testimony_id=testimony_id, saved=1), 303)
+
+
+@bp.get("/t/<id:testimony_id>/edit")
+def edit(testimony_id: str):
+    """The form of an existing record, carrying the version it starts from."""
+    archive = get_archive()
+    testimony = archive.testimony(testimony_id)
+    return _page(form_from_testimony(testimony), testimony_id=testimony_id,
+                 version=version_of(_path(testimony_id)), extra=testimony.extra)
+
+
+@bp.post("/t/<id:testimony_id>/edit")
+def update(testimony_id: str):
+    """Check a correction; preview it, save it, or show a conflict with both versions."""
+    archive = get_archive()
+    form = request.form.to_dict(flat=False)
+    current = archive.testimony(testimony_id)
+    version = (form.get("version") or [""])[0]
+    result = testimony_from_form(form, testimony_id, archive.vocabulary, extra=current.extra)
+    action = (form.get("action") or ["save"])[0]
+    page = dict(testimony_id=testimony_id, version=version, extra=current.extra)
+    if action != "save" or result.testimony is None:
+        return _page(form, result, extra_sources=2 if action == "add-source" else 1,
+                     status=400 if action == "save" else 200, **page)
+    try:
+        saved = save_record(archive.paths.testimonies, archive.paths.index, result.testimony,
+                            version)
+    except EditConflict as conflict:
+        mine = format_testimony(result.testimony)
+        diff = "".join(difflib.unified_diff(conflict.current_text.splitlines(True),
+                                            mine.splitlines(True), "on disk now", "yours"))
+        page["version"] = conflict.current_version  # saving again now keeps yours
+        return _page(form, result, conflict={"message": str(conflict), "theirs":
+                                             conflict.current_text, "mine": mine, "diff": diff},
+                     status=409, **page)
+    return redirect(url_for("archive.testimony", testimony_id=testimony_id,
+                            saved=1 if saved.changed else 0), 303)
+
+
+@bp.post("/preview")
+def preview():
+    """The Markdown body rendered as the record page will show it (for the live preview)."""
+    language = request.form.get("language", "en")
+    return render_markdown(request.form.get("body", ""), language)
+
+
+def _path(testimony_id: str) -> Path:
+    archive = get_archive()
+    rel = archive.index.path_of(testimony_id)
+    if rel is None:
+        abort(404)
+    return archive.paths.testimonies / rel
+
+
+def _problem(field_name: str, message: str):
+    from .validation import Problem
+
+    return Problem("form", None, field_name, message)
