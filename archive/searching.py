@@ -266,13 +266,16 @@ class ArchiveIndex:
             raise IndexMissing(str(self.index_dir))
         if generation != self._generation:
             self.close()
-            ix = whoosh_index.open_dir(str(generation / self.view))
-            self._searcher, self._generation = ix.searcher(), generation
-            self._parser = self._make_parser(ix.schema)
+            self._ix = whoosh_index.open_dir(str(generation / self.view))
+            self._searcher, self._generation = self._ix.searcher(), generation
+            self._parser = self._make_parser(self._ix.schema)
             self._table = _FacetTable(self._searcher.reader())
         elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
-            self._table = _FacetTable(self._searcher.reader())
+            # Not searcher.refresh(): it reuses segment readers whose deletions have since
+            # changed, and would keep finding the old version of an edited record.
+            fresh = self._ix.searcher()
+            self._searcher.close()
+            self._searcher, self._table = fresh, _FacetTable(fresh.reader())
         return self._searcher
 
     @staticmethod
@@ -341,7 +344,9 @@ class ArchiveIndex:
     def _match(self, searcher, query, filters: dict, text: str):
         """The documents the query matches, each filter's documents, and both together."""
         try:
-            base = frozenset(searcher.docs_for_query(query)) if query else self._table.live
+            # docs_for_query also yields deleted documents (until a merge): keep live ones.
+            base = (self._table.live.intersection(searcher.docs_for_query(query)) if query
+                    else self._table.live)
         except Exception as exc:  # a searcher can fail on odd queries too
             raise QueryError(f"the query {text!r} cannot be run ({type(exc).__name__}); "
                              "simplify it") from None
@@ -416,7 +421,8 @@ class ArchiveIndex:
             stored = searcher.stored_fields(docnum)
             text = " ".join(filter(None, (stored.get("title"), stored.get("summary"),
                                           stored.get("body"))))
-            allowed = set(searcher.docs_for_query(Term("access", "public"))) - {docnum}
+            allowed = set(self._table.live.intersection(
+                searcher.docs_for_query(Term("access", "public")))) - {docnum}
             results = searcher.more_like(docnum, "body", text=text, top=limit, filter=allowed)
             return tuple(self._hit(hit.fields()) for hit in results)
 

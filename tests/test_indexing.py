@@ -159,3 +159,19 @@ def test_a_lock_held_too_long_gives_a_sentence(empty_archive, monkeypatch):
             update_index(empty_archive.testimonies, empty_archive.index)
     finally:
         lock.release()
+
+
+def test_a_changed_record_is_found_once_and_only_as_it_is_now(empty_archive):
+    folder = empty_archive.testimonies
+    path = write_record(folder, "edited-record", body="The squid boats came in.\n")
+    update_index(folder, empty_archive.index)
+    write_record(folder, "edited-record", body="The crab boats came in.\n")
+    update_index(folder, empty_archive.index, only=[path])
+    for private in (False, True):
+        assert ids(empty_archive, "squid", private) == []
+        assert ids(empty_archive, "boats", private) == ["edited-record"]
+        index = ArchiveIndex(empty_archive.index, vocabulary_for(folder), private=private)
+        assert index.search(SearchRequest("boats")).total == 1
+        assert index.search(SearchRequest()).facets["sector"] == \
+            [type(index.search(SearchRequest()).facets["sector"][0])("civilian", 1)]
+        index.close()
