@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .records import Testimony, build_testimony
 from .validation import Problem, validate_id
 from .vocabulary import Vocabulary
+from .writing import FIELD_ORDER
 
 LIST_FIELDS = ("aliases", "tags")
 FLAG_FIELDS = ("pseudonym", "name_public")
@@ -87,7 +88,8 @@ def front_matter_from_form(form: dict[str, list[str]]) -> tuple[dict, str]:
     if sources:
         meta["sources"] = sources
     body = first("body").replace("\r\n", "\n").strip("\n")
-    return meta, (body + "\n" if body else "")
+    ordered = {name: meta[name] for name in FIELD_ORDER if name in meta}  # problems in file order
+    return ordered, (body + "\n" if body else "")
 
 
 def testimony_from_form(form: dict[str, list[str]], testimony_id: str, vocabulary: Vocabulary,

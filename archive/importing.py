@@ -70,8 +70,13 @@ def _csv_rows(path: Path):
             raise ImportFailed(f"{path}: row 1: {column}: unknown column" +
                                (f"; did you mean '{hint[0]}'?" if hint else
                                 f"; columns are named as the record's fields"))
-    for row in reader:
-        yield reader.line_num, {k: v for k, v in row.items() if k is not None}
+    while True:
+        first_line = reader.line_num + 1  # a quoted value may span lines: report the first
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        yield first_line, {k: v for k, v in row.items() if k is not None}
 
 
 def _json_rows(path: Path):

@@ -18,10 +18,10 @@ from .helpers import SAMPLE
 @pytest.fixture
 def empty_archive(tmp_path) -> Paths:
     """An archive folder with the shipped vocabulary and no records."""
-    testimonies = tmp_path / "testimonies"
-    testimonies.mkdir()
+    testimonies = tmp_path / "empty" / "testimonies"
+    testimonies.mkdir(parents=True)
     shutil.copy(SAMPLE / "vocabulary.yaml", testimonies / "vocabulary.yaml")
-    return Paths(testimonies, tmp_path / "index")
+    return Paths(testimonies, tmp_path / "empty" / "index")
 
 
 @pytest.fixture

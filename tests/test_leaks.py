@@ -68,6 +68,8 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
     pages = ["/", "/search", "/search?q=famine", "/search?q=river", "/search.csv",
              "/search.csv?q=famine", "/api/search", "/api/search?q=famine&per_page=100",
              "/search?motive=famine", "/nowhere", "/t/no-such-record"]
+    pages += [f"/export/{fmt}{query}" for fmt in ("json", "csv", "csl-json", "bibtex", "ris")
+              for query in ("", "?q=famine", "?motive=famine")]
     for probe in (p for word in words for p in probes(word)):
         pages += [f"/search?q={probe}", f"/api/search?q={probe}", f"/search.csv?q={probe}",
                   f"/search?q=name:{probe}", f"/search?q={probe}&labels=ko"]
@@ -96,6 +98,8 @@ def cli_outputs(paths, private: bool, words: list[str]) -> str:
     calls += [["show", i, "--json"] for i in ("closed-account", "open-account",
                                               "changing-account")]
     calls += [["show", i] for i in ("closed-account", "open-account", "changing-account")]
+    calls += [["export", "--format", fmt] for fmt in ("json", "csv", "csl-json", "bibtex", "ris")]
+    calls += [["export", "--format", "json", "famine"]]
     out = []
     for call in calls:
         result = runner.invoke(cli, base + call + mode)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 
 import pytest
 
@@ -38,6 +39,7 @@ ARCHIVE_COMMANDS = [c for c in shown("archive ") if " serve" not in c[0]]
 @pytest.mark.parametrize("command, output", ARCHIVE_COMMANDS, ids=[c for c, _ in ARCHIVE_COMMANDS])
 def test_every_archive_command_in_the_readme_works(command, output, run, sample_copy,
                                                    monkeypatch):
+    shutil.copytree(ROOT / "examples", sample_copy.testimonies.parent / "examples")
     monkeypatch.chdir(sample_copy.testimonies.parent)
     run(sample_copy, "index")
     result = run(sample_copy, *shlex.split(command)[1:])
@@ -72,9 +74,9 @@ def test_every_cli_command_is_documented():
         assert f"`archive {name}" in README, name
 
 
-def test_every_route_is_documented(app):
+def test_every_route_is_documented(private_client):
     documented = README.replace("<id>", "<testimony_id>")
-    for rule in app.url_map.iter_rules():
+    for rule in private_client.application.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
