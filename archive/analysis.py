@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from whoosh.analysis import (STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer,
-                             StemFilter, StopFilter)
+                             StemFilter, StopFilter, Token, Tokenizer)
+from whoosh.lang.porter import stem as porter_stem
 
 _HANGUL_CHAR = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _SCRIPT_RUNS = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+|[^\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+")
@@ -112,8 +113,73 @@ def _fold(word: str) -> str:
     return SURNAME_KEY.get(word, word)
 
 
+class TextTokenizer(Tokenizer):
+    """Words lower-cased, stop words dropped, English stemmed, Hangul cut into pairs: in one pass.
+
+    It gives exactly the tokens of `RegexTokenizer | LowercaseFilter | HangulBigramFilter |
+    StopFilter | StemFilter` (`text_analyzer_chain`, kept for the tests that prove it), at
+    a fraction of the cost: a chain runs five Python generators per word, and indexing a
+    whole archive is mostly that.
+    """
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        position = start_pos - 1
+        stem = _STEMS.get
+        for match in _WORD.finditer(value):
+            word = match.group(0).lower()
+            if _HANGUL_CHAR.search(word):
+                start = match.start()
+                for run in _SCRIPT_RUNS.finditer(word):
+                    piece = run.group(0)
+                    if len(piece) > 1 and _HANGUL_CHAR.match(piece):
+                        chunks = [(piece[i:i + 2], run.start() + i) for i in range(len(piece) - 1)]
+                    else:
+                        chunks = [(piece, run.start())]
+                    for chunk, offset in chunks:
+                        if chunk in STOP_WORDS:
+                            continue
+                        position += 1
+                        token.text = stem(chunk) or _stem(chunk)
+                        if positions:
+                            token.pos = position
+                        if chars:
+                            token.startchar = start_char + start + offset
+                            token.endchar = token.startchar + len(chunk)
+                        yield token
+                continue
+            if word in STOP_WORDS:
+                continue
+            position += 1
+            token.text = stem(word) or _stem(word)
+            if positions:
+                token.pos = position
+            if chars:
+                token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
+            yield token
+
+
+_WORD = re.compile(WORD_PATTERN, re.UNICODE)
+_STEMS: dict[str, str] = {}
+
+
+def _stem(word: str) -> str:
+    stemmed = _STEMS[word] = porter_stem(word)
+    return stemmed
+
+
 def text_analyzer():
     """English stemming plus Hangul syllable pairs, for titles, summaries and bodies."""
+    return TextTokenizer()
+
+
+def text_analyzer_chain():
+    """The same analysis as a chain of Whoosh's own parts (what TextTokenizer must equal)."""
     return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | HangulBigramFilter()
             | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter(cachesize=-1))
 

@@ -4,7 +4,8 @@ Layout of an index folder::
 
     index/CURRENT            the name of the live generation (replaced atomically)
     index/gen-<n>/public/    Whoosh index of what the public may see (no restricted text)
-    index/gen-<n>/private/   Whoosh index of everything, used only in private mode
+    index/gen-<n>/private/   the full version of each record the public sees only in part
+                             (restricted, withheld, redacted); private mode searches both
     index/gen-<n>/state.json what each record file was when indexed (size, mtime, sha256)
 
 `archive index` updates the live generation in place (Whoosh commits are atomic);
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -31,12 +33,12 @@ from .analysis import name_analyzer, text_analyzer, word_analyzer
 from .collection import VOCABULARY_FILE, read_record, record_files
 from .errors import IndexBusy, InvalidTestimony
 from .records import Testimony
-from .redaction import public_view
+from .redaction import differs_in_public, public_view
 from .rendering import plain_text
 from .validation import Problem
 from .vocabulary import Vocabulary, load_vocabulary
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LOCK_TIMEOUT = 60.0
 VIEWS = ("public", "private")
 PARALLEL_FROM = 4000  # records; below this a second process costs more than it saves
@@ -81,13 +83,22 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
         "names": "\n".join(filter(None, (testimony.name, *testimony.aliases))),
         "country_text": testimony.country, "motive_text": "\n".join(labels),
         "tags": ",".join(testimony.tags),
-        "words": "\n".join(filter(None, (testimony.title, summary, body, testimony.post,
-                                         testimony.country, *labels))),
+        "words": _distinct_words(testimony.title, summary, body, testimony.post,
+                                 testimony.country, *labels),
         "motive": ",".join(testimony.motives), "sector": testimony.sector,
         "country": testimony.country, "gender": testimony.gender,
         "language": testimony.language, "access": testimony.access, "year": testimony.year,
     }
     return {key: value for key, value in doc.items() if value not in (None, "")}
+
+
+def _distinct_words(*texts: str | None) -> str:
+    """Each word once: spelling suggestions need the vocabulary, not every occurrence."""
+    words = set(_SPELLING_WORD.findall(" ".join(filter(None, texts)).lower()))
+    return " ".join(sorted(words))
+
+
+_SPELLING_WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 @dataclass
@@ -216,8 +227,9 @@ def _build(testimonies_dir, index_dir: Path, vocabulary, fingerprint, progress) 
             indexes[view] = whoosh_index.create_in(str(generation / view), schema)
         count = len(record_files(testimonies_dir))
         procs = 2 if count >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 1
-        writers = {view: ix.writer(procs=procs, multisegment=procs > 1, limitmb=128)
-                   for view, ix in indexes.items()}
+        writers = {"public": indexes["public"].writer(procs=procs, multisegment=procs > 1,
+                                                      limitmb=256),
+                   "private": indexes["private"].writer(limitmb=64)}
         files = {}
         try:
             for rel, entry, testimony in _scan(testimonies_dir, {}, vocabulary, report, progress):
@@ -257,7 +269,7 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
         seen = {entry["id"]: root / rel for rel, entry in files.items()}
         paths = [root / p.relative_to(root.absolute()) for p in paths]
     indexes = {view: whoosh_index.open_dir(str(generation / view)) for view in VIEWS}
-    writers = {}
+    writers, purge = {}, False
     try:
         for rel, entry, testimony in _scan(root, old_files, vocabulary, report, progress,
                                            paths, seen):
@@ -269,7 +281,7 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
                                      and old["id"] == entry["id"]):
                 continue
             writers = writers or _writers(indexes)
-            _add(writers, testimony, vocabulary, rel, update=True)
+            purge = _add(writers, testimony, vocabulary, rel, update=True) or purge
             (report.changed if old else report.added).append(testimony.id)
         live_ids = {entry["id"] for entry in files.values()}
         for testimony_id in sorted({e["id"] for e in old_files.values()} - live_ids):
@@ -277,10 +289,12 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
             for writer in writers.values():
                 writer.delete_by_term("id", testimony_id)
             report.removed.append(testimony_id)
+            purge = True
         if writers:
-            # Optimising merges every segment, so text deleted from the public index
-            # (a record restricted or redacted since) leaves no trace on disk.
-            writers["public"].commit(optimize=True)
+            # Whoosh keeps a replaced document's text in its segment until a merge. When
+            # the public may now see less (a record restricted, withheld, redacted or
+            # removed), merging every segment leaves no trace of the old text on disk.
+            writers["public"].commit(optimize=purge)
             writers["private"].commit()
     except BaseException:
         for writer in writers.values():
@@ -298,13 +312,21 @@ def _writers(indexes: dict) -> dict:
         raise IndexBusy("The index stayed locked by another writer; try again shortly.") from None
 
 
-def _add(writers: dict, testimony: Testimony, vocabulary, rel: str, update: bool = False) -> None:
-    for view, shown in (("private", testimony), ("public", public_view(testimony))):
-        document = index_document(shown, vocabulary, rel)
-        if update:
-            writers[view].update_document(**document)
-        else:
-            writers[view].add_document(**document)
+def _add(writers: dict, testimony: Testimony, vocabulary, rel: str, update: bool = False) -> bool:
+    """Index a record: its public view, and its full version where that differs.
+
+    Returns True when the public index must be purged of the record's earlier text:
+    the public now sees less of it than it may have before.
+    """
+    public = index_document(public_view(testimony), vocabulary, rel)
+    (writers["public"].update_document if update else writers["public"].add_document)(**public)
+    if differs_in_public(testimony):
+        private = index_document(testimony, vocabulary, rel)
+        (writers["private"].update_document if update else writers["private"].add_document)(**private)
+        return True
+    if update:
+        writers["private"].delete_by_term("id", testimony.id)
+    return False
 
 
 def _read_state(generation: Path) -> dict | None:

@@ -41,6 +41,13 @@ def has_redactions(text: str | None) -> bool:
     return bool(text) and redact_passages(text) != text
 
 
+def differs_in_public(testimony: Testimony) -> bool:
+    """True when the public may not see all of the record (restricted, withheld or redacted)."""
+    return testimony.restricted or bool(testimony.withhold) or any(
+        has_redactions(text) for text in (testimony.title, testimony.post, testimony.summary,
+                                          testimony.body))
+
+
 def public_view(testimony: Testimony) -> Testimony:
     """Return the testimony as the public may see it."""
     if testimony.restricted:

@@ -16,6 +16,8 @@ from pathlib import Path
 from whoosh import highlight, sorting
 from whoosh import index as whoosh_index
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
+from whoosh.reading import MultiReader
+from whoosh.searching import Searcher
 from whoosh.query import NullQuery, Query, Term
 
 from .errors import IndexMissing, QueryError
@@ -206,8 +208,8 @@ def _lead(text: str) -> tuple[tuple[str, bool], ...]:
 class _FacetTable:
     """For each facet value, the set of live documents that have it."""
 
-    def __init__(self, reader) -> None:
-        self.live = frozenset(reader.all_doc_ids())
+    def __init__(self, reader, hidden: frozenset = frozenset()) -> None:
+        self.live = frozenset(reader.all_doc_ids()) - hidden
         self.sets: dict[str, dict] = {}
         for name in FACETS:
             if name == "year":
@@ -261,22 +263,40 @@ class ArchiveIndex:
             self._current()
 
     def _current(self):
+        """The searcher of the live index, reopened when the index has changed since."""
         generation = current_generation(self.index_dir)
         if generation is None:
             raise IndexMissing(str(self.index_dir))
         if generation != self._generation:
             self.close()
-            self._ix = whoosh_index.open_dir(str(generation / self.view))
-            self._searcher, self._generation = self._ix.searcher(), generation
-            self._parser = self._make_parser(self._ix.schema)
-            self._table = _FacetTable(self._searcher.reader())
-        elif not self._searcher.up_to_date():
-            # Not searcher.refresh(): it reuses segment readers whose deletions have since
-            # changed, and would keep finding the old version of an edited record.
-            fresh = self._ix.searcher()
+            views = ("public", "private") if self.view == "private" else ("public",)
+            self._indexes = [whoosh_index.open_dir(str(generation / v)) for v in views]
+            self._generation = generation
+            self._parser = self._make_parser(self._indexes[0].schema)
+            self._open()
+        elif self._versions != [ix.latest_generation() for ix in self._indexes]:
+            # A fresh searcher, not searcher.refresh(): that reuses segment readers whose
+            # deletions have since changed, and would keep finding an edited record's old text.
             self._searcher.close()
-            self._searcher, self._table = fresh, _FacetTable(fresh.reader())
+            self._open()
         return self._searcher
+
+    def _open(self) -> None:
+        """Open a searcher over the views; in private mode the full versions of records
+        the public sees in part replace their public versions."""
+        self._versions = [ix.latest_generation() for ix in self._indexes]
+        readers = [ix.reader() for ix in self._indexes]
+        hidden: set[int] = set()
+        if len(readers) == 2:
+            public, private = readers
+            for term in private.lexicon("id"):
+                hidden.update(public.postings("id", term).all_ids())
+        if len(readers) == 1:
+            reader = readers[0]
+        else:  # flat: Whoosh searches a multi-reader segment by segment, and cannot nest them
+            reader = MultiReader([leaf for r in readers for leaf, _ in r.leaf_readers()])
+        self._searcher = Searcher(reader)
+        self._table = _FacetTable(reader, frozenset(hidden))
 
     @staticmethod
     def _make_parser(schema) -> MultifieldParser:
@@ -288,6 +308,7 @@ class ArchiveIndex:
 
     def close(self) -> None:
         """Release the searcher's files."""
+        self._generation = None
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
@@ -408,14 +429,22 @@ class ArchiveIndex:
     def path_of(self, testimony_id: str) -> str | None:
         """The record file (relative to the records folder) indexed under an id."""
         with self._lock:
-            stored = self._current().document(id=testimony_id)
-        return stored["path"] if stored else None
+            searcher = self._current()
+            docnum = self._docnum(searcher, testimony_id)
+            return searcher.stored_fields(docnum)["path"] if docnum is not None else None
+
+    def _docnum(self, searcher, testimony_id: str) -> int | None:
+        """The live document of a record (in private mode, its full version)."""
+        for docnum in searcher.document_numbers(id=testimony_id):
+            if docnum in self._table.live:
+                return docnum
+        return None
 
     def related(self, testimony_id: str, limit: int = 5) -> tuple[Hit, ...]:
         """Public testimonies most like this one (Whoosh's more-like-this on the body)."""
         with self._lock:
             searcher = self._current()
-            docnum = searcher.document_number(id=testimony_id)
+            docnum = self._docnum(searcher, testimony_id)
             if docnum is None:
                 return ()
             stored = searcher.stored_fields(docnum)

@@ -255,3 +255,23 @@ def test_related_records_are_public_and_exclude_the_record(index):
 def test_matching_agrees_with_search_totals(index, a, b):
     query = f"{a} OR {b}"
     assert len(found(index, query)) == index.search(SearchRequest(query)).total
+
+
+def test_private_mode_counts_each_record_once(index, private_index):
+    everything = private_index.search(SearchRequest(per_page=100))
+    assert everything.total == index.search(SearchRequest()).total == 19
+    assert len({hit.id for hit in everything.hits}) == 19
+    assert sum(c.count for c in everything.facets["sector"]) == 19
+    ids = found(private_index, "river OR freedom OR famine")
+    assert len(ids) == len(set(ids))
+
+
+def test_the_private_index_holds_only_records_the_public_sees_in_part(sample):
+    from whoosh import index as whoosh_index
+
+    from archive.indexing import current_generation
+
+    private = whoosh_index.open_dir(str(current_generation(sample.index) / "private"))
+    with private.searcher() as searcher:
+        ids = sorted(fields["id"] for fields in searcher.all_stored_fields())
+    assert ids == ["dmz-soldier-2017", "mother-musan-2008", "nurse-hyesan-1999", "witness-0457"]

@@ -1,0 +1,141 @@
+"""A seeded generator of N realistic testimony records in the record format (version 1).
+
+Bodies run from 600 to 1,500 words: English drawn with a Zipf distribution from the
+words of the project's seed article and sample archive, a long tail of romanised place
+and family names, some bodies in Korean, every facet populated, a few restricted records
+and redacted passages. The same seed gives the same archive.
+
+Usage: python bench/generate.py N FOLDER [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTORS = ["diplomatic", "trade", "military", "security", "party", "overseas-labour", "student",
+           "civilian", "other"]
+SECTOR_WEIGHTS = [4, 6, 12, 4, 4, 10, 5, 50, 5]
+COUNTRIES = ["North Korea"] * 30 + ["China"] * 20 + [
+    "Russia", "Cuba", "United Kingdom", "Vietnam", "Thailand", "Laos", "Mongolia", "Kuwait",
+    "Qatar", "United Arab Emirates", "Poland", "Czech Republic", "Germany", "Italy", "Egypt",
+    "Nigeria", "Angola", "Malaysia", "Singapore", "Indonesia", "Cambodia", "Myanmar", "Japan",
+    "Sweden", "Switzerland", "Austria", "Ethiopia", "Iran", "Syria", "Pakistan"]
+SYLLABLES = ["kim", "ri", "pak", "choe", "jong", "kang", "han", "ryu", "o", "song", "chol",
+             "yong", "hyok", "myong", "sun", "hui", "ok", "su", "jin", "il", "nam", "gwang",
+             "chun", "dok", "ha", "bong", "sang", "un", "hwa", "sil", "ae", "yon", "chang"]
+PLACE_ENDINGS = ["ri", "dong", "gun", "san", "do", "pho", "jin", "gang", "ryong", "chon"]
+KOREAN_SENTENCES = [
+    "우리는 밤에 두만강을 건넜습니다.", "아이들에게 자유를 주고 싶었습니다.", "배급이 끊긴 뒤 장마당에서 장사를 했습니다.",
+    "대사관에서 일하며 바깥세상을 보았습니다.", "통일을 보고 싶다는 꿈이 있었습니다.", "한국 드라마를 몰래 보았습니다.",
+    "감시와 통제가 심해졌습니다.", "외화벌이 과제를 채우지 못했습니다.", "가족과 함께 국경을 넘었습니다.",
+    "처벌이 두려워 떠나기로 결심했습니다.", "어머니는 고향에 남으셨습니다.", "병원에는 약이 없었습니다.",
+]
+
+
+def english_vocabulary() -> list[str]:
+    """Words of the seed article and the sample records, most frequent first."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "testimonies").glob("*.md"))]
+    seed = ROOT.parent / "shared" / "seeds" / "high-ranking-defectors-article.txt"
+    if seed.exists():
+        texts.append(seed.read_text(encoding="utf-8"))
+    counts: dict[str, int] = {}
+    for word in re.findall(r"[A-Za-z][a-z']+", " ".join(texts)):
+        counts[word.lower()] = counts.get(word.lower(), 0) + 1
+    return sorted(counts, key=lambda w: -counts[w])
+
+
+class Generator:
+    """Draws records; one instance per archive so that the seed fixes everything."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.words = english_vocabulary()
+        self.weights = [1 / (rank + 1) for rank in range(len(self.words))]
+        self.places = [self.rng.choice(SYLLABLES).capitalize() + self.rng.choice(PLACE_ENDINGS)
+                       for _ in range(4000)]
+        vocabulary = yaml.safe_load((ROOT / "testimonies" / "vocabulary.yaml").read_text("utf-8"))
+        self.motives = list(vocabulary["motives"])
+
+    def name(self) -> str:
+        r = self.rng
+        return f"{r.choice(SYLLABLES).capitalize()} {r.choice(SYLLABLES).capitalize()}-{r.choice(SYLLABLES)}"
+
+    def english(self, count: int) -> str:
+        r = self.rng
+        words = r.choices(self.words, self.weights, k=count)
+        for i in range(0, count, r.randint(25, 60)):  # a long tail of places and names
+            words[i] = r.choice(self.places)
+        sentences, i = [], 0
+        while i < count:
+            n = r.randint(8, 24)
+            sentence = " ".join(words[i:i + n])
+            sentences.append(sentence[:1].upper() + sentence[1:] + ".")
+            i += n
+        paragraphs = [" ".join(sentences[j:j + 6]) for j in range(0, len(sentences), 6)]
+        return "\n\n".join(paragraphs)
+
+    def record(self, number: int) -> tuple[str, str]:
+        r = self.rng
+        sector = r.choices(SECTORS, SECTOR_WEIGHTS)[0]
+        year = r.choice(range(1990, 2025))
+        korean = r.random() < 0.08
+        meta = {
+            "title": f"{sector.replace('-', ' ').capitalize()} account from {r.choice(self.places)}",
+            "year": year,
+            "post": f"{r.choice(['Clerk', 'Officer', 'Worker', 'Driver', 'Student', 'Engineer', 'Soldier', 'Trader'])}, {r.choice(self.places)}",
+            "sector": sector,
+            "country": r.choice(COUNTRIES),
+            "name": self.name(),
+            "pseudonym": True,
+            "gender": r.choice(["female", "male", "female", "male", "unknown"]),
+            "language": "ko" if korean else "en",
+            "motives": r.sample(self.motives, r.randint(1, 4)),
+            "summary": self.english(r.randint(25, 50)).replace("\n\n", " "),
+            "tags": ["generated"],
+        }
+        if r.random() < 0.3:
+            meta["defected_on"] = f"{year}-{r.randint(1, 12):02d}"
+        if r.random() < 0.02:
+            meta["access"] = "restricted"
+        words = r.randint(600, 1500)
+        body = self.english(words)
+        if korean:
+            body = "\n\n".join(" ".join(r.choices(KOREAN_SENTENCES, k=8)) for _ in range(words // 60))
+        if r.random() < 0.03:
+            body += f"\n\nWe were helped by [my cousin in {r.choice(self.places)}]{{.restricted}}."
+        testimony_id = f"{sector}-{number:06d}-{year}"
+        front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
+        return testimony_id, f"---\n{front}---\n\n{body}\n"
+
+
+def generate(n: int, folder: Path, seed: int = 1) -> None:
+    """Write N records and the vocabulary into `folder` (replacing its records)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.md"):
+        old.unlink()
+    shutil.copy(ROOT / "testimonies" / "vocabulary.yaml", folder / "vocabulary.yaml")
+    generator = Generator(seed)
+    for number in range(n):
+        testimony_id, text = generator.record(number)
+        (folder / f"{testimony_id}.md").write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    generate(args.n, args.folder, args.seed)
+    print(f"Wrote {args.n} records to {args.folder}")
+
+
+if __name__ == "__main__":
+    main()
