@@ -209,6 +209,7 @@ class _FacetTable:
     """For each facet value, the set of live documents that have it."""
 
     def __init__(self, reader, hidden: frozenset = frozenset()) -> None:
+        self.hidden = hidden  # public versions replaced by full ones (private mode)
         self.live = frozenset(reader.all_doc_ids()) - hidden
         self.sets: dict[str, dict] = {}
         for name in FACETS:
@@ -336,7 +337,7 @@ class ArchiveIndex:
             for name in FACETS:
                 others = [docs for other, docs in chosen.items() if other != name]
                 facets[name] = self._table.count(name, base.intersection(*others))
-            hits = self._hits(searcher, query, final, request)
+            hits = self._hits(searcher, query, base, final, request)
             suggestion = self._suggest(searcher, request.query) if len(final) < 3 else None
         return SearchResults(request, {k: list(v) for k, v in filters.items()}, len(final),
                              hits, facets, suggestion)
@@ -374,7 +375,8 @@ class ArchiveIndex:
         chosen = {name: self._table.matching(name, values) for name, values in filters.items()}
         return base, chosen, base.intersection(*chosen.values())
 
-    def _hits(self, searcher, query, final: frozenset, request: SearchRequest) -> tuple:
+    def _hits(self, searcher, query, base: frozenset, final: frozenset,
+              request: SearchRequest) -> tuple:
         start = (request.page - 1) * request.per_page
         if start >= len(final):
             return ()
@@ -383,8 +385,10 @@ class ArchiveIndex:
             return tuple(self._hit(searcher.stored_fields(d)) for d in
                          order[start:start + request.per_page])
         sortedby = sorting.FieldFacet("year", reverse=True) if request.sort == "year" else None
-        results = searcher.search(query, filter=set(final), limit=start + request.per_page,
-                                  sortedby=sortedby, terms=True)
+        # Without filters, Whoosh may skip whole blocks that cannot reach the top hits.
+        narrowed = set(final) if len(final) < len(base) or self._table.hidden else None
+        results = searcher.search(query, filter=narrowed, limit=start + request.per_page,
+                                  sortedby=sortedby)
         results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
         results.formatter = _Segments()
         hits = []

@@ -33,3 +33,17 @@ def test_hangul_in_an_english_body_is_marked_korean():
 def test_plain_text_drops_markup_but_keeps_words():
     text = plain_text("# Title\n\nSome **bold** and [a link](https://x.org) `code`.\n\n- item")
     assert text == "Title\nSome bold and a link code.\nitem"
+
+
+def test_a_body_of_thousands_of_brackets_is_not_given_to_the_markdown_parser(monkeypatch):
+    """markdown-it-py needs about 33 µs per `[`: such a body is shown as plain paragraphs."""
+    from archive import rendering
+
+    def refuse():
+        raise AssertionError("markdown-it-py was asked to parse a pathological body")
+
+    monkeypatch.setattr(rendering, "_parser", refuse)
+    html = render_markdown("![" * 500_000 + "<script>alert(1)</script>\n\nnext")
+    assert html.startswith("<p>![![") and "&lt;script&gt;" in html and "<script>" not in html
+    assert html.endswith("<p>next</p>\n")
+    assert plain_text("[" * 3000) == "[" * 3000

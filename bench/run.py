@@ -1,0 +1,274 @@
+"""The archive side by side with Datasette over SQLite FTS5, on the same generated records.
+
+Both serve the same N records (bench/generate.py, seeded) on 127.0.0.1 and answer the same
+queries over HTTP, in turns, with all facet counts: the archive through /api/search,
+Datasette through its table JSON with `_facet` and `_facet_array`. Prints medians, p95 and
+their ratios, build times, index sizes, peak memory, and how long an edited record takes to
+be found. Benchmarks are not tests: nothing here asserts a time.
+
+Usage: python bench/run.py [--n 34000] [--repeat 15] [--work bench/.work]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+from archive.collection import read_archive  # noqa: E402
+from archive.redaction import public_view  # noqa: E402
+from archive.rendering import plain_text  # noqa: E402
+
+BIN = Path(sys.executable).parent
+FACETS = "_facet=sector&_facet=country&_facet=year&_facet=gender&_facet=language&_facet_array=motives"
+
+
+def queries(common: list[str], rare: str) -> list[tuple[str, dict, dict]]:
+    """(label, archive parameters, Datasette parameters) for the same question."""
+    a, b = common[0], common[1]
+    return [
+        ("one common word", {"q": a}, {"_search": a}),
+        ("one rare word", {"q": rare}, {"_search": rare}),
+        ("two words", {"q": f"{a} {b}"}, {"_search": f"{a} {b}"}),
+        ("phrase of common words", {"q": f'"{a} {b}"'}, {"_search": f'"{a} {b}"'}),
+        ("word + sector filter", {"q": a, "sector": "civilian"}, {"_search": a, "sector": "civilian"}),
+        ("word + year range", {"q": a, "year": "1990..1999"},
+         {"_search": a, "year__gte": "1990", "year__lte": "1999"}),
+        ("filters only: country + sector", {"country": "China", "sector": "trade"},
+         {"country": "China", "sector": "trade", "_sort_desc": "year"}),
+        ("browse the whole archive", {}, {"_sort_desc": "year"}),
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=600).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def fetch(url: str) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as response:
+        response.read()
+    return (time.perf_counter() - started) * 1000
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def build_archive(records: Path, index: Path) -> dict:
+    shutil.rmtree(index, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run([BIN / "archive", "--testimonies", records, "--index", index, "index",
+                    "--rebuild"], check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": seconds, "size_mb": folder_mb(index),
+            "peak_mb": max(peak, before) / 1024}
+
+
+def build_sqlite(records: Path, database: Path) -> dict:
+    """The same public records in SQLite with an FTS5 index, as Datasette would serve them."""
+    import sqlite_utils
+
+    started = time.perf_counter()
+    database.unlink(missing_ok=True)
+    db = sqlite_utils.Database(database)
+    rows = []
+    for t in read_archive(records).testimonies:
+        t = public_view(t)
+        rows.append({"id": t.id, "title": t.title, "year": t.year, "post": t.post,
+                     "sector": t.sector, "country": t.country, "gender": t.gender,
+                     "language": t.language, "motives": json.dumps(list(t.motives)),
+                     "names": " ".join(filter(None, (t.name, *t.aliases))),
+                     "summary": t.summary or "", "body": plain_text(t.body)})
+    db["testimonies"].insert_all(rows, pk="id", batch_size=2000)
+    for column in ("sector", "country", "year", "gender", "language"):
+        db["testimonies"].create_index([column])
+    db["testimonies"].enable_fts(["title", "summary", "body", "post", "names"], tokenize="porter")
+    db.vacuum()
+    return {"seconds": time.perf_counter() - started, "size_mb": database.stat().st_size / 1e6}
+
+
+def common_words(database: Path) -> tuple[list[str], str]:
+    """Frequent and rare words of the corpus, read from the FTS5 vocabulary."""
+    con = sqlite3.connect(database)
+    con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS v USING fts5vocab(testimonies_fts, row)")
+    rows = con.execute("SELECT term, doc FROM v WHERE length(term) > 4 ORDER BY doc DESC").fetchall()
+    total = con.execute("SELECT count(*) FROM testimonies").fetchone()[0]
+    common = [t for t, d in rows if d < total * 0.8 and t.isalpha()][:2]
+    rare = next(t for t, d in reversed(rows) if t.isalpha() and d >= 3)
+    con.close()
+    return common, rare
+
+
+def stem_back(stems: list[str], records: Path) -> list[str]:
+    """A surface word for each stem (FTS5's porter vocabulary holds stems)."""
+    import re
+
+    from whoosh.lang.porter import stem
+
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(records.glob("*.md"))[:50])
+    by_stem: dict[str, str] = {}
+    for word in re.findall(r"[a-z]+", text.lower()):
+        by_stem.setdefault(stem(word), word)
+    return [by_stem.get(s, s) for s in stems]
+
+
+def measure(label: str, ours: str, theirs: str, repeat: int) -> dict:
+    for url in (ours, theirs):  # warm up
+        fetch(url)
+        fetch(url)
+    times: dict[str, list[float]] = {"archive": [], "datasette": []}
+    for _ in range(repeat):  # in turns, so that both see the same machine
+        times["archive"].append(fetch(ours))
+        times["datasette"].append(fetch(theirs))
+    row = {"query": label}
+    for name, values in times.items():
+        values.sort()
+        row[name] = {"p50": statistics.median(values),
+                     "p95": values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]}
+    return row
+
+
+def edit_visibility(records: Path, index: Path, port: int) -> dict:
+    """Seconds from saving a changed record to finding it, by the CLI's and the web's path."""
+    from archive.indexing import update_index
+
+    path = sorted(records.glob("*.md"))[7]
+    original = path.read_text(encoding="utf-8")
+    results = {}
+    for how, word in (("archive index (CLI)", "zebraquartz"), ("web form save", "yakquill")):
+        path.write_text(original.rstrip("\n") + f"\n\nA new word {word}.\n", encoding="utf-8")
+        started = time.perf_counter()
+        if how.startswith("archive index"):
+            subprocess.run([BIN / "archive", "--testimonies", records, "--index", index, "index"],
+                           check=True, stdout=subprocess.DEVNULL)
+        else:
+            update_index(records, index, only=[path])
+        url = f"http://127.0.0.1:{port}/api/search?q={word}"
+        while json.loads(urllib.request.urlopen(url).read())["total"] != 1:
+            time.sleep(0.01)
+        results[how] = time.perf_counter() - started
+    path.write_text(original, encoding="utf-8")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=34000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--work", type=Path, default=HERE / ".work")
+    parser.add_argument("--reuse", action="store_true", help="Reuse records and indexes built before.")
+    args = parser.parse_args()
+    records, index = args.work / f"t{args.n}", args.work / f"i{args.n}"
+    database = args.work / f"bench{args.n}.db"
+
+    print(f"# {args.n:,} generated records; {platform.node()}: {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
+    if not (args.reuse and records.exists()):
+        started = time.perf_counter()
+        generate(args.n, records)
+        print(f"generated in {time.perf_counter() - started:.1f} s "
+              f"({folder_mb(records):.0f} MB of Markdown)")
+    ours_build = build_archive(records, index) if not (args.reuse and index.exists()) else None
+    theirs_build = build_sqlite(records, database) if not (args.reuse and database.exists()) else None
+
+    port, dport = free_port(), free_port()
+    archive = subprocess.Popen([BIN / "archive", "--testimonies", records, "--index", index,
+                                "serve", "--port", str(port)], stderr=subprocess.DEVNULL)
+    datasette = subprocess.Popen([BIN / "datasette", "serve", database, "--port", str(dport),
+                                  "--setting", "default_facet_size", "50",
+                                  "--setting", "sql_time_limit_ms", "20000",
+                                  "--setting", "facet_time_limit_ms", "20000",
+                                  "--setting", "num_sql_threads", "2"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/search")
+        wait_for(f"http://127.0.0.1:{dport}/{database.stem}/testimonies.json?_size=1")
+        common, rare = common_words(database)
+        common = stem_back(common, records)
+        rows = []
+        for label, ours, theirs in queries(common, rare):
+            ours_url = f"http://127.0.0.1:{port}/api/search?" + urllib.parse.urlencode(ours)
+            theirs_url = (f"http://127.0.0.1:{dport}/{database.stem}/testimonies.json?"
+                          + urllib.parse.urlencode(dict(theirs, _searchmode="raw", _size=20))
+                          + "&" + FACETS)
+            rows.append(measure(label, ours_url, theirs_url, args.repeat))
+        edits = edit_visibility(records, index, port)
+        memory = {"archive": peak_rss_mb(archive.pid), "datasette": peak_rss_mb(datasette.pid)}
+    finally:
+        archive.terminate()
+        datasette.terminate()
+        archive.wait()
+        datasette.wait()
+
+    print(f"\nqueries, each with all facet counts (words: {common[0]!r}, {common[1]!r}; "
+          f"rare: {rare!r}), {args.repeat} runs each, in turns:\n")
+    print(f"| query | archive p50 | archive p95 | Datasette p50 | Datasette p95 | p50 ratio |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        a, d = row["archive"], row["datasette"]
+        print(f"| {row['query']} | {a['p50']:.0f} ms | {a['p95']:.0f} ms | {d['p50']:.0f} ms | "
+              f"{d['p95']:.0f} ms | {a['p50'] / d['p50']:.2f} |")
+    all_ours = [r["archive"]["p50"] for r in rows]
+    all_theirs = [r["datasette"]["p50"] for r in rows]
+    print(f"| median of the queries | {statistics.median(all_ours):.0f} ms | | "
+          f"{statistics.median(all_theirs):.0f} ms | | "
+          f"{statistics.median(all_ours) / statistics.median(all_theirs):.2f} |")
+    print()
+    if ours_build:
+        print(f"archive build: {ours_build['seconds']:.1f} s, index {ours_build['size_mb']:.0f} MB, "
+              f"peak memory {ours_build['peak_mb']:.0f} MB")
+    if theirs_build:
+        print(f"SQLite FTS5 build: {theirs_build['seconds']:.1f} s, database "
+              f"{theirs_build['size_mb']:.0f} MB")
+    for how, seconds in edits.items():
+        print(f"edited record found after {how}: {seconds:.2f} s")
+    print(f"server peak memory: archive {memory['archive']:.0f} MB, Datasette "
+          f"{memory['datasette']:.0f} MB")
+    (args.work / f"results-{args.n}.json").write_text(json.dumps({
+        "n": args.n, "queries": rows, "archive_build": ours_build, "sqlite_build": theirs_build,
+        "edits": edits, "memory": memory}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
