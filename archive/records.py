@@ -163,12 +163,13 @@ def _split(text: str, shown: str):
     )
 
 
-class _RecordLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, stricter: no aliases, bounded depth, dates left as text.
+class _RecordLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """PyYAML's safe loader (libyaml's when installed), with dates left as text.
 
     Dates stay strings so that this module checks them itself and reports the line
-    (PyYAML raises a bare ValueError for `2003-02-30`); aliases are refused because
-    a record never needs them and they allow "billion laughs" expansions.
+    (PyYAML raises a bare ValueError for `2003-02-30`). Aliases and deep nesting are
+    refused around it (`_nesting_problem`, `_key_lines`), since a record never needs them
+    and they allow "billion laughs" expansions.
     """
 
     yaml_implicit_resolvers = {
@@ -176,31 +177,45 @@ class _RecordLoader(yaml.SafeLoader):
         for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases such as '*name' are not allowed in a record",
-                event.start_mark,
-            )
-        self.depth += 1
-        try:
-            if self.depth > MAX_YAML_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None, None, f"the front matter is nested more than {MAX_YAML_DEPTH} levels deep",
-                    self.peek_event().start_mark,
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+class _Refused(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _nesting_problem(front: str, first_line: int) -> _Refused | None:
+    """Refuse front matter nested too deep before any parser recurses into it."""
+    for number, line in enumerate(front.split("\n"), start=first_line):
+        indent = len(line) - len(line.lstrip(" "))
+        depth = deepest = 0
+        quote = None
+        for char in line:
+            if quote:
+                quote = None if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in "]}":
+                depth -= 1
+        if deepest > MAX_YAML_DEPTH or indent > 4 * MAX_YAML_DEPTH:
+            return _Refused(number, f"the front matter is nested more than {MAX_YAML_DEPTH} "
+                                    "levels deep")
+    return None
 
 
 def load_front_matter(front: str, shown: str, first_line: int = 2):
     """Load front matter text; return `(mapping or None, lines by key path, problems)`."""
+    def refused(line, message):
+        return None, {}, [Problem(shown, line, "front matter",
+                                  f"the YAML cannot be read: {message}; check the indentation, "
+                                  "the colons and the quotes on this line")]
+
+    too_deep = _nesting_problem(front, first_line)
+    if too_deep:
+        return refused(too_deep.line, str(too_deep))
     loader = _RecordLoader(front)
     try:
         node = loader.get_single_node()
@@ -210,6 +225,8 @@ def load_front_matter(front: str, shown: str, first_line: int = 2):
                                       "title, year, post, sector and motives")]
         lines, duplicates = _key_lines(node, first_line - 1)
         data = loader.construct_document(node)
+    except _Refused as exc:
+        return refused(exc.line, str(exc))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else None
@@ -233,23 +250,36 @@ def load_front_matter(front: str, shown: str, first_line: int = 2):
     return data, lines, problems
 
 
-def _key_lines(node, offset: int, path: tuple = ()):
-    """Map each key path of a YAML node tree to its line; list duplicate keys."""
+def _key_lines(node, offset: int, path: tuple = (), line: int | None = None,
+               seen: set | None = None):
+    """Map each key path of a YAML node tree to its line; list duplicate keys.
+
+    Raises _Refused for an alias (a node met twice: libyaml shares aliased nodes) and for
+    nesting deeper than MAX_YAML_DEPTH.
+    """
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        raise _Refused(line, "YAML aliases such as '*name' are not allowed in a record")
+    seen.add(id(node))
+    if len(path) > MAX_YAML_DEPTH:
+        raise _Refused(line, f"the front matter is nested more than {MAX_YAML_DEPTH} levels deep")
     lines, duplicates = {}, []
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key_path = path + (getattr(key_node, "value", "?"),)
-            line = key_node.start_mark.line + 1 + offset
+            key_line = key_node.start_mark.line + 1 + offset
             if key_path in lines:
-                duplicates.append((key_path, line))
-            lines.setdefault(key_path, line)
-            inner, inner_duplicates = _key_lines(value_node, offset, key_path)
+                duplicates.append((key_path, key_line))
+            lines.setdefault(key_path, key_line)
+            inner, inner_duplicates = _key_lines(value_node, offset, key_path, key_line, seen)
             lines.update({k: v for k, v in inner.items() if k not in lines})
             duplicates += inner_duplicates
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines[path + (index,)] = item.start_mark.line + 1 + offset
-            inner, inner_duplicates = _key_lines(item, offset, path + (index,))
+            item_line = item.start_mark.line + 1 + offset
+            lines[path + (index,)] = item_line
+            inner, inner_duplicates = _key_lines(item, offset, path + (index,),
+                                                 line or item_line, seen)
             lines.update(inner)
             duplicates += inner_duplicates
     return lines, duplicates
