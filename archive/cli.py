@@ -11,6 +11,8 @@ import click
 import re
 
 from . import service
+from .checking import (MANIFEST, check_fixity, check_index, file_hashes, note_written,
+                       write_manifest)
 from .collection import display_path, read_archive, record_files, vocabulary_for
 from .editing import create_record
 from .errors import ArchiveError
@@ -126,6 +128,10 @@ def serve(paths, host, port, private):
                                f"loopback; drop --host {host}.")
     report = update_index(paths.testimonies, paths.index)
     click.echo(describe(report), err=True)
+    damage = check_index(paths.testimonies, paths.index, deep=False)
+    if damage:  # never serve a damaged index silently: say so, and rebuild it
+        click.echo("The index is damaged: " + " ".join(damage) + " Rebuilding it.", err=True)
+        click.echo(describe(update_index(paths.testimonies, paths.index, rebuild=True)), err=True)
     app = create_app({"TESTIMONIES": str(paths.testimonies), "INDEX": str(paths.index),
                       "PRIVATE": private, "SERVER_HOST": host, "SERVER_PORT": port})
     click.echo(f"Serving the {'PRIVATE' if private else 'public'} archive on "
@@ -195,6 +201,7 @@ def import_(paths, file, dry_run, skip_invalid):
                    "with --skip-invalid.", err=True)
         sys.exit(1)
     written = write_import(report, paths.testimonies)
+    note_written(paths.testimonies, written)
     index_report = update_index(paths.testimonies, paths.index, only=written) \
         if current_generation(paths.index) else update_index(paths.testimonies, paths.index)
     click.echo(f"{summary}; wrote {len(written)} record{'s' if len(written) != 1 else ''}. "
@@ -236,6 +243,43 @@ def form_values(fields: dict) -> dict[str, list[str]]:
     if fields.get("pseudonym"):
         values["pseudonym"] = ["on"]
     return values
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Rebuild the index from the records if it differs.")
+@click.option("--record-fixity", is_flag=True,
+              help="Accept the files as they are now: write the fixity manifest.")
+@click.pass_obj
+def check(paths, repair, record_fixity):
+    """Compare the index with the records, and the records with their fixity manifest."""
+    hashes = file_hashes(paths.testimonies)
+    problems = check_index(paths.testimonies, paths.index, hashes)
+    if problems and repair:
+        for problem in problems:
+            click.echo(f"index: {problem}", err=True)
+        report = update_index(paths.testimonies, paths.index, rebuild=True)
+        click.echo(f"Repaired. {describe(report)}")
+        problems = check_index(paths.testimonies, paths.index, hashes)
+    for problem in problems:
+        click.echo(f"index: {problem}" + ("" if repair else " Run 'archive check --repair'."),
+                   err=True)
+    fixity = check_fixity(paths.testimonies, hashes)
+    if record_fixity:
+        count = write_manifest(paths.testimonies, hashes)
+        click.echo(f"Recorded the fixity of {count} files in {MANIFEST}.")
+    elif fixity.missing_manifest:
+        click.echo(f"fixity: there is no {MANIFEST} yet; start one with "
+                   "'archive check --record-fixity'.", err=True)
+    else:
+        for kind, names in (("added", fixity.added), ("removed", fixity.removed),
+                            ("changed", fixity.changed)):
+            for name in names:
+                click.echo(f"fixity: {kind} outside the archive: {name}", err=True)
+    fixity_ok = record_fixity or fixity.ok
+    if not problems and fixity_ok:
+        click.echo(f"The index matches the {len(hashes) - 1} record files, and every file "
+                   "matches the fixity manifest.")
+    sys.exit(0 if not problems and fixity_ok else 1)
 
 
 def _filters(pairs) -> dict:

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checking import note_written
 from .collection import find_record
 from .errors import ArchiveError, TestimonyNotFound
 from .indexing import IndexReport, update_index
@@ -63,6 +64,7 @@ def create_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,
     except FileExists:
         raise RecordExists(f"A testimony with the id '{testimony.id}' already exists; "
                            "choose another id.") from None
+    note_written(testimonies_dir, [path])
     return Saved(path, True, update_index(testimonies_dir, index_dir, only=[path]))
 
 
@@ -77,4 +79,5 @@ def save_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,
     if format_testimony(testimony).encode("utf-8") == current:
         return Saved(path, False, None)
     write_testimony(testimony, path)
+    note_written(testimonies_dir, [path])
     return Saved(path, True, update_index(testimonies_dir, index_dir, only=[path]))

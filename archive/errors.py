@@ -39,6 +39,14 @@ class IndexMissing(ArchiveError):
         )
 
 
+class IndexDamaged(ArchiveError):
+    """The index cannot be read; it must be rebuilt from the records."""
+
+    def __init__(self, index_dir: str, cause: Exception) -> None:
+        super().__init__(f"The index in {index_dir} cannot be read ({type(cause).__name__}); "
+                         "run 'archive check --repair' to rebuild it from the records.")
+
+
 class IndexBusy(ArchiveError):
     """Another process held the index's write lock for too long."""
 

@@ -329,6 +329,34 @@ def _add(writers: dict, testimony: Testimony, vocabulary, rel: str, update: bool
     return False
 
 
+def indexed_records(generation: Path, deep: bool = True) -> dict[str, str]:
+    """{id: sha256} of the records the public index holds; `deep` also reads every stored
+    document and every posting of both indexes, so that damaged files raise here."""
+    found: dict[str, str] = {}
+    for view in VIEWS:
+        ix = whoosh_index.open_dir(str(generation / view))
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            if view == "public":
+                for docnum in reader.all_doc_ids():
+                    fields = reader.stored_fields(docnum)
+                    found[fields["id"]] = fields["sha256"]
+            elif deep:
+                for docnum in reader.all_doc_ids():
+                    reader.stored_fields(docnum)
+            if deep:
+                for fieldname in reader.indexed_field_names():
+                    for term in reader.lexicon(fieldname):
+                        for _ in reader.postings(fieldname, term).all_ids():
+                            pass
+    return found
+
+
+def read_state(generation: Path) -> dict | None:
+    """What each record file was when indexed, or None when state.json is unreadable."""
+    return _read_state(generation)
+
+
 def _read_state(generation: Path) -> dict | None:
     try:
         state = json.loads((generation / "state.json").read_text(encoding="utf-8"))

@@ -20,7 +20,7 @@ from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
 from whoosh.query import NullQuery, Query, Term
 
-from .errors import IndexMissing, QueryError
+from .errors import IndexDamaged, IndexMissing, QueryError
 from .indexing import current_generation
 from .validation import SECTORS
 from .vocabulary import Vocabulary
@@ -271,10 +271,13 @@ class ArchiveIndex:
         if generation != self._generation:
             self.close()
             views = ("public", "private") if self.view == "private" else ("public",)
-            self._indexes = [whoosh_index.open_dir(str(generation / v)) for v in views]
+            try:
+                self._indexes = [whoosh_index.open_dir(str(generation / v)) for v in views]
+                self._parser = self._make_parser(self._indexes[0].schema)
+                self._open()
+            except Exception as exc:  # a damaged index raises many kinds of error
+                raise IndexDamaged(str(self.index_dir), exc) from exc
             self._generation = generation
-            self._parser = self._make_parser(self._indexes[0].schema)
-            self._open()
         elif self._versions != [ix.latest_generation() for ix in self._indexes]:
             # A fresh searcher, not searcher.refresh(): that reuses segment readers whose
             # deletions have since changed, and would keep finding an edited record's old text.

@@ -1,0 +1,103 @@
+"""`archive check`: the index against the records, the records against their fixity manifest."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive import create_app
+from archive.checking import check_index
+from archive.indexing import current_generation, update_index
+
+from .helpers import write_record
+
+ALL_GOOD = "The index matches the 19 record files, and every file matches the fixity manifest.\n"
+
+
+@pytest.fixture
+def checked(run, sample_copy):
+    assert run(sample_copy, "index").exit_code == 0
+    assert run(sample_copy, "check", "--record-fixity").exit_code == 0
+    return sample_copy
+
+
+def test_a_fresh_archive_checks_clean(run, checked):
+    result = run(checked, "check")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, ALL_GOOD, "")
+    manifest = (checked.testimonies / "fixity.sha256").read_text(encoding="utf-8").splitlines()
+    assert len(manifest) == 20 and manifest[0].endswith("  border-guard-1997.md")
+
+
+def test_without_a_manifest_check_says_how_to_start_one(run, sample_copy):
+    run(sample_copy, "index")
+    result = run(sample_copy, "check")
+    assert result.exit_code == 1
+    assert result.stderr == ("fixity: there is no fixity.sha256 yet; start one with "
+                             "'archive check --record-fixity'.\n")
+
+
+def test_changes_made_outside_the_archive_are_reported(run, checked):
+    folder = checked.testimonies
+    path = folder / "fishing-crew-2019.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("quota", "target"), encoding="utf-8")
+    (folder / "party-cadre-2013.md").unlink()
+    write_record(folder, "stray-record")
+    result = run(checked, "check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "index: The records changed since they were indexed (1 changed, 1 new or invalid, 1 "
+        "removed): run 'archive index'. Run 'archive check --repair'.",
+        "fixity: added outside the archive: stray-record.md",
+        "fixity: removed outside the archive: party-cadre-2013.md",
+        "fixity: changed outside the archive: fishing-crew-2019.md",
+    ]
+
+
+def test_the_archive_s_own_writes_keep_the_manifest_in_step(run, checked, tmp_path):
+    assert run(checked, "new", "--id", "kept-in-step", "--title", "T", "--year", "2010",
+               "--post", "P", "--sector", "other", "--no-input").exit_code == 0
+    sheet = tmp_path / "rows.csv"
+    sheet.write_text("id,title,year,post,sector,motives\nimported-row,T,2011,P,other,\n",
+                     encoding="utf-8")
+    assert run(checked, "import", str(sheet)).exit_code == 0
+    result = run(checked, "check")
+    assert result.exit_code == 0, result.stderr
+    assert "matches the 21 record files" in result.stdout
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete", "garble"])
+def test_a_damaged_index_is_detected_and_repaired(run, checked, damage):
+    segment = next((current_generation(checked.index) / "public").glob("*.seg"))
+    if damage == "truncate":
+        segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 3])
+    elif damage == "delete":
+        segment.unlink()
+    else:
+        data = bytearray(segment.read_bytes())
+        data[len(data) // 2: len(data) // 2 + 64] = b"\xff" * 64
+        segment.write_bytes(bytes(data))
+    result = run(checked, "check")
+    assert result.exit_code == 1 and result.stderr.startswith("index: ")
+    repaired = run(checked, "check", "--repair")
+    assert repaired.exit_code == 0, repaired.output
+    assert "Repaired. Rebuilt the index: 19 records" in repaired.stdout
+    assert run(checked, "check").exit_code == 0
+
+
+def test_the_web_app_refuses_a_damaged_index(checked):
+    for segment in (current_generation(checked.index) / "public").glob("*.seg"):
+        segment.write_bytes(b"not a segment")
+    client = create_app({"TESTING": True, "TESTIMONIES": str(checked.testimonies),
+                         "INDEX": str(checked.index)}).test_client()
+    page = client.get("/search?q=famine")
+    assert page.status_code == 503
+    assert "The archive&#39;s index is damaged. Run &#39;archive check --repair&#39;" in \
+        page.get_data(as_text=True)
+
+
+def test_the_cheap_check_compares_counts_and_ids(checked):
+    assert check_index(checked.testimonies, checked.index, deep=False) == []
+    state = current_generation(checked.index) / "state.json"
+    state.write_text(state.read_text().replace('"id": "fishing-crew-2019"', '"id": "ghost"'))
+    assert check_index(checked.testimonies, checked.index, deep=False) == [
+        "1 records are missing from the index: ghost.",
+        "1 documents in the index have no record: fishing-crew-2019."]
