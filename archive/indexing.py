@@ -27,6 +27,7 @@ from typing import Callable
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
 
 from .analysis import name_analyzer, text_analyzer, word_analyzer
@@ -118,6 +119,16 @@ class IndexReport:
     def failed(self) -> bool:
         """True when some record file was invalid and skipped."""
         return any(not p.warning for p in self.problems)
+
+
+def open_index(folder: Path):
+    """Open one Whoosh index of ours, reading its files without mmap.
+
+    Whoosh maps its files into memory by default; every page a search touches then counts
+    as the process's own memory (a server over 34,000 records grew to 840 MB). Read
+    through the operating system's file cache instead, at the same speed.
+    """
+    return FileStorage(str(folder), supports_mmap=False).open_index()
 
 
 def current_generation(index_dir: str | Path) -> Path | None:
@@ -268,7 +279,7 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
         files = {rel: entry for rel, entry in old_files.items() if rel not in looked_at}
         seen = {entry["id"]: root / rel for rel, entry in files.items()}
         paths = [root / p.relative_to(root.absolute()) for p in paths]
-    indexes = {view: whoosh_index.open_dir(str(generation / view)) for view in VIEWS}
+    indexes = {view: open_index(generation / view) for view in VIEWS}
     writers, purge = {}, False
     try:
         for rel, entry, testimony in _scan(root, old_files, vocabulary, report, progress,
@@ -334,7 +345,7 @@ def indexed_records(generation: Path, deep: bool = True) -> dict[str, str]:
     document and every posting of both indexes, so that damaged files raise here."""
     found: dict[str, str] = {}
     for view in VIEWS:
-        ix = whoosh_index.open_dir(str(generation / view))
+        ix = open_index(generation / view)
         with ix.searcher() as searcher:
             reader = searcher.reader()
             if view == "public":

@@ -14,14 +14,13 @@ from html import escape
 from pathlib import Path
 
 from whoosh import highlight, sorting
-from whoosh import index as whoosh_index
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
 from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
 from whoosh.query import NullQuery, Query, Term
 
 from .errors import IndexDamaged, IndexMissing, QueryError
-from .indexing import current_generation
+from .indexing import current_generation, open_index
 from .validation import SECTORS
 from .vocabulary import Vocabulary
 
@@ -272,7 +271,7 @@ class ArchiveIndex:
             self.close()
             views = ("public", "private") if self.view == "private" else ("public",)
             try:
-                self._indexes = [whoosh_index.open_dir(str(generation / v)) for v in views]
+                self._indexes = [open_index(generation / v) for v in views]
                 self._parser = self._make_parser(self._indexes[0].schema)
                 self._open()
             except Exception as exc:  # a damaged index raises many kinds of error
