@@ -31,7 +31,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
 
 from .analysis import name_analyzer, text_analyzer, word_analyzer
-from .collection import VOCABULARY_FILE, read_record, record_files
+from .collection import VOCABULARY_FILE, read_record, record_entries, record_files
 from .errors import IndexBusy, InvalidTestimony
 from .records import Testimony
 from .redaction import differs_in_public, public_view
@@ -197,22 +197,31 @@ def _scan(testimonies_dir, state_files: dict, vocabulary, report: IndexReport, p
     one yields no entry.
     """
     root = Path(testimonies_dir)
-    paths = record_files(root) if paths is None else paths
+    if paths is None:
+        entries = record_entries(root)
+    else:
+        entries = []
+        for path in paths:
+            rel = Path(path).relative_to(root).as_posix()
+            try:
+                stat = Path(path).stat()
+            except FileNotFoundError:
+                entries.append((rel, None, None))
+                continue
+            entries.append((rel, stat.st_size, stat.st_mtime_ns))
     seen = {} if seen is None else seen
-    for done, path in enumerate(paths, start=1):
-        rel = path.relative_to(root).as_posix()
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
+    for done, (rel, size, mtime_ns) in enumerate(entries, start=1):
+        if size is None:
             yield rel, None, None
             continue
         known = state_files.get(rel)
-        if known and known["size"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns \
+        if known and known["size"] == size and known["mtime_ns"] == mtime_ns \
                 and known["id"] not in seen:
-            seen[known["id"]] = path
+            seen[known["id"]] = root / rel
             report.unchanged += 1
             yield rel, known, None
         else:
+            path = root / rel
             try:
                 testimony, warnings = read_record(path, vocabulary, seen)
                 report.problems += warnings
@@ -221,10 +230,10 @@ def _scan(testimonies_dir, state_files: dict, vocabulary, report: IndexReport, p
                 yield rel, None, None
             else:
                 entry = {"id": testimony.id, "sha256": testimony.sha256,
-                         "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+                         "size": size, "mtime_ns": mtime_ns}
                 yield rel, entry, testimony
         if progress:
-            progress(done, len(paths))
+            progress(done, len(entries))
 
 
 def _build(testimonies_dir, index_dir: Path, vocabulary, fingerprint, progress) -> IndexReport:
@@ -311,7 +320,8 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
         for writer in writers.values():
             writer.cancel()
         raise
-    _write_state(generation, {"fingerprint": state["fingerprint"], "files": files})
+    if files != old_files:
+        _write_state(generation, {"fingerprint": state["fingerprint"], "files": files})
     report.total = len(files)
     return report
 
@@ -377,7 +387,7 @@ def _read_state(generation: Path) -> dict | None:
 
 
 def _write_state(generation: Path, state: dict) -> None:
-    _atomic_write(generation / "state.json", json.dumps(state, indent=1, sort_keys=True))
+    _atomic_write(generation / "state.json", json.dumps(state, separators=(",", ":")))
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -17,7 +17,7 @@ from whoosh import highlight, sorting
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
 from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
-from whoosh.query import NullQuery, Query, Term
+from whoosh.query import NullQuery, Phrase, Query, Term
 
 from .errors import IndexDamaged, IndexMissing, QueryError
 from .indexing import current_generation, open_index
@@ -175,6 +175,11 @@ def _year_clause(match: re.Match) -> str:
                      "year:[1990 TO 1999] or year:>=2000")
 
 
+def _has_phrase(query: Query) -> bool:
+    """True when a query holds a phrase (Korean words become phrases of syllable pairs)."""
+    return isinstance(query, Phrase) or any(_has_phrase(child) for child in query.children())
+
+
 class _Segments(highlight.Formatter):
     """A Whoosh formatter that marks matched words with control characters."""
 
@@ -220,8 +225,8 @@ class _FacetTable:
                     value = term.decode("utf-8")
                     values[value] = frozenset(reader.postings(name, value).all_ids()) & self.live
             self.sets[name] = {v: docs for v, docs in values.items() if docs}
-        column = reader.column_reader("year")
-        self.year = {docnum: column[docnum] for docnum in self.live}
+        years = list(reader.column_reader("year"))  # in document order, in one pass
+        self.year = {docnum: years[docnum] for docnum in self.live}
         years: dict = {}
         for docnum, year in self.year.items():
             years.setdefault(year, set()).add(docnum)
@@ -334,15 +339,34 @@ class ArchiveIndex:
         query, filters = self._prepare(request)
         with self._lock:
             searcher = self._current()
-            base, chosen, final = self._match(searcher, query, filters, request.query)
+            ranked = None
+            if query is not None and _has_phrase(query):
+                # Checking positions is the cost of a phrase: do it once, for every match,
+                # and take the total, the facets and the page from that one ranking.
+                ranked = self._run(searcher, query, request.query, limit=None,
+                                   sortedby=self._sortedby(request))
+            base, chosen, final = self._match(searcher, query, filters, request.query,
+                                              ranked.docs() if ranked is not None else None)
             facets = {}
             for name in FACETS:
                 others = [docs for other, docs in chosen.items() if other != name]
                 facets[name] = self._table.count(name, base.intersection(*others))
-            hits = self._hits(searcher, query, base, final, request)
+            hits = self._hits(searcher, query, base, final, request, ranked)
             suggestion = self._suggest(searcher, request.query) if len(final) < 3 else None
         return SearchResults(request, {k: list(v) for k, v in filters.items()}, len(final),
                              hits, facets, suggestion)
+
+    @staticmethod
+    def _sortedby(request: SearchRequest):
+        return sorting.FieldFacet("year", reverse=True) if request.sort == "year" else None
+
+    @staticmethod
+    def _run(searcher, query, text: str, **options):
+        try:
+            return searcher.search(query, **options)
+        except Exception as exc:  # a searcher can fail on odd queries too
+            raise QueryError(f"the query {text!r} cannot be run ({type(exc).__name__}); "
+                             "simplify it") from None
 
     def matching(self, request: SearchRequest) -> tuple[Hit, ...]:
         """Every testimony a search matches, in its order, without snippets (for exports)."""
@@ -365,20 +389,23 @@ class ArchiveIndex:
             raise QueryError(f"the page must be 1 or more and the page size 1 to {MAX_PER_PAGE}")
         return (self.parse(request.query) if request.query.strip() else None), filters
 
-    def _match(self, searcher, query, filters: dict, text: str):
+    def _match(self, searcher, query, filters: dict, text: str, matched=None):
         """The documents the query matches, each filter's documents, and both together."""
-        try:
-            # docs_for_query also yields deleted documents (until a merge): keep live ones.
-            base = (self._table.live.intersection(searcher.docs_for_query(query)) if query
-                    else self._table.live)
-        except Exception as exc:  # a searcher can fail on odd queries too
-            raise QueryError(f"the query {text!r} cannot be run ({type(exc).__name__}); "
-                             "simplify it") from None
+        if query is None:
+            base = self._table.live
+        else:
+            try:
+                # docs_for_query also yields deleted documents (until a merge): keep live ones.
+                found = matched if matched is not None else searcher.docs_for_query(query)
+                base = self._table.live.intersection(found)
+            except Exception as exc:  # a searcher can fail on odd queries too
+                raise QueryError(f"the query {text!r} cannot be run ({type(exc).__name__}); "
+                                 "simplify it") from None
         chosen = {name: self._table.matching(name, values) for name, values in filters.items()}
         return base, chosen, base.intersection(*chosen.values())
 
     def _hits(self, searcher, query, base: frozenset, final: frozenset,
-              request: SearchRequest) -> tuple:
+              request: SearchRequest, ranked=None) -> tuple:
         start = (request.page - 1) * request.per_page
         if start >= len(final):
             return ()
@@ -386,15 +413,16 @@ class ArchiveIndex:
             order = sorted(final, key=lambda d: (-self._table.year[d], d))
             return tuple(self._hit(searcher.stored_fields(d)) for d in
                          order[start:start + request.per_page])
-        sortedby = sorting.FieldFacet("year", reverse=True) if request.sort == "year" else None
-        # Without filters, Whoosh may skip whole blocks that cannot reach the top hits.
-        narrowed = set(final) if len(final) < len(base) or self._table.hidden else None
-        results = searcher.search(query, filter=narrowed, limit=start + request.per_page,
-                                  sortedby=sortedby)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
-        results.formatter = _Segments()
+        if ranked is None:
+            # Without filters, Whoosh may skip whole blocks that cannot reach the top hits.
+            narrowed = set(final) if len(final) < len(base) or self._table.hidden else None
+            ranked = self._run(searcher, query, request.query, filter=narrowed,
+                               limit=start + request.per_page, sortedby=self._sortedby(request))
+        page = [hit for hit in ranked if hit.docnum in final][start:start + request.per_page]
+        ranked.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
+        ranked.formatter = _Segments()
         hits = []
-        for hit in results[start:start + request.per_page]:
+        for hit in page:
             body = hit.get("body", "")
             marked = hit.highlights("body", top=2) if body else ""
             hits.append(self._hit(hit.fields(), _segments(marked, body) if marked else None))

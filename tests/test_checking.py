@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from archive import create_app
@@ -96,8 +98,10 @@ def test_the_web_app_refuses_a_damaged_index(checked):
 
 def test_the_cheap_check_compares_counts_and_ids(checked):
     assert check_index(checked.testimonies, checked.index, deep=False) == []
-    state = current_generation(checked.index) / "state.json"
-    state.write_text(state.read_text().replace('"id": "fishing-crew-2019"', '"id": "ghost"'))
+    path = current_generation(checked.index) / "state.json"
+    state = json.loads(path.read_text(encoding="utf-8"))
+    state["files"]["fishing-crew-2019.md"]["id"] = "ghost"
+    path.write_text(json.dumps(state), encoding="utf-8")
     assert check_index(checked.testimonies, checked.index, deep=False) == [
         "1 records are missing from the index: ghost.",
         "1 documents in the index have no record: fishing-crew-2019."]
