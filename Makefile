@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: serve test test-all index clean
+.PHONY: serve test test-all index bench clean
 
 $(BIN)/archive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ test: $(BIN)/archive
 ## test-all: the test suite with the long runs too
 test-all: $(BIN)/archive
 	$(BIN)/python -m pytest
+
+## bench: the archive side by side with Datasette on N generated records (N=34000 by default)
+N      ?= 34000
+REPEAT ?= 15
+bench: $(BIN)/archive
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py --n $(N) --repeat $(REPEAT)
 
 ## index: build or update the index in index/
 index: $(BIN)/archive

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collection import VOCABULARY_FILE, record_files
-from .indexing import current_generation, indexed_records, read_state
+from .indexing import current_generation, damaged_index_files, indexed_records, read_state
 
 MANIFEST = "fixity.sha256"
 
@@ -96,11 +96,14 @@ def check_fixity(testimonies_dir: Path, hashes: dict[str, str] | None = None) ->
 
 
 def check_index(testimonies_dir: Path, index_dir: Path,
-                hashes: dict[str, str] | None = None, deep: bool = True) -> list[str]:
+                hashes: dict[str, str] | None = None, deep: bool = True,
+                hash_files: bool | None = None) -> list[str]:
     """Every way the index differs from the records, as sentences (empty when it agrees).
 
-    The cheap form (`deep=False`, run when the web app starts) compares counts and ids;
-    the deep form also compares each record's SHA-256 and reads every stored document.
+    The cheap form (`deep=False`) compares the index files' sizes, counts and ids; with
+    `hash_files` it also compares each index file's SHA-256 (what `archive serve` runs
+    before serving). The deep form also compares each record's SHA-256 and reads every
+    stored document and posting.
     """
     generation = current_generation(index_dir)
     if generation is None:
@@ -108,6 +111,10 @@ def check_index(testimonies_dir: Path, index_dir: Path,
     state = read_state(generation)
     if state is None:
         return [f"The index in {generation} has no readable state.json."]
+    damaged = damaged_index_files(generation, state, deep=deep if hash_files is None else hash_files)
+    if damaged:
+        shown = "; ".join(damaged[:5]) + (" …" if len(damaged) > 5 else "")
+        return [f"The index files were changed since the archive wrote them: {shown}."]
     problems = []
     try:
         indexed = indexed_records(generation, deep=deep)

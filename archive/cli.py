@@ -91,7 +91,7 @@ def index(paths, rebuild: bool):
 @click.pass_obj
 def search(paths, words, filters, sort, limit, page, as_json, private):
     """Search the archive: QUERY uses AND, OR, NOT, "phrases", field:value and year:[A TO B]."""
-    request = SearchRequest(" ".join(words), _filters(filters), sort, page, limit)
+    request = SearchRequest(_text(" ".join(words)), _filters(filters), sort, page, limit)
     archive = service.open_archive(paths, private=private, build=True)
     results = archive.index.search(request)
     if as_json:
@@ -128,7 +128,7 @@ def serve(paths, host, port, private):
                                f"loopback; drop --host {host}.")
     report = update_index(paths.testimonies, paths.index)
     click.echo(describe(report), err=True)
-    damage = check_index(paths.testimonies, paths.index, deep=False)
+    damage = check_index(paths.testimonies, paths.index, deep=False, hash_files=True)
     if damage:  # never serve a damaged index silently: say so, and rebuild it
         click.echo("The index is damaged: " + " ".join(damage) + " Rebuilding it.", err=True)
         click.echo(describe(update_index(paths.testimonies, paths.index, rebuild=True)), err=True)
@@ -225,7 +225,7 @@ def import_(paths, file, dry_run, skip_invalid):
 def export(paths, words, fmt, filters, sort, output, base_url, private):
     """Export the records a search matches (all by default) as json, csv, csl-json, bibtex or ris."""
     archive = service.open_archive(paths, private=private, build=True)
-    request = SearchRequest(" ".join(words), _filters(filters), sort)
+    request = SearchRequest(_text(" ".join(words)), _filters(filters), sort)
     text = service.export_text(archive, request, fmt, lambda i: f"{base_url.rstrip('/')}/t/{i}")
     if output:
         output.write_text(text, encoding="utf-8")
@@ -282,9 +282,14 @@ def check(paths, repair, record_fixity):
     sys.exit(0 if not problems and fixity_ok else 1)
 
 
+def _text(argument: str) -> str:
+    """An argument as text: bytes that were not UTF-8 (lone surrogates here) become U+FFFD."""
+    return argument.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _filters(pairs) -> dict:
     filters: dict = {}
-    for pair in pairs:
+    for pair in map(_text, pairs):
         name, sep, value = pair.partition("=")
         if not sep or not value.strip():
             raise click.BadParameter(f"expected NAME=VALUE such as sector=trade, got {pair!r}",

