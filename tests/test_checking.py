@@ -119,3 +119,38 @@ def test_a_flipped_bit_that_whoosh_would_read_silently_is_found(run, checked):
                                     f"wrote them: public/{segment.name} has changed.")
     assert check_index(checked.testimonies, checked.index, deep=False) == []  # sizes alike
     assert check_index(checked.testimonies, checked.index, deep=False, hash_files=True) != []
+
+
+def damage_and_detect(paths, cases: int, seed: int = 8) -> None:
+    import random
+    import shutil
+
+    rng = random.Random(seed)
+    generation = current_generation(paths.index)
+    pristine = paths.index.parent / "pristine"
+    shutil.copytree(generation, pristine)
+    files = sorted(p.relative_to(pristine) for p in pristine.rglob("*")
+                   if p.is_file() and p.parent != pristine and not p.name.endswith("LOCK"))
+    for case in range(cases):
+        shutil.rmtree(generation)
+        shutil.copytree(pristine, generation)
+        target = generation / rng.choice(files)
+        kind = ("delete", "truncate", "flip")[case % 3]
+        data = bytearray(target.read_bytes())
+        if kind == "delete":
+            target.unlink()
+        elif kind == "truncate":
+            target.write_bytes(bytes(data[: rng.randrange(len(data))]))
+        else:
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+            target.write_bytes(bytes(data))
+        assert check_index(paths.testimonies, paths.index) != [], (case, kind, target.name)
+
+
+def test_random_damage_is_always_detected(checked):
+    damage_and_detect(checked, 30)
+
+
+@pytest.mark.slow
+def test_200_random_damages_are_always_detected(checked):
+    damage_and_detect(checked, 200)
