@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-import re
-
 from . import service
 from .checking import (MANIFEST, check_fixity, check_index, file_hashes, note_written,
                        write_manifest)

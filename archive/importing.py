@@ -69,7 +69,7 @@ def _csv_rows(path: Path):
             hint = difflib.get_close_matches(column, KNOWN_COLUMNS, n=1)
             raise ImportFailed(f"{path}: row 1: {column}: unknown column" +
                                (f"; did you mean '{hint[0]}'?" if hint else
-                                f"; columns are named as the record's fields"))
+                                "; columns are named as the record's fields"))
     while True:
         first_line = reader.line_num + 1  # a quoted value may span lines: report the first
         try:

@@ -38,6 +38,7 @@ from .redaction import differs_in_public, public_view
 from .rendering import plain_text
 from .validation import Problem
 from .vocabulary import Vocabulary, load_vocabulary
+from .writing import fsync_folder
 
 SCHEMA_VERSION = 3
 LOCK_TIMEOUT = 60.0
@@ -438,16 +439,7 @@ def _atomic_write(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if hasattr(os, "O_DIRECTORY"):
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+    fsync_folder(path.parent)
 
 
 def _fsync_tree(folder: Path) -> None:
@@ -455,7 +447,7 @@ def _fsync_tree(folder: Path) -> None:
         for name in files:
             with open(Path(parent) / name, "rb") as handle:
                 os.fsync(handle.fileno())
-        _fsync_dir(Path(parent))
+        fsync_folder(Path(parent))
 
 
 def _switch(index_dir: Path, generation: Path) -> None:

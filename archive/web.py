@@ -258,19 +258,21 @@ def testimony_markdown(testimony_id: str):
 @bp.get("/t/<id:testimony_id>/cite.bib")
 def cite_bibtex(testimony_id: str):
     """The BibTeX entry of a testimony."""
-    record, url = get_archive().testimony(testimony_id), _permalink(testimony_id)
-    return Response(citation.bibtex(record, url, dt.date.today()),
-                    mimetype="application/x-bibtex",
-                    headers={"Content-Disposition": f'attachment; filename="{testimony_id}.bib"'})
+    return _citation(testimony_id, citation.bibtex, "application/x-bibtex", "bib")
 
 
 @bp.get("/t/<id:testimony_id>/cite.json")
 def cite_csl(testimony_id: str):
     """The CSL-JSON item of a testimony."""
-    record, url = get_archive().testimony(testimony_id), _permalink(testimony_id)
-    return Response(citation.csl_json(record, url, dt.date.today()),
-                    mimetype="application/vnd.citationstyles.csl+json",
-                    headers={"Content-Disposition": f'attachment; filename="{testimony_id}.json"'})
+    return _citation(testimony_id, citation.csl_json,
+                     "application/vnd.citationstyles.csl+json", "json")
+
+
+def _citation(testimony_id: str, make, mimetype: str, extension: str) -> Response:
+    record = get_archive().testimony(testimony_id)
+    return Response(make(record, _permalink(testimony_id), dt.date.today()), mimetype=mimetype,
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{testimony_id}.{extension}"'})
 
 
 def _permalink(testimony_id: str) -> str:

@@ -75,7 +75,8 @@ def _temporary_copy(testimony: Testimony, path: Path) -> Path:
     return temporary
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or a new file in a folder durable (where the system allows it)."""
     if hasattr(os, "O_DIRECTORY"):
         descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -88,7 +89,7 @@ def write_testimony(testimony: Testimony, path: str | Path) -> None:
     """Write a record file atomically: a temporary file, fsync, then rename over the old."""
     path = Path(path)
     os.replace(_temporary_copy(testimony, path), path)
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
 
 
 def create_testimony_file(testimony: Testimony, path: str | Path) -> None:
@@ -102,4 +103,4 @@ def create_testimony_file(testimony: Testimony, path: str | Path) -> None:
         raise FileExists(str(path)) from None
     finally:
         os.unlink(temporary)
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)

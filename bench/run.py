@@ -243,7 +243,7 @@ def main() -> None:
 
     print(f"\nqueries, each with all facet counts (words: {common[0]!r}, {common[1]!r}; "
           f"rare: {rare!r}), {args.repeat} runs each, in turns:\n")
-    print(f"| query | archive p50 | archive p95 | Datasette p50 | Datasette p95 | p50 ratio |")
+    print("| query | archive p50 | archive p95 | Datasette p50 | Datasette p95 | p50 ratio |")
     print("|---|---|---|---|---|---|")
     for row in rows:
         a, d = row["archive"], row["datasette"]

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from .helpers import ROOT
+from .helpers import ROOT, served
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output"
@@ -33,35 +29,13 @@ if not Path(CHROMIUM).exists():
 sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`archive serve` on a free loopback port, over a copy of the sample archive."""
     base = tmp_path_factory.mktemp("served")
     shutil.copytree(ROOT / "testimonies", base / "testimonies")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "archive", "--testimonies", str(base / "testimonies"),
-         "--index", str(base / "index"), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError(process.stdout.read().decode())
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    with served(base / "testimonies", base / "index") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

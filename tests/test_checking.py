@@ -8,7 +8,7 @@ import pytest
 
 from archive import create_app
 from archive.checking import check_index
-from archive.indexing import current_generation, update_index
+from archive.indexing import current_generation
 
 from .helpers import write_record
 

@@ -5,8 +5,6 @@ run in CI; the default run does smaller ones. Figures are printed, never asserte
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import statistics
 import subprocess
@@ -16,7 +14,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +22,7 @@ from archive.collection import read_archive, vocabulary_for
 from archive.indexing import current_generation, update_index
 from archive.searching import ArchiveIndex, SearchRequest
 
-from .helpers import ROOT
+from .helpers import ROOT, served
 
 SAVE_SCRIPT = """
 import sys
@@ -205,24 +202,8 @@ def test_load_20_clients_for_60_seconds(server_url):
 def server_url(tmp_path_factory):
     """`archive serve` (waitress) on a free loopback port over a copy of the sample."""
     import shutil
-    import socket
 
     base = tmp_path_factory.mktemp("loaded")
     shutil.copytree(ROOT / "testimonies", base / "testimonies")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "archive", "--testimonies",
-                                str(base / "testimonies"), "--index", str(base / "index"),
-                                "serve", "--port", str(port)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    with served(base / "testimonies", base / "index") as url:
+        yield url

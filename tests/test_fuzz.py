@@ -5,7 +5,6 @@ slow and run in CI; the default test run tries fewer."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import string
 from urllib.parse import urlencode

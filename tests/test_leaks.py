@@ -6,7 +6,6 @@ control (the private side does show them), so the test cannot pass by showing no
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 

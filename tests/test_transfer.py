@@ -6,7 +6,6 @@ import csv
 import dataclasses
 import io
 import json
-import os
 import stat
 import sys
 

@@ -8,17 +8,12 @@ reach the page."""
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 
-from .helpers import SAMPLE, write_record
-from .test_browser import CHROMIUM, free_port, sync_playwright  # noqa: F401 (skips without Chromium)
+from .helpers import SAMPLE, served, write_record
+from .test_browser import CHROMIUM, sync_playwright  # skips this module without Chromium
 
 pytestmark = pytest.mark.browser
 
@@ -59,21 +54,8 @@ def hostile(tmp_path_factory):
                      name=f"N {payload}", pseudonym=True, tags=[f"t {payload}"],
                      summary=f"S {payload}", motives=["famine"],
                      sources=[{"title": f"Src {payload}", "url": "https://example.org/x"}])
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "archive", "--testimonies", str(folder),
-                                "--index", str(base / "index"), "serve", "--private",
-                                "--port", str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    with served(folder, base / "index", "--private") as url:
+        yield url
 
 
 def test_no_payload_runs_or_calls_out_on_any_page(hostile):
