@@ -47,6 +47,14 @@ class IndexDamaged(ArchiveError):
                          "run 'archive check --repair' to rebuild it from the records.")
 
 
+class IndexUntrusted(ArchiveError):
+    """The index was not written by this archive on this machine: it is never opened."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The index {reason}, so it is not opened (Whoosh would unpickle "
+                         "it); run 'archive index --rebuild' to build it from the records.")
+
+
 class IndexBusy(ArchiveError):
     """Another process held the index's write lock for too long."""
 

@@ -32,7 +32,8 @@ from whoosh.util.filelock import FileLock
 
 from .analysis import name_analyzer, text_analyzer, word_analyzer
 from .collection import VOCABULARY_FILE, read_record, record_entries, record_files
-from .errors import IndexBusy, InvalidTestimony
+from .errors import IndexBusy, IndexUntrusted, InvalidTestimony
+from .integrity import sign, signed_by_us
 from .records import Testimony
 from .redaction import differs_in_public, public_view
 from .rendering import plain_text
@@ -165,8 +166,11 @@ def update_index(testimonies_dir: str | Path, index_dir: str | Path, rebuild: bo
         vocabulary = load_vocabulary(vocabulary_path)
         fingerprint = _fingerprint(vocabulary_path)
         generation = current_generation(index_dir)
+        if generation:
+            _remove_unsigned_tocs(generation)  # debris of a killed commit (we hold the lock)
         state = _read_state(generation) if generation else None
-        if rebuild or state is None or state.get("fingerprint") != fingerprint:
+        if (rebuild or state is None or state.get("fingerprint") != fingerprint
+                or untrusted(generation, state)):  # never open what we did not write
             report = _build(testimonies_dir, index_dir, vocabulary, fingerprint, progress)
         else:
             report = _update(testimonies_dir, generation, state, vocabulary, progress, only)
@@ -354,6 +358,9 @@ def _add(writers: dict, testimony: Testimony, vocabulary, rel: str, update: bool
 def indexed_records(generation: Path, deep: bool = True) -> dict[str, str]:
     """{id: sha256} of the records the public index holds; `deep` also reads every stored
     document and every posting of both indexes, so that damaged files raise here."""
+    refused = untrusted(generation, _read_state(generation))
+    if refused:
+        raise IndexUntrusted(refused[0])
     found: dict[str, str] = {}
     for view in VIEWS:
         ix = open_index(generation / view)
@@ -389,8 +396,22 @@ def _read_state(generation: Path) -> dict | None:
 
 def _write_state(generation: Path, state: dict) -> None:
     previous = (_read_state(generation) or {}).get("index_files", {})
-    state = dict(state, index_files=index_file_digests(generation, previous))
+    state = sign(dict(state, index_files=index_file_digests(generation, previous)))
     _atomic_write(generation / "state.json", json.dumps(state, separators=(",", ":")))
+
+
+def untrusted(generation: Path, state: dict | None, hash_files: bool = False) -> list[str]:
+    """Why an index must not be opened (empty when this archive wrote it as it is).
+
+    Its state must carry this machine's signature and its files the signed sizes (and, with
+    `hash_files`, digests). Checked before anything is unpickled.
+    """
+    if state is None:
+        return [f"{generation} has no readable state.json"]
+    if not signed_by_us(state):
+        return [f"{generation} was not written by this archive on this machine (or its "
+                "state was changed since)"]
+    return damaged_index_files(generation, state, deep=hash_files)
 
 
 def index_file_digests(generation: Path, known: dict | None = None) -> dict:
@@ -410,6 +431,39 @@ def index_file_digests(generation: Path, known: dict | None = None) -> dict:
     return digests
 
 
+UNSIGNED_TOC = " was not written by the archive"
+
+
+def settle(index_dir: Path, generation: Path) -> list[str]:
+    """Why the index cannot be opened, after removing what a killed commit left behind.
+
+    A table of contents the archive never signed comes from a commit under way (its writer
+    holds the lock: wait for it) or from one that was killed (nobody holds the lock: it is
+    debris, and the last signed state is the index).
+    """
+    problems = untrusted(generation, _read_state(generation))
+    if not problems or not all(p.endswith(UNSIGNED_TOC) for p in problems):
+        return problems
+    lock = FileLock(str(Path(index_dir) / ".lock"))
+    if not _acquire(lock, LOCK_TIMEOUT):
+        raise IndexBusy(f"{index_dir} stayed locked by another process for {LOCK_TIMEOUT:.0f} s.")
+    try:
+        _remove_unsigned_tocs(generation)
+    finally:
+        lock.release()
+    return untrusted(generation, _read_state(generation))
+
+
+def _remove_unsigned_tocs(generation: Path) -> None:
+    state = _read_state(generation)
+    if not state or not signed_by_us(state):
+        return
+    for view in VIEWS:
+        for toc in (generation / view).glob("*.toc"):
+            if f"{view}/{toc.name}" not in state.get("index_files", {}):
+                toc.unlink()
+
+
 def damaged_index_files(generation: Path, state: dict, deep: bool = True) -> list[str]:
     """Index files missing, added, resized or (with `deep`) changed since they were written."""
     recorded = state.get("index_files")
@@ -422,7 +476,10 @@ def damaged_index_files(generation: Path, state: dict, deep: bool = True) -> lis
             actual.update({f"{view}/{p.name}": p for p in folder.iterdir()
                            if p.is_file() and not p.name.endswith("LOCK")})
     problems = [f"{name} is missing" for name in sorted(set(recorded) - set(actual))]
-    problems += [f"{name} was not written by the archive" for name in sorted(set(actual) - set(recorded))]
+    # Only a table of contents decides what Whoosh reads; other stray files (left by a
+    # killed commit) are never opened, and the next commit removes them.
+    problems += [f"{name}{UNSIGNED_TOC}" for name in sorted(set(actual) - set(recorded))
+                 if name.endswith(".toc")]
     for name in sorted(set(recorded) & set(actual)):
         size, digest = recorded[name]
         if actual[name].stat().st_size != size:

@@ -19,8 +19,8 @@ from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
 from whoosh.query import NullQuery, Phrase, Query, Term
 
-from .errors import IndexDamaged, IndexMissing, QueryError
-from .indexing import current_generation, open_index
+from .errors import IndexDamaged, IndexMissing, IndexUntrusted, QueryError
+from .indexing import current_generation, open_index, settle
 from .validation import SECTORS
 from .vocabulary import Vocabulary
 
@@ -275,6 +275,9 @@ class ArchiveIndex:
         if generation != self._generation:
             self.close()
             views = ("public", "private") if self.view == "private" else ("public",)
+            refused = settle(self.index_dir, generation)
+            if refused:
+                raise IndexUntrusted(refused[0])
             try:
                 self._indexes = [open_index(generation / v) for v in views]
                 self._parser = self._make_parser(self._indexes[0].schema)
@@ -283,6 +286,10 @@ class ArchiveIndex:
                 raise IndexDamaged(str(self.index_dir), exc) from exc
             self._generation = generation
         elif self._versions != [ix.latest_generation() for ix in self._indexes]:
+            refused = settle(self.index_dir, generation)  # new files are checked as well
+            if refused:
+                self.close()
+                raise IndexUntrusted(refused[0])
             # A fresh searcher, not searcher.refresh(): that reuses segment readers whose
             # deletions have since changed, and would keep finding an edited record's old text.
             self._searcher.close()

@@ -20,7 +20,8 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
 
 from . import citation, facets
-from .errors import ArchiveError, IndexDamaged, IndexMissing, QueryError, TestimonyNotFound
+from .errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, QueryError,
+                     TestimonyNotFound)
 from .rendering import render_markdown
 from .searching import FACETS, SearchRequest
 from .exporting import FORMATS
@@ -313,7 +314,7 @@ def _archive_error(exc: ArchiveError):
     message = str(exc)
     if isinstance(exc, IndexMissing):
         message = "The archive has no index yet: run 'archive index', then reload this page."
-    elif isinstance(exc, IndexDamaged):
+    elif isinstance(exc, (IndexDamaged, IndexUntrusted)):
         message = "The archive's index is damaged. Run 'archive check --repair', then reload."
     if _wants_json():
         return jsonify({"error": message}), code

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +15,9 @@ from archive.indexing import update_index
 from archive.service import Paths
 
 from .helpers import SAMPLE
+
+# The tests sign their indexes with a key of their own, never the person's (see integrity.py).
+os.environ.setdefault("ARCHIVE_KEY_FILE", os.path.join(tempfile.mkdtemp(), "index.key"))
 
 @pytest.fixture
 def empty_archive(tmp_path) -> Paths:

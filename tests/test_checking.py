@@ -8,7 +8,10 @@ import pytest
 
 from archive import create_app
 from archive.checking import check_index
-from archive.indexing import current_generation
+from archive.collection import vocabulary_for
+from archive.errors import IndexUntrusted
+from archive.indexing import current_generation, update_index
+from archive.searching import ArchiveIndex
 
 from .helpers import write_record
 
@@ -154,3 +157,27 @@ def test_random_damage_is_always_detected(checked):
 @pytest.mark.slow
 def test_200_random_damages_are_always_detected(checked):
     damage_and_detect(checked, 200)
+
+
+def test_an_index_from_elsewhere_is_never_opened(run, checked, monkeypatch, tmp_path):
+    """Whoosh unpickles what it opens: only indexes signed with this machine's key are."""
+    monkeypatch.setenv("ARCHIVE_KEY_FILE", str(tmp_path / "another-machine.key"))
+    with pytest.raises(IndexUntrusted, match="was not written by this archive on this machine"):
+        ArchiveIndex(checked.index, vocabulary_for(checked.testimonies))
+    page = create_app({"TESTING": True, "TESTIMONIES": str(checked.testimonies),
+                       "INDEX": str(checked.index)}).test_client().get("/search")
+    assert page.status_code == 503
+    result = run(checked, "check")
+    assert result.exit_code == 1 and "was not written by this archive on this machine" in \
+        result.stderr
+    assert update_index(checked.testimonies, checked.index).rebuilt  # rebuilt, not opened
+    assert ArchiveIndex(checked.index, vocabulary_for(checked.testimonies)).count() == 19
+
+
+def test_a_state_without_its_signature_is_refused(checked):
+    path = current_generation(checked.index) / "state.json"
+    state = json.loads(path.read_text(encoding="utf-8"))
+    del state["signature"]
+    path.write_text(json.dumps(state), encoding="utf-8")
+    with pytest.raises(IndexUntrusted):
+        ArchiveIndex(checked.index, vocabulary_for(checked.testimonies))
