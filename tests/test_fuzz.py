@@ -55,7 +55,8 @@ def check_web(client, query: str, filters: dict) -> None:
 
 
 def check_cli(run, sample, query: str, filters: dict) -> None:
-    args = ["search", query, "--json"] + [f"--filter={k}={v}" for k, v in filters.items() if v.strip()]
+    options = [f"--filter={k}={v}" for k, v in filters.items() if v.strip()]
+    args = ["search", "--json", *options, "--", query]  # after `--`, even "--json" is a query
     result = run(sample, *args)
     if result.exit_code == 0:
         json.loads(result.stdout)
