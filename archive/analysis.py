@@ -132,36 +132,31 @@ class TextTokenizer(Tokenizer):
         position = start_pos - 1
         stem = _STEMS.get
         for match in _WORD.finditer(value):
-            word = match.group(0).lower()
-            if _HANGUL_CHAR.search(word):
-                start = match.start()
-                for run in _SCRIPT_RUNS.finditer(word):
-                    piece = run.group(0)
-                    if len(piece) > 1 and _HANGUL_CHAR.match(piece):
-                        chunks = [(piece[i:i + 2], run.start() + i) for i in range(len(piece) - 1)]
-                    else:
-                        chunks = [(piece, run.start())]
-                    for chunk, offset in chunks:
-                        if chunk in STOP_WORDS:
-                            continue
-                        position += 1
-                        token.text = stem(chunk) or _stem(chunk)
-                        if positions:
-                            token.pos = position
-                        if chars:
-                            token.startchar = start_char + start + offset
-                            token.endchar = token.startchar + len(chunk)
-                        yield token
-                continue
-            if word in STOP_WORDS:
-                continue
-            position += 1
-            token.text = stem(word) or _stem(word)
-            if positions:
-                token.pos = position
-            if chars:
-                token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
-            yield token
+            word, start = match.group(0).lower(), match.start()
+            pieces = _pairs(word) if _HANGUL_CHAR.search(word) else ((word, 0),)
+            for piece, offset in pieces:
+                if piece in STOP_WORDS:
+                    continue
+                position += 1
+                token.text = stem(piece) or _stem(piece)
+                if positions:
+                    token.pos = position
+                if chars:
+                    token.startchar = start_char + start + offset
+                    token.endchar = token.startchar + len(piece)
+                yield token
+
+
+def _pairs(word: str) -> list[tuple[str, int]]:
+    """A word's runs of Hangul as overlapping syllable pairs, other runs whole, with offsets."""
+    pieces = []
+    for run in _SCRIPT_RUNS.finditer(word):
+        piece = run.group(0)
+        if len(piece) > 1 and _HANGUL_CHAR.match(piece):
+            pieces += [(piece[i:i + 2], run.start() + i) for i in range(len(piece) - 1)]
+        else:
+            pieces.append((piece, run.start()))
+    return pieces
 
 
 _WORD = re.compile(WORD_PATTERN, re.UNICODE)

@@ -14,7 +14,7 @@ from archive.cli import cli
 from archive.indexing import update_index
 from archive.service import Paths
 
-from .helpers import SAMPLE
+from .helpers import SAMPLE, served
 
 # The tests sign their indexes with a key of their own, never the person's (see integrity.py).
 os.environ.setdefault("ARCHIVE_KEY_FILE", os.path.join(tempfile.mkdtemp(), "index.key"))
@@ -76,3 +76,12 @@ def run():
                                    "--index", str(paths.index), *args], **kwargs)
 
     return invoke
+
+
+@pytest.fixture(scope="module")
+def sample_server(tmp_path_factory):
+    """`archive serve` (waitress) on a free loopback port, over a copy of the sample."""
+    base = tmp_path_factory.mktemp("served")
+    shutil.copytree(SAMPLE, base / "testimonies")
+    with served(base / "testimonies", base / "index") as url:
+        yield url

@@ -31,14 +31,20 @@ def write_record(folder: Path, testimony_id: str, body: str = "A short account.\
 
 @contextmanager
 def served(testimonies: Path, index: Path, *options: str):
-    """`archive serve` on a free loopback port, yielding its base URL until the block ends."""
+    """`archive serve` on a free loopback port, yielding its base URL until the block ends.
+
+    Its stderr goes to a file, never an unread pipe: a server whose pipe fills up (waitress
+    logs a line whenever its queue grows) blocks in the middle of a load test.
+    """
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "archive", "--testimonies", str(testimonies), "--index",
-         str(index), "serve", "--port", str(port), *options],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = Path(index).parent / f"serve-{port}.log"
+    with open(log, "w", encoding="utf-8") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "archive", "--testimonies", str(testimonies), "--index",
+             str(index), "serve", "--port", str(port), *options],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -47,7 +53,7 @@ def served(testimonies: Path, index: Path, *options: str):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"archive serve did not start: {process.stderr.read()}")
+                    raise RuntimeError(f"archive serve did not start: {log.read_text()}")
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -8,13 +8,12 @@ saved in test-output/ for a person to look at.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from .helpers import ROOT, served
+from .helpers import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output"
@@ -30,12 +29,8 @@ sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`archive serve` on a free loopback port, over a copy of the sample archive."""
-    base = tmp_path_factory.mktemp("served")
-    shutil.copytree(ROOT / "testimonies", base / "testimonies")
-    with served(base / "testimonies", base / "index") as url:
-        yield url
+def server(sample_server):
+    return sample_server
 
 
 @pytest.fixture(scope="module")

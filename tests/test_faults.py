@@ -22,7 +22,7 @@ from archive.collection import read_archive, vocabulary_for
 from archive.indexing import current_generation, update_index
 from archive.searching import ArchiveIndex, SearchRequest
 
-from .helpers import ROOT, served
+from .helpers import ROOT
 
 SAVE_SCRIPT = """
 import sys
@@ -199,11 +199,5 @@ def test_load_20_clients_for_60_seconds(server_url):
 
 
 @pytest.fixture(scope="module")
-def server_url(tmp_path_factory):
-    """`archive serve` (waitress) on a free loopback port over a copy of the sample."""
-    import shutil
-
-    base = tmp_path_factory.mktemp("loaded")
-    shutil.copytree(ROOT / "testimonies", base / "testimonies")
-    with served(base / "testimonies", base / "index") as url:
-        yield url
+def server_url(sample_server):
+    return sample_server

@@ -1,0 +1,44 @@
+"""The analyzers: English stemming with Hangul syllable pairs, and names in every spelling."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.analysis import name_analyzer, text_analyzer, text_analyzer_chain
+
+from .helpers import SAMPLE
+
+TEXTS = ["Starving people 자유를 UN에서 찾아 children's freedom, don't starve; the 1990s "
+         "두만강을 e-mail ABC_def 北韓 Ünïcode ㄱㄴ 가"] + \
+        [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.glob("*.md"))]
+
+
+def tokens(analyzer, text, **options):
+    return [(t.text, t.pos, t.startchar, t.endchar)
+            for t in analyzer(text, positions=True, chars=True, **options)]
+
+
+@pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
+@pytest.mark.parametrize("mode", ["index", "query"])
+def test_the_fused_tokenizer_gives_exactly_the_chain_s_tokens(text, mode):
+    assert tokens(text_analyzer(), text, mode=mode) == tokens(text_analyzer_chain(), text, mode=mode)
+
+
+def test_hangul_becomes_overlapping_pairs_with_offsets_and_english_is_stemmed():
+    assert tokens(text_analyzer(), "자유를 starving UN에서 북") == [
+        ("자유", 0, 0, 2), ("유를", 1, 1, 3), ("starv", 2, 4, 12), ("un", 3, 13, 15),
+        ("에서", 4, 15, 17), ("북", 5, 18, 19)]
+
+
+def test_stop_words_and_possessives_are_dropped():
+    assert [t[0] for t in tokens(text_analyzer(), "the children's freedom of it")] == [
+        "children", "freedom"]
+
+
+def test_names_fold_surnames_and_join_syllables():
+    indexed = [t.text for t in name_analyzer()("Thae Yong-ho\nRhee Il Kyu\n태영호", mode="index")]
+    # Neighbouring parts are joined across names too ("horhee"): harmless, never queried.
+    assert indexed == ["thae", "thaeyong", "yong", "yongho", "ho", "horhee", "ri", "rheeil", "il",
+                       "ilkyu", "kyu", "태영", "영호"]
+    queried = [t.text for t in name_analyzer()("Tae Yong-ho Lee", mode="query")]
+    assert queried == ["thae", "yongho", "ri"]
