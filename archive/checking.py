@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collection import VOCABULARY_FILE, record_files
-from .indexing import current_generation, indexed_records, read_state, untrusted
-from .integrity import signed_by_us
+from .indexing import (current_generation, damaged_index_files, indexed_records, read_state,
+                       untrusted)
 
 MANIFEST = "fixity.sha256"
 
@@ -112,9 +112,11 @@ def check_index(testimonies_dir: Path, index_dir: Path,
     state = read_state(generation)
     if state is None:
         return [f"The index in {generation} has no readable state.json."]
-    damaged = untrusted(generation, state, hash_files=deep if hash_files is None else hash_files)
-    if damaged and not signed_by_us(state):
-        return [f"The index {damaged[0]}; it is not opened."]
+    refused = untrusted(generation, state)
+    if refused:
+        return [f"The index {refused[0]}; it is not opened."]
+    damaged = damaged_index_files(generation, state,
+                                  deep=deep if hash_files is None else hash_files)
     if damaged:
         shown = "; ".join(damaged[:5]) + (" …" if len(damaged) > 5 else "")
         return [f"The index files were changed since the archive wrote them: {shown}."]

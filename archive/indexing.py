@@ -400,18 +400,18 @@ def _write_state(generation: Path, state: dict) -> None:
     _atomic_write(generation / "state.json", json.dumps(state, separators=(",", ":")))
 
 
-def untrusted(generation: Path, state: dict | None, hash_files: bool = False) -> list[str]:
-    """Why an index must not be opened (empty when this archive wrote it as it is).
+def untrusted(generation: Path, state: dict | None) -> list[str]:
+    """Why an index must not be opened: empty when this archive wrote it on this machine.
 
-    Its state must carry this machine's signature and its files the signed sizes (and, with
-    `hash_files`, digests). Checked before anything is unpickled.
+    The signature proves that; it is checked before Whoosh unpickles anything. Whether the
+    files are still as written is a separate question (`damaged_index_files`).
     """
     if state is None:
         return [f"{generation} has no readable state.json"]
     if not signed_by_us(state):
         return [f"{generation} was not written by this archive on this machine (or its "
                 "state was changed since)"]
-    return damaged_index_files(generation, state, deep=hash_files)
+    return []
 
 
 def index_file_digests(generation: Path, known: dict | None = None) -> dict:
@@ -435,15 +435,14 @@ UNSIGNED_TOC = " was not written by the archive"
 
 
 def settle(index_dir: Path, generation: Path) -> list[str]:
-    """Why the index cannot be opened, after removing what a killed commit left behind.
+    """Why the index cannot be opened, after putting aside what a killed commit left.
 
     A table of contents the archive never signed comes from a commit under way (its writer
-    holds the lock: wait for it) or from one that was killed (nobody holds the lock: it is
-    debris, and the last signed state is the index).
+    holds the lock: wait for it) or from one that was killed (nobody holds the lock).
     """
-    problems = untrusted(generation, _read_state(generation))
-    if not problems or not all(p.endswith(UNSIGNED_TOC) for p in problems):
-        return problems
+    state = _read_state(generation)
+    if untrusted(generation, state) or not _unsigned_tocs(generation, state):
+        return untrusted(generation, state)
     lock = FileLock(str(Path(index_dir) / ".lock"))
     if not _acquire(lock, LOCK_TIMEOUT):
         raise IndexBusy(f"{index_dir} stayed locked by another process for {LOCK_TIMEOUT:.0f} s.")
@@ -454,14 +453,26 @@ def settle(index_dir: Path, generation: Path) -> list[str]:
     return untrusted(generation, _read_state(generation))
 
 
+def _unsigned_tocs(generation: Path, state: dict) -> list[Path]:
+    signed = state.get("index_files", {})
+    return [toc for view in VIEWS for toc in (generation / view).glob("*.toc")
+            if f"{view}/{toc.name}" not in signed]
+
+
 def _remove_unsigned_tocs(generation: Path) -> None:
+    """Roll back a killed commit to the last signed state, when that state is whole.
+
+    Whoosh deletes the files a commit replaced as soon as it has written the new table of
+    contents; if that happened, the newer table is the consistent one and stays (the next
+    `archive index` signs it).
+    """
     state = _read_state(generation)
-    if not state or not signed_by_us(state):
+    if not state or untrusted(generation, state):
         return
-    for view in VIEWS:
-        for toc in (generation / view).glob("*.toc"):
-            if f"{view}/{toc.name}" not in state.get("index_files", {}):
-                toc.unlink()
+    signed = state.get("index_files", {})
+    if all((generation / name).exists() for name in signed):
+        for toc in _unsigned_tocs(generation, state):
+            toc.unlink()
 
 
 def damaged_index_files(generation: Path, state: dict, deep: bool = True) -> list[str]:

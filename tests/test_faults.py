@@ -201,3 +201,26 @@ def test_load_20_clients_for_60_seconds(server_url):
 @pytest.fixture(scope="module")
 def server_url(sample_server):
     return sample_server
+
+
+def test_a_commit_killed_before_its_state_is_signed_still_opens(sample_copy, monkeypatch):
+    """Whoosh deletes replaced segments as soon as its new table of contents is written;
+    a kill before the archive signs that state must not leave an index that cannot open."""
+    from archive import indexing
+
+    update_index(sample_copy.testimonies, sample_copy.index)
+    path = sample_copy.testimonies / "fishing-crew-2019.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "sector: other", "sector: other\naccess: restricted"), encoding="utf-8")  # a purge
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(indexing, "_write_state", killed)
+    with pytest.raises(KeyboardInterrupt):
+        update_index(sample_copy.testimonies, sample_copy.index)
+    monkeypatch.undo()
+    assert answers(sample_copy) == 19
+    update_index(sample_copy.testimonies, sample_copy.index)
+    assert check_index(sample_copy.testimonies, sample_copy.index) == []
+    assert answers(sample_copy) == 19
