@@ -45,6 +45,7 @@ SCHEMA_VERSION = 3
 LOCK_TIMEOUT = 60.0
 VIEWS = ("public", "private")
 PARALLEL_FROM = 4000  # records; below this a second process costs more than it saves
+BUILD_MEMORY_MB = 256  # per writing process, before Whoosh spills postings to disk
 
 
 def make_schema() -> Schema:
@@ -253,7 +254,7 @@ def _build(testimonies_dir, index_dir: Path, vocabulary, fingerprint, progress) 
         count = len(record_files(testimonies_dir))
         procs = 2 if count >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 1
         writers = {"public": indexes["public"].writer(procs=procs, multisegment=procs > 1,
-                                                      limitmb=256),
+                                                      limitmb=BUILD_MEMORY_MB),
                    "private": indexes["private"].writer(limitmb=64)}
         files = {}
         try:
