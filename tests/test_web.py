@@ -267,3 +267,23 @@ def test_private_mode_shows_a_banner_and_restricted_text(private_client, client)
 def test_korean_facet_labels(client):
     html = client.get("/search?labels=ko").get_data(as_text=True)
     assert ">자녀의 자유</a>" in html and "<h3 id=\"facet-motive\">동기</h3>" in html
+
+
+def test_gender_and_language_parameters(client):
+    data = client.get("/api/search?gender=female&gender=unknown&language=ko").get_json()
+    assert {r["id"] for r in data["results"]} == {"university-student-2021", "mother-musan-2008"}
+    assert data["filters"] == {"gender": ["female", "unknown"], "language": ["ko"]}
+    html = client.get("/search?gender=female").get_data(as_text=True)
+    assert "Gender: female" in html
+
+
+def test_oversized_requests_are_refused(private_client):
+    """MAX_CONTENT_LENGTH caps every body: Flask's MAX_FORM_MEMORY_SIZE does not limit
+    url-encoded forms, so it alone would not."""
+    import io
+
+    response = private_client.post("/new", data={"body": "x" * 3_000_000})
+    assert response.status_code == 413
+    response = private_client.post("/new", data={"body": (io.BytesIO(b"x" * 3_000_000), "b.md")},
+                                   content_type="multipart/form-data")
+    assert response.status_code == 413
