@@ -17,7 +17,7 @@ from .errors import ArchiveError
 from .exporting import FORMATS
 from .forms import slug, testimony_from_form
 from .importing import read_import, write_import
-from .indexing import current_generation, describe, update_index
+from .indexing import describe, update_index
 from .searching import FACETS, SORTS, SearchRequest
 from .validation import SECTORS
 
@@ -68,7 +68,7 @@ def validate(paths_obj, paths):
 @click.pass_obj
 def index(paths, rebuild: bool):
     """Build or update the index from the records."""
-    with _progress(rebuild) as progress:
+    with _progress() as progress:
         report = update_index(paths.testimonies, paths.index, rebuild=rebuild, progress=progress)
     for problem in report.problems:
         click.echo(str(problem), err=True)
@@ -200,8 +200,7 @@ def import_(paths, file, dry_run, skip_invalid):
         sys.exit(1)
     written = write_import(report, paths.testimonies)
     note_written(paths.testimonies, written)
-    index_report = update_index(paths.testimonies, paths.index, only=written) \
-        if current_generation(paths.index) else update_index(paths.testimonies, paths.index)
+    index_report = update_index(paths.testimonies, paths.index, only=written)
     click.echo(f"{summary}; wrote {len(written)} record{'s' if len(written) != 1 else ''}. "
                + describe(index_report))
     sys.exit(1 if invalid else 0)
@@ -299,7 +298,7 @@ def _filters(pairs) -> dict:
 class _progress:
     """A progress bar on a terminal for long index runs; nothing when not a terminal."""
 
-    def __init__(self, rebuild: bool) -> None:
+    def __init__(self) -> None:
         self.bar = None
         self.enabled = sys.stderr.isatty()
 

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from .editing import EditConflict, RecordExists, create_record, save_record, version_of
 from .forms import FormResult, form_from_testimony, slug, sources_in, testimony_from_form
 from .rendering import render_markdown
-from .validation import GENDERS, SECTORS, WITHHOLDABLE
+from .validation import GENDERS, SECTORS, WITHHOLDABLE, Problem
 from .web import get_archive
 from .writing import format_testimony
 
@@ -123,7 +123,5 @@ def _path(testimony_id: str) -> Path:
     return archive.paths.testimonies / rel
 
 
-def _problem(field_name: str, message: str):
-    from .validation import Problem
-
+def _problem(field_name: str, message: str) -> Problem:
     return Problem("form", None, field_name, message)

@@ -167,9 +167,9 @@ def update_index(testimonies_dir: str | Path, index_dir: str | Path, rebuild: bo
         vocabulary = load_vocabulary(vocabulary_path)
         fingerprint = _fingerprint(vocabulary_path)
         generation = current_generation(index_dir)
-        if generation:
-            _remove_unsigned_tocs(generation)  # debris of a killed commit (we hold the lock)
         state = _read_state(generation) if generation else None
+        if state:
+            _remove_unsigned_tocs(generation, state)  # debris of a killed commit (we hold the lock)
         if (rebuild or state is None or state.get("fingerprint") != fingerprint
                 or untrusted(generation, state)):  # never open what we did not write
             report = _build(testimonies_dir, index_dir, vocabulary, fingerprint, progress)
@@ -327,7 +327,8 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
             writer.cancel()
         raise
     if files != old_files:
-        _write_state(generation, {"fingerprint": state["fingerprint"], "files": files})
+        _write_state(generation, {"fingerprint": state["fingerprint"], "files": files},
+                     state.get("index_files"))
     report.total = len(files)
     return report
 
@@ -395,9 +396,9 @@ def _read_state(generation: Path) -> dict | None:
     return state if isinstance(state, dict) and isinstance(state.get("files"), dict) else None
 
 
-def _write_state(generation: Path, state: dict) -> None:
-    previous = (_read_state(generation) or {}).get("index_files", {})
-    state = sign(dict(state, index_files=index_file_digests(generation, previous)))
+def _write_state(generation: Path, state: dict, known_digests: dict | None = None) -> None:
+    """Write the signed state; `known_digests` spares hashing files already hashed."""
+    state = sign(dict(state, index_files=index_file_digests(generation, known_digests)))
     _atomic_write(generation / "state.json", json.dumps(state, separators=(",", ":")))
 
 
@@ -448,10 +449,12 @@ def settle(index_dir: Path, generation: Path) -> list[str]:
     if not _acquire(lock, LOCK_TIMEOUT):
         raise IndexBusy(f"{index_dir} stayed locked by another process for {LOCK_TIMEOUT:.0f} s.")
     try:
-        _remove_unsigned_tocs(generation)
+        state = _read_state(generation)  # again, under the lock: a writer may have signed
+        if state and not untrusted(generation, state):
+            _remove_unsigned_tocs(generation, state)
     finally:
         lock.release()
-    return untrusted(generation, _read_state(generation))
+    return untrusted(generation, state)
 
 
 def _unsigned_tocs(generation: Path, state: dict) -> list[Path]:
@@ -460,15 +463,14 @@ def _unsigned_tocs(generation: Path, state: dict) -> list[Path]:
             if f"{view}/{toc.name}" not in signed]
 
 
-def _remove_unsigned_tocs(generation: Path) -> None:
+def _remove_unsigned_tocs(generation: Path, state: dict) -> None:
     """Roll back a killed commit to the last signed state, when that state is whole.
 
     Whoosh deletes the files a commit replaced as soon as it has written the new table of
     contents; if that happened, the newer table is the consistent one and stays (the next
     `archive index` signs it).
     """
-    state = _read_state(generation)
-    if not state or untrusted(generation, state):
+    if untrusted(generation, state):
         return
     signed = state.get("index_files", {})
     if all((generation / name).exists() for name in signed):

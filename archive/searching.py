@@ -499,4 +499,5 @@ class ArchiveIndex:
     def count(self) -> int:
         """How many testimonies the index holds."""
         with self._lock:
-            return len(self._table.live) if self._current() else 0
+            self._current()
+            return len(self._table.live)
