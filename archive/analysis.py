@@ -4,7 +4,7 @@
   `starved` meet at `starv`); a run of Hangul is cut into overlapping syllable pairs, so
   that `자유` finds `자유를` and `자유롭게` without a dictionary (see README, "Searching in
   Korean", for the figures behind this choice).
-- `word_analyzer`: the same words unstemmed, the source of spelling suggestions.
+- `spelling_words`: the same words unstemmed, the source of spelling suggestions.
 - `name_analyzer`: names in any romanisation: `Yong-ho`, `Yong Ho` and `Yongho` meet, and
   common surname spellings (Ri, Rhee, Lee, Yi) fold to one key.
 """
@@ -147,6 +147,32 @@ class TextTokenizer(Tokenizer):
                 yield token
 
 
+def index_positions(value: str) -> dict[str, list[int]]:
+    """Each term of a text with its positions, exactly as `TextTokenizer` gives them.
+
+    Indexing needs only this, and building it in one loop spares Whoosh's token objects
+    and the generators around them: most of the time a rebuild spends analysing.
+    """
+    positions: dict[str, list[int]] = {}
+    position = -1
+    stem = _STEMS.get
+    for word in _WORD.findall(value):
+        word = word.lower()
+        pieces = (word,) if word.isascii() or not _HANGUL_CHAR.search(word) \
+            else [piece for piece, _ in _pairs(word)]
+        for piece in pieces:
+            if piece in STOP_WORDS:
+                continue
+            position += 1
+            term = stem(piece) or _stem(piece)
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [position]
+            else:
+                found.append(position)
+    return positions
+
+
 def _pairs(word: str) -> list[tuple[str, int]]:
     """A word's runs of Hangul as overlapping syllable pairs, other runs whole, with offsets."""
     pieces = []
@@ -179,9 +205,13 @@ def text_analyzer_chain():
             | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter(cachesize=-1))
 
 
-def word_analyzer():
-    """Lower-cased words, unstemmed: the vocabulary that spelling suggestions draw on."""
-    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter()
+SPELLING_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def spelling_words(*texts: str | None) -> list[str]:
+    """The distinct words of some texts, lower-cased and unstemmed, that spelling
+    suggestions may offer (three letters or more, no digits)."""
+    return sorted(set(SPELLING_WORD.findall(" ".join(filter(None, texts)).lower())))
 
 
 def name_analyzer():

@@ -78,10 +78,26 @@ def render_markdown(text: str, language: str = "en") -> str:
     return _parser().render(text, {"language": language})
 
 
+# A character or line start that Markdown could read as markup; text without any is
+# paragraphs of plain words, whose plain text needs no parser.
+_MARKUP = re.compile(r"[\\`*_\[\]{}<>!#&|~\x00-\x09\x0b-\x1f\x7f\x85]"
+                     r"|^ {0,3}(?:[-+=]|\d{1,9}[.)])|^ {4}", re.MULTILINE)
+_BLANK_LINE = re.compile(r"\n[ \t]*(?:\n|$)")
+
+
 def plain_text(text: str) -> str:
     """Return the words of a Markdown text without its markup (for indexing and snippets)."""
     if not text:
         return ""
+    if not _MARKUP.search(text):  # most bodies: the parser would give the same, slowly
+        paragraphs = (" ".join(line.strip(" \t") for line in block.split("\n")).strip()
+                      for block in _BLANK_LINE.split(text))
+        return _tidy("\n".join(p for p in paragraphs if p))
+    return _plain_text_parsed(text)
+
+
+def _plain_text_parsed(text: str) -> str:
+    """`plain_text` through the Markdown parser, for text that holds markup."""
     if _too_costly(text):
         return text.strip()
     out: list[str] = []
@@ -98,4 +114,8 @@ def plain_text(text: str) -> str:
             out.append(block.content)
         elif block.type.endswith("_close") and block.block:
             out.append("\n")
-    return re.sub(r"\n{2,}", "\n", re.sub(r"[ \t]+", " ", "".join(out))).strip()
+    return _tidy("".join(out))
+
+
+def _tidy(text: str) -> str:
+    return re.sub(r"\n{2,}", "\n", re.sub(r"[ \t]+", " ", text)).strip()

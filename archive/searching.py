@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
 from whoosh import highlight, sorting
+from whoosh.automata.fsa import find_all_matches
+from whoosh.automata.lev import levenshtein_automaton
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
 from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
+from whoosh.spelling import Corrector
 from whoosh.query import NullQuery, Phrase, Query, Term
 
 from .errors import IndexDamaged, IndexMissing, IndexUntrusted, QueryError
-from .indexing import current_generation, open_index, settle
+from .indexing import current_generation, load_words, open_index, settle
 from .validation import SECTORS
 from .vocabulary import Vocabulary
 
@@ -253,6 +258,28 @@ class _FacetTable:
         return sorted(counts, key=lambda c: (-c.count, str(c.value).casefold()))
 
 
+class _WordCorrector(Corrector):
+    """Suggests the archive's words nearest to a word: the closest first, then the most
+    common (Whoosh's own corrector ranks by how common a word is alone)."""
+
+    def __init__(self, counts: Counter) -> None:
+        self._counts, self._words = counts, sorted(counts)
+
+    def _suggestions(self, text: str, maxdist: int, prefix: int):
+        words, seen = self._words, set()
+
+        def first_from(key):  # the automaton asks for the first word at or after a key
+            at = bisect_left(words, key)
+            return words[at] if at < len(words) else None
+
+        for distance in range(1, maxdist + 1):
+            automaton = levenshtein_automaton(text, distance, prefix).to_dfa()
+            for word in find_all_matches(automaton, first_from):
+                if word not in seen:
+                    seen.add(word)
+                    yield -distance - 0.5 / self._counts[word], word
+
+
 class ArchiveIndex:
     """An open index (public or private view) that answers searches; safe across threads."""
 
@@ -279,7 +306,8 @@ class ArchiveIndex:
             if refused:
                 raise IndexUntrusted(refused[0])
             try:
-                self._indexes = [open_index(generation / v) for v in views]
+                self._folders = [generation / v for v in views]
+                self._indexes = [open_index(folder) for folder in self._folders]
                 self._parser = self._make_parser(self._indexes[0].schema)
                 self._open()
             except Exception as exc:  # a damaged index raises many kinds of error
@@ -312,6 +340,10 @@ class ArchiveIndex:
             reader = MultiReader([leaf for r in readers for leaf, _ in r.leaf_readers()])
         self._searcher = Searcher(reader)
         self._table = _FacetTable(reader, frozenset(hidden))
+        self._words = Counter()  # spelling words: each view's table, for this generation
+        for folder, view_reader in zip(self._folders, readers):
+            self._words.update(load_words(folder, view_reader))
+        self._corrector = None
 
     @staticmethod
     def _make_parser(schema) -> MultifieldParser:
@@ -446,22 +478,27 @@ class ArchiveIndex:
 
     def _suggest(self, searcher, text: str) -> str | None:
         """A respelling of the query from the index's own words, or None."""
-        reader, corrector = searcher.reader(), searcher.corrector("words")
+        reader = searcher.reader()
+        if self._corrector is None:
+            self._corrector = _WordCorrector(self._words)
         suggestion, changed = text, False
         for match in re.finditer(r"(?<![\w:])([^\W\d_]{3,})(?![\w:])", text):
             word = match.group(1)
             if word in ("AND", "OR", "NOT", "TO") or self._known(reader, word):
                 continue
-            found = corrector.suggest(word.lower(), limit=1, maxdist=1 if len(word) < 5 else 2)
+            found = self._corrector.suggest(word.lower(), limit=1,
+                                            maxdist=1 if len(word) < 5 else 2)
             if found:
                 suggestion = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", found[0], suggestion, 1)
                 changed = True
         return suggestion if changed else None
 
-    @staticmethod
-    def _known(reader, word: str) -> bool:
-        """True when some searched field holds the word as its analyzer reads it."""
-        for name in ("words", *SEARCH_FIELDS):
+    def _known(self, reader, word: str) -> bool:
+        """True when the archive holds the word, as written or as some searched field's
+        analyzer reads it."""
+        if self._words.get(word.lower(), 0) > 0:
+            return True
+        for name in SEARCH_FIELDS:
             terms = [t.text for t in reader.schema[name].analyzer(word, mode="query")]
             if terms and all(reader.doc_frequency(name, term) for term in terms):
                 return True
