@@ -55,7 +55,7 @@ VIEWS = ("public", "private")
 PARALLEL_FROM = 4000  # records; below this a second process costs more than it saves
 MAX_PROCESSES = 4  # each process writes its own segments, and every search visits each one
 BUILD_MEMORY_MB = 512  # per writing process, before Whoosh spills postings to disk
-SEGMENT_RECORDS = 4000  # records in each segment a rebuild writes (their postings fit in memory)
+SEGMENT_RECORDS = 2500  # records in each segment a rebuild writes (their postings fit in memory)
 
 
 class ArchiveText(TEXT):
@@ -69,14 +69,23 @@ class ArchiveText(TEXT):
         if kwargs or not isinstance(value, str) or type(self.format) is not Positions \
                 or not isinstance(self.analyzer, TextTokenizer):
             return super().index(value, **kwargs)
-        boost, postings = self.format.field_boost, []
+        boost, postings, single = self.format.field_boost, [], _SINGLE_POSITION
         for term, found in index_positions(value).items():
-            # Positions.encode, inlined: the count, then the pickled gaps between positions.
-            gaps = found if len(found) == 1 else \
-                [found[0], *(after - before for before, after in zip(found, found[1:]))]
-            postings.append((term.encode("utf-8"), len(found), len(found) * boost,
-                             pack_uint(len(found)) + pickle.dumps(gaps, 2)))
+            if len(found) == 1:  # most terms of a text: their values are reused
+                encoded = single.get(found[0]) or single.setdefault(found[0], _encode(found))
+            else:
+                encoded = _encode(found)
+            postings.append((term.encode("utf-8"), len(found), len(found) * boost, encoded))
         return postings
+
+
+def _encode(positions: list[int]) -> bytes:
+    """Whoosh's Positions.encode: the count, then the pickled gaps between positions."""
+    gaps = [positions[0], *(after - before for before, after in zip(positions, positions[1:]))]
+    return pack_uint(len(positions)) + pickle.dumps(gaps, 2)
+
+
+_SINGLE_POSITION: dict[int, bytes] = {}
 
 
 def make_schema() -> Schema:
