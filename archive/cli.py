@@ -65,11 +65,15 @@ def validate(paths_obj, paths):
 
 @cli.command()
 @click.option("--rebuild", is_flag=True, help="Build a new index from scratch and swap it in.")
+@click.option("--processes", type=click.IntRange(1, 64), default=None,
+              help="Processes for a rebuild (default: one per core, up to 4, "
+                   "from 4,000 records).")
 @click.pass_obj
-def index(paths, rebuild: bool):
+def index(paths, rebuild: bool, processes: int | None):
     """Build or update the index from the records."""
     with _progress() as progress:
-        report = update_index(paths.testimonies, paths.index, rebuild=rebuild, progress=progress)
+        report = update_index(paths.testimonies, paths.index, rebuild=rebuild, progress=progress,
+                              processes=processes)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(describe(report))

@@ -6,11 +6,17 @@ Layout of an index folder::
     index/gen-<n>/public/    Whoosh index of what the public may see (no restricted text)
     index/gen-<n>/private/   the full version of each record the public sees only in part
                              (restricted, withheld, redacted); private mode searches both
-    index/gen-<n>/state.json what each record file was when indexed (size, mtime, sha256)
+    index/gen-<n>/<view>/words-<g>.json
+                             how many documents of the view hold each spelling word, for
+                             Whoosh generation <g> of the view (spelling suggestions)
+    index/gen-<n>/state.json what each record file was when indexed (size, mtime, sha256),
+                             and the digest of every index file, signed
 
 `archive index` updates the live generation in place (Whoosh commits are atomic);
 `archive index --rebuild` writes a new generation and switches CURRENT only when it is
-complete and on disk, so a crash at any moment leaves the previous index working.
+complete and on disk, so a crash at any moment leaves the previous index working. A
+rebuild of many records runs in several processes, each reading and indexing its own
+share of the files into segments of its own.
 """
 
 from __future__ import annotations
@@ -264,7 +270,7 @@ def _scan(testimonies_dir, state_files: dict, vocabulary, report: IndexReport, p
         known = state_files.get(rel)
         if known and known["size"] == size and known["mtime_ns"] == mtime_ns \
                 and known["id"] not in seen:
-            seen[known["id"]] = root / rel
+            seen[known["id"]] = os.path.join(root, rel)  # a Path each costs 0.3 s at 34,000
             report.unchanged += 1
             yield rel, known, None
         else:
@@ -561,7 +567,7 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
         paths = sorted({Path(p).absolute() for p in only})
         looked_at = {p.relative_to(root.absolute()).as_posix() for p in paths}
         files = {rel: entry for rel, entry in old_files.items() if rel not in looked_at}
-        seen = {entry["id"]: root / rel for rel, entry in files.items()}
+        seen = {entry["id"]: os.path.join(root, rel) for rel, entry in files.items()}
         paths = [root / p.relative_to(root.absolute()) for p in paths]
     indexes = {view: open_index(generation / view) for view in VIEWS}
     writers, readers, words, purge = {}, {}, {}, False

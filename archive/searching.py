@@ -358,7 +358,9 @@ class ArchiveIndex:
         if len(readers) == 2:
             public, private = readers
             for term in private.lexicon("id"):
-                hidden.update(public.postings("id", term).all_ids())
+                # A removed record's id stays in a lexicon until its segment is merged.
+                if ("id", term) in public and list(private.postings("id", term).all_ids()):
+                    hidden.update(public.postings("id", term).all_ids())
         if len(readers) == 1:
             reader = readers[0]
         else:  # flat: Whoosh searches a multi-reader segment by segment, and cannot nest them

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from archive.analysis import name_analyzer, text_analyzer, text_analyzer_chain
+import random
+
+from archive.analysis import (index_positions, name_analyzer, spelling_words, text_analyzer,
+                             text_analyzer_chain)
 
 from .helpers import SAMPLE
 
@@ -22,6 +25,29 @@ def tokens(analyzer, text, **options):
 @pytest.mark.parametrize("mode", ["index", "query"])
 def test_the_fused_tokenizer_gives_exactly_the_chain_s_tokens(text, mode):
     assert tokens(text_analyzer(), text, mode=mode) == tokens(text_analyzer_chain(), text, mode=mode)
+
+
+def positions_from_tokens(text):
+    found = {}
+    for token in text_analyzer()(text, positions=True, mode="index"):
+        found.setdefault(token.text, []).append(token.pos)
+    return found
+
+
+RANDOM_TEXTS = [" ".join(random.Random(seed).choice(
+    ["자유를", "UN에서", "the", "Starving", "children's", "e-mail", "İstanbul", "ǅemal", "北韓",
+     "ㄱㄴ", "가", "x_y", "1990s", "don't", "Ünïcode", "ß", "ﬁne"]) for _ in range(40))
+    for seed in range(50)]
+
+
+@pytest.mark.parametrize("text", TEXTS + RANDOM_TEXTS, ids=range(len(TEXTS) + len(RANDOM_TEXTS)))
+def test_index_positions_are_exactly_the_tokenizer_s_terms_and_positions(text):
+    assert index_positions(text) == positions_from_tokens(text)
+
+
+def test_spelling_words_are_distinct_lower_cased_and_without_digits():
+    assert spelling_words("The Border, the border!", None, "1990s 두만강을 an X-ray") == [
+        "border", "ray", "the", "두만강을"]
 
 
 def test_hangul_becomes_overlapping_pairs_with_offsets_and_english_is_stemmed():

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from archive.rendering import plain_text, render_markdown
+import random
+
+import pytest
+
+from archive.rendering import _plain_text_parsed, plain_text, render_markdown
 
 
 def test_raw_html_is_escaped_not_rendered():
@@ -47,3 +51,23 @@ def test_a_body_of_thousands_of_brackets_is_not_given_to_the_markdown_parser(mon
     assert html.startswith("<p>![![") and "&lt;script&gt;" in html and "<script>" not in html
     assert html.endswith("<p>next</p>\n")
     assert plain_text("[" * 3000) == "[" * 3000
+
+
+PIECES = list("ab z  \n\n\t-+=1.)*_[]{}#>!<&|~`\\'\"?,:;") + [
+    "자유", "   ", "    ", "\r", "\u00a0", "\u2028", "\u2029", "\x0c", "\x85", "\u3000", "1990."]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_plain_text_without_the_parser_is_what_the_parser_gives(seed):
+    """Text without markup skips markdown-it; on any text the two must agree."""
+    rng = random.Random(seed)
+    for _ in range(20000):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 30)))
+        assert plain_text(text) == _plain_text_parsed(text), repr(text)
+
+
+def test_plain_paragraphs_skip_the_parser(monkeypatch):
+    import archive.rendering as rendering
+    monkeypatch.setattr(rendering, "_parser", lambda: pytest.fail("the parser was used"))
+    assert plain_text("  First line\nsecond  line.\n\n  \nSecond paragraph, 1990. ") == \
+        "First line second line.\nSecond paragraph, 1990."

@@ -1,0 +1,206 @@
+"""A full rebuild in several processes, its segments, and each view's table of spelling words."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import random
+
+import pytest
+from whoosh.fields import TEXT
+
+from archive import indexing
+from archive.collection import read_archive, vocabulary_for
+from archive.indexing import current_generation, load_words, make_schema, open_index, update_index
+from archive.searching import ArchiveIndex, SearchRequest
+from archive.service import Paths
+
+from .helpers import write_record
+
+QUERIES = ["", "famine", "children freedom", '"North Korea"', "motive:reunification",
+           "자유", "year:[1990 TO 2005] border", "embassy OR border", "reunificaton"]
+WORDS = ("border river embassy famine ration market children freedom father mother night "
+         "soldier trade dollars letter radio drama 두만강을 건넜습니다 자유를 찾아").split()
+
+
+def add_generated_records(folder, count: int, seed: int = 7) -> None:
+    """Records with varied words, years and sectors, a few restricted or redacted."""
+    rng = random.Random(seed)
+    for number in range(count):
+        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 60)))
+        if number % 7 == 3:
+            body += " [a secret helper]{.restricted} crossed."
+        fields = {"year": rng.randint(1990, 2020),
+                  "sector": rng.choice(["civilian", "trade", "military", "diplomatic"])}
+        if number % 11 == 5:
+            fields["access"] = "restricted"
+        write_record(folder, f"generated-{number:03d}", body=body + "\n", **fields)
+
+
+def snapshot(paths: Paths, private: bool = False) -> list:
+    """What each query finds: total, ranked ids, facet counts and suggestion."""
+    index = ArchiveIndex(paths.index, vocabulary_for(paths.testimonies), private=private)
+    try:
+        found = []
+        for query in QUERIES:
+            results = index.search(SearchRequest(query, per_page=100))
+            found.append((query, results.total, [hit.id for hit in results.hits],
+                          {name: [(c.value, c.count) for c in counts]
+                           for name, counts in results.facets.items()},
+                          results.suggestion))
+        return found
+    finally:
+        index.close()
+
+
+def word_tables(paths: Paths) -> dict:
+    generation = current_generation(paths.index)
+    return {view: json.loads(next((generation / view).glob("words-*.json")).read_text("utf-8"))
+            for view in indexing.VIEWS}
+
+
+def counted_from_documents(paths: Paths) -> dict:
+    """Each view's word table counted again from its documents (the fallback path)."""
+    generation = current_generation(paths.index)
+    tables = {}
+    for view in indexing.VIEWS:
+        with open_index(generation / view).reader() as reader:
+            tables[view] = dict(load_words(generation / "no-such-folder", reader))
+    return tables
+
+
+@pytest.fixture
+def bigger(sample_copy) -> Paths:
+    add_generated_records(sample_copy.testimonies, 40)
+    return sample_copy
+
+
+def segments(paths: Paths, view: str = "public") -> int:
+    with open_index(current_generation(paths.index) / view).reader() as reader:
+        return len(list(reader.leaf_readers()))
+
+
+def test_text_fields_give_whoosh_exactly_the_postings_of_its_own_path():
+    schema, rng = make_schema(), random.Random(3)
+    texts = [" ".join(rng.choice(WORDS + ["the", "e-mail", "UN에서", "1990s"])
+                      for _ in range(rng.randint(0, 80))) for _ in range(200)]
+    for name in ("title", "summary", "body", "post", "country_text", "motive_text"):
+        field = schema[name]
+        for text in texts:
+            assert list(field.index(text)) == list(TEXT.index(field, text)), (name, text)
+
+
+def test_several_processes_and_many_segments_find_exactly_what_one_segment_finds(
+        bigger, tmp_path, monkeypatch):
+    one = Paths(bigger.testimonies, tmp_path / "one")
+    many = Paths(bigger.testimonies, tmp_path / "many")
+    single = update_index(one.testimonies, one.index, rebuild=True, processes=1)
+    monkeypatch.setattr(indexing, "SEGMENT_RECORDS", 4)  # a fork inherits it; spawn does not
+    parallel = update_index(many.testimonies, many.index, rebuild=True, processes=3)
+    assert segments(one) == 1 and segments(many) >= 3
+    assert parallel.added == single.added and len(parallel.added) == 59
+    assert [str(p) for p in parallel.problems] == [str(p) for p in single.problems]
+    for private in (False, True):
+        assert snapshot(many, private) == snapshot(one, private)
+    assert word_tables(many) == word_tables(one)
+    states = [indexing.read_state(current_generation(p.index))["files"] for p in (one, many)]
+    assert states[0] == states[1]
+
+
+def test_a_rebuild_in_segments_keeps_the_order_of_the_files(bigger, monkeypatch):
+    monkeypatch.setattr(indexing, "SEGMENT_RECORDS", 5)
+    report = update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
+    assert segments(bigger) == 12  # 59 records, 5 a segment
+    expected = [t.id for t in read_archive(bigger.testimonies).testimonies]
+    assert report.added == expected
+
+
+def test_the_progress_of_several_processes_reaches_the_total(bigger):
+    seen = []
+    update_index(bigger.testimonies, bigger.index, rebuild=True, processes=2,
+                 progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (59, 59)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_duplicate_ids_across_processes_keep_the_first_valid_file(empty_archive):
+    folder = empty_archive.testimonies
+    add_generated_records(folder, 12)
+    (folder / "a").mkdir()
+    (folder / "a" / "twin-record.md").write_text("---\ntitle: [broken\n---\n", encoding="utf-8")
+    write_record(folder, "b/twin-record", body="The valid twin.\n")
+    write_record(folder, "c/twin-record", body="The later twin.\n")
+    report = update_index(folder, empty_archive.index, rebuild=True, processes=3)
+    assert report.added.count("twin-record") == 1 and len(report.added) == 13
+    messages = [str(p) for p in report.problems]
+    assert any("/a/twin-record.md:" in m for m in messages)
+    assert any(m.split(":")[0].endswith("/c/twin-record.md") and "is already used by" in m
+               and "/b/twin-record.md" in m for m in messages)
+    index = ArchiveIndex(empty_archive.index, vocabulary_for(folder))
+    assert [h.id for h in index.search(SearchRequest("valid twin")).hits] == ["twin-record"]
+    assert index.search(SearchRequest("later")).total == 0
+    index.close()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                    reason="the failure is planted through a forked process")
+def test_a_build_process_that_fails_leaves_the_previous_index(bigger, monkeypatch):
+    update_index(bigger.testimonies, bigger.index)
+    before, expected = current_generation(bigger.index), snapshot(bigger)
+    real = indexing.read_record
+
+    def failing(path, vocabulary, seen):
+        if path.stem == "generated-030":
+            raise OSError("No space left on device")
+        return real(path, vocabulary, seen)
+
+    monkeypatch.setattr(indexing, "read_record", failing)
+    monkeypatch.setattr(indexing, "_start_method", lambda: "fork")
+    with pytest.raises(OSError, match="No space left on device"):
+        update_index(bigger.testimonies, bigger.index, rebuild=True, processes=2)
+    assert current_generation(bigger.index) == before
+    assert [p.name for p in bigger.index.glob("gen-*")] == [before.name]
+    assert snapshot(bigger) == expected
+
+
+def test_the_word_tables_follow_every_change_and_keep_no_word_of_text_gone(empty_archive):
+    folder = empty_archive.testimonies
+    add_generated_records(folder, 6)
+    path = write_record(folder, "changing-record", body="The quetzalwhisper radio.\n")
+    update_index(folder, empty_archive.index)
+
+    def suggestion(private=False):
+        index = ArchiveIndex(empty_archive.index, vocabulary_for(folder), private=private)
+        try:
+            return index.search(SearchRequest("quetzalwhispr")).suggestion
+        finally:
+            index.close()
+
+    assert word_tables(empty_archive)["public"]["quetzalwhisper"] == 1
+    assert suggestion() == "quetzalwhisper"
+
+    write_record(folder, "changing-record",
+                 body="The [quetzalwhisper]{.restricted} radio.\n")
+    update_index(folder, empty_archive.index, only=[path])
+    tables = word_tables(empty_archive)
+    assert "quetzalwhisper" not in tables["public"] and tables["private"]["quetzalwhisper"] == 1
+    assert suggestion() is None and suggestion(private=True) == "quetzalwhisper"
+    assert tables == counted_from_documents(empty_archive)
+
+    path.unlink()
+    update_index(folder, empty_archive.index)
+    tables = word_tables(empty_archive)
+    assert all("quetzalwhisper" not in table for table in tables.values())
+    assert suggestion(private=True) is None
+    assert tables == counted_from_documents(empty_archive)
+
+
+def test_a_missing_word_table_is_counted_again_from_the_documents(bigger):
+    update_index(bigger.testimonies, bigger.index)
+    expected = word_tables(bigger)
+    for table in current_generation(bigger.index).glob("*/words-*.json"):
+        table.unlink()
+    assert counted_from_documents(bigger) == expected
+    index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies))
+    assert index.search(SearchRequest("reunificaton")).suggestion == "reunification"
+    index.close()
