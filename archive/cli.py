@@ -68,12 +68,17 @@ def validate(paths_obj, paths):
 @click.option("--processes", type=click.IntRange(1, 64), default=None,
               help="Processes for a rebuild (default: one per core, up to 4, "
                    "from 4,000 records).")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_obj
-def index(paths, rebuild: bool, processes: int | None):
-    """Build or update the index from the records."""
+def index(paths, rebuild: bool, processes: int | None, files: tuple[Path, ...]):
+    """Build or update the index from the records; with FILES, look only at those files
+    (added, edited or deleted) instead of comparing every record with the index."""
+    only = _record_files(paths, files) if files else None
+    if only and rebuild:
+        raise click.UsageError("--rebuild reads every record; give it no FILES.")
     with _progress() as progress:
         report = update_index(paths.testimonies, paths.index, rebuild=rebuild, progress=progress,
-                              processes=processes)
+                              processes=processes, only=only)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(describe(report))
@@ -297,6 +302,17 @@ def _filters(pairs) -> dict:
                                      param_hint="--filter")
         filters.setdefault(name.strip(), []).append(value.strip())
     return filters
+
+
+def _record_files(paths, files) -> list[Path]:
+    """The given files, checked to be record files of the archive (they may be deleted)."""
+    root = Path(paths.testimonies).absolute()
+    for file in files:
+        if file.suffix != ".md" or not file.absolute().is_relative_to(root):
+            raise click.BadParameter(f"{file} is not a record file of {paths.testimonies}; give "
+                                     "the .md files inside it that were added, edited or deleted",
+                                     param_hint="FILES")
+    return list(files)
 
 
 class _progress:

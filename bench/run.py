@@ -176,12 +176,14 @@ def edit_visibility(records: Path, index: Path, port: int) -> dict:
     path = sorted(records.glob("*.md"))[7]
     original = path.read_text(encoding="utf-8")
     results = {}
-    for how, word in (("archive index (CLI)", "zebraquartz"), ("web form save", "yakquill")):
+    for how, word in (("archive index (CLI)", "zebraquartz"),
+                      ("archive index FILE (CLI)", "quokkaplume"), ("web form save", "yakquill")):
         path.write_text(original.rstrip("\n") + f"\n\nA new word {word}.\n", encoding="utf-8")
         started = time.perf_counter()
         if how.startswith("archive index"):
-            subprocess.run([BIN / "archive", "--testimonies", records, "--index", index, "index"],
-                           check=True, stdout=subprocess.DEVNULL)
+            files = [path] if "FILE" in how else []
+            subprocess.run([BIN / "archive", "--testimonies", records, "--index", index, "index",
+                            *files], check=True, stdout=subprocess.DEVNULL)
         else:
             update_index(records, index, only=[path])
         url = f"http://127.0.0.1:{port}/api/search?q={word}"

@@ -61,6 +61,32 @@ def test_index_then_index_again(run, sample_copy):
     assert rebuilt.stdout.startswith("Rebuilt the index: 19 records (19 added) in ")
 
 
+def test_index_looks_only_at_the_files_it_is_given(run, sample_copy):
+    assert run(sample_copy, "index").exit_code == 0
+    edited = sample_copy.testimonies / "ri-il-kyu-2023.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA word: xylocarpa.\n",
+                      encoding="utf-8")
+    deleted = sample_copy.testimonies / "fishing-crew-2019.md"
+    deleted.unlink()
+    result = run(sample_copy, "index", str(edited), str(deleted))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Updated the index: 18 records (0 added, 1 changed, "
+                                    "1 removed, 0 unchanged) in ")
+    assert json.loads(run(sample_copy, "search", "xylocarpa", "--json").stdout)["total"] == 1
+    assert run(sample_copy, "index").stdout.startswith("The index is up to date: 18 records")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["elsewhere.md"], "elsewhere.md is not a record file of"),
+    (["{testimonies}/vocabulary.yaml"], "vocabulary.yaml is not a record file of"),
+    (["--rebuild", "{testimonies}/ri-il-kyu-2023.md"], "--rebuild reads every record; give it no FILES."),
+])
+def test_index_refuses_files_it_cannot_use(run, sample_copy, arguments, message):
+    arguments = [a.format(testimonies=sample_copy.testimonies) for a in arguments]
+    result = run(sample_copy, "index", *arguments)
+    assert result.exit_code == 2 and message in result.stderr
+
+
 def test_index_with_an_invalid_file_exits_1(run, empty_archive, monkeypatch):
     monkeypatch.chdir(empty_archive.testimonies.parent)
     write_record(empty_archive.testimonies, "good-record")
