@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collection import VOCABULARY_FILE, record_files
-from .indexing import (current_generation, damaged_index_files, indexed_records, read_state,
-                       untrusted)
+from .generations import current_generation, damaged_index_files, read_state, untrusted
+from .indexing import indexed_records
 
 MANIFEST = "fixity.sha256"
 

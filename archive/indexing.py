@@ -1,22 +1,10 @@
-"""The only writer of the Whoosh index: schema, full and incremental builds, the atomic swap.
+"""The only writer of the Whoosh index: schema, full and incremental builds.
 
-Layout of an index folder::
-
-    index/CURRENT            the name of the live generation (replaced atomically)
-    index/gen-<n>/public/    Whoosh index of what the public may see (no restricted text)
-    index/gen-<n>/private/   the full version of each record the public sees only in part
-                             (restricted, withheld, redacted); private mode searches both
-    index/gen-<n>/<view>/words-<g>.json
-                             how many documents of the view hold each spelling word, for
-                             Whoosh generation <g> of the view (spelling suggestions)
-    index/gen-<n>/state.json what each record file was when indexed (size, mtime, sha256),
-                             and the digest of every index file, signed
-
-`archive index` updates the live generation in place (Whoosh commits are atomic);
-`archive index --rebuild` writes a new generation and switches CURRENT only when it is
-complete and on disk, so a crash at any moment leaves the previous index working. A
-rebuild of many records runs in several processes, each reading and indexing its own
-share of the files into segments of its own.
+The folder it writes into, its generations and their signed state, are `generations.py`'s.
+A full rebuild writes a new generation and switches to it only when it is complete and on
+disk; `archive index` updates the live generation in place (Whoosh commits are atomic). A
+rebuild of many records runs in several processes, each reading and indexing its own share
+of the files into segments of its own.
 """
 
 from __future__ import annotations
@@ -27,8 +15,8 @@ import multiprocessing
 import os
 import pickle
 import queue
-import threading
 import shutil
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,24 +28,22 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 from whoosh.filedb.filestore import FileStorage
-from whoosh.util.filelock import FileLock
 from whoosh.writing import SegmentWriter
 
 from .analysis import (TextTokenizer, index_positions, name_analyzer, spelling_words,
                        text_analyzer)
 from .collection import VOCABULARY_FILE, read_record, record_entries
 from .errors import IndexBusy, IndexUntrusted, InvalidTestimony
-from .integrity import sign, signed_by_us
+from .generations import (LOCK_TIMEOUT, VIEWS, IndexLock, atomic_write, current_generation,
+                          fsync_tree, read_state, remove_old_generations, remove_unsigned_tocs,
+                          switch, untrusted, write_state)
 from .records import Testimony
 from .redaction import differs_in_public, public_view
 from .rendering import plain_text
 from .validation import Problem
 from .vocabulary import Vocabulary, load_vocabulary
-from .writing import fsync_folder
 
 SCHEMA_VERSION = 4
-LOCK_TIMEOUT = 60.0
-VIEWS = ("public", "private")
 PARALLEL_FROM = 4000  # records; below this a second process costs more than it saves
 MAX_PROCESSES = 4  # each process writes its own segments, and every search visits each one
 BUILD_MEMORY_MB = 512  # per writing process, before Whoosh spills postings to disk
@@ -179,19 +165,6 @@ def open_index(folder: Path):
     return FileStorage(str(folder), supports_mmap=False).open_index()
 
 
-def current_generation(index_dir: str | Path) -> Path | None:
-    """The folder of the live index generation, or None when there is no index."""
-    pointer = Path(index_dir) / "CURRENT"
-    try:
-        name = pointer.read_text(encoding="ascii").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
-        return None
-    folder = Path(index_dir) / name
-    if not name.startswith("gen-") or not all((folder / v).is_dir() for v in VIEWS):
-        return None
-    return folder
-
-
 def update_index(testimonies_dir: str | Path, index_dir: str | Path, rebuild: bool = False,
                  progress: Callable[[int, int], None] | None = None,
                  only: list[Path] | None = None, processes: int | None = None) -> IndexReport:
@@ -204,37 +177,22 @@ def update_index(testimonies_dir: str | Path, index_dir: str | Path, rebuild: bo
     started = time.monotonic()
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / ".lock"))
-    if not _acquire(lock, LOCK_TIMEOUT):
-        raise IndexBusy(f"{index_dir} is being updated by another process and stayed locked for "
-                        f"{LOCK_TIMEOUT:.0f} s; try again when it has finished.")
-    try:
+    with IndexLock(index_dir):  # one writer at a time, whichever process
         vocabulary_path = Path(testimonies_dir) / VOCABULARY_FILE
         vocabulary = load_vocabulary(vocabulary_path)
         fingerprint = _fingerprint(vocabulary_path)
         generation = current_generation(index_dir)
-        state = _read_state(generation) if generation else None
+        state = read_state(generation) if generation else None
         if state:
-            _remove_unsigned_tocs(generation, state)  # debris of a killed commit (we hold the lock)
+            remove_unsigned_tocs(generation, state)  # debris of a killed commit (we hold the lock)
         if (rebuild or state is None or state.get("fingerprint") != fingerprint
                 or untrusted(generation, state)):  # never open what we did not write
             report = _build(testimonies_dir, index_dir, vocabulary, fingerprint, progress,
                             processes)
         else:
             report = _update(testimonies_dir, generation, state, vocabulary, progress, only)
-    finally:
-        lock.release()
     report.seconds = time.monotonic() - started
     return report
-
-
-def _acquire(lock: FileLock, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not lock.acquire(blocking=False):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _fingerprint(vocabulary_path: Path) -> str:
@@ -315,13 +273,13 @@ def _build(testimonies_dir, index_dir: Path, vocabulary, fingerprint, progress,
             _write_words(generation / view, indexes[view].latest_generation(), words[view])
         report.problems = [p for _, found in sorted(problems, key=lambda item: item[0])
                            for p in found]
-        _write_state(generation, {"fingerprint": fingerprint, "files": files})
-        _fsync_tree(generation)
-        _switch(index_dir, generation)
+        write_state(generation, {"fingerprint": fingerprint, "files": files})
+        fsync_tree(generation)
+        switch(index_dir, generation)
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    _remove_old_generations(index_dir, keep=generation)
+    remove_old_generations(index_dir, keep=generation)
     report.total = len(files)
     return report
 
@@ -615,7 +573,7 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
         for reader in readers.values():
             reader.close()
     if files != old_files:
-        _write_state(generation, {"fingerprint": state["fingerprint"], "files": files},
+        write_state(generation, {"fingerprint": state["fingerprint"], "files": files},
                      state.get("index_files"))
     report.total = len(files)
     return report
@@ -683,7 +641,7 @@ def _write_words(folder: Path, generation: int, words: Counter) -> None:
     """Write a view's word table for its new generation, and remove the earlier ones."""
     table = {word: count for word, count in sorted(words.items()) if count > 0}
     name = WORDS_FILE.format(generation=generation)
-    _atomic_write(folder / name, json.dumps(table, ensure_ascii=False, separators=(",", ":")))
+    atomic_write(folder / name, json.dumps(table, ensure_ascii=False, separators=(",", ":")))
     for old in folder.glob(WORDS_FILE.format(generation="*")):
         if old.name != name:
             old.unlink()
@@ -692,7 +650,7 @@ def _write_words(folder: Path, generation: int, words: Counter) -> None:
 def indexed_records(generation: Path, deep: bool = True) -> dict[str, str]:
     """{id: sha256} of the records the public index holds; `deep` also reads every stored
     document and every posting of both indexes, so that damaged files raise here."""
-    refused = untrusted(generation, _read_state(generation))
+    refused = untrusted(generation, read_state(generation))
     if refused:
         raise IndexUntrusted(refused[0])
     found: dict[str, str] = {}
@@ -713,154 +671,6 @@ def indexed_records(generation: Path, deep: bool = True) -> dict[str, str]:
                         for _ in reader.postings(fieldname, term).all_ids():
                             pass
     return found
-
-
-def read_state(generation: Path) -> dict | None:
-    """What each record file was when indexed, or None when state.json is unreadable."""
-    return _read_state(generation)
-
-
-def _read_state(generation: Path) -> dict | None:
-    try:
-        state = json.loads((generation / "state.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None
-    return state if isinstance(state, dict) and isinstance(state.get("files"), dict) else None
-
-
-def _write_state(generation: Path, state: dict, known_digests: dict | None = None) -> None:
-    """Write the signed state; `known_digests` spares hashing files already hashed."""
-    state = sign(dict(state, index_files=index_file_digests(generation, known_digests)))
-    _atomic_write(generation / "state.json", json.dumps(state, separators=(",", ":")))
-
-
-def untrusted(generation: Path, state: dict | None) -> list[str]:
-    """Why an index must not be opened: empty when this archive wrote it on this machine.
-
-    The signature proves that; it is checked before Whoosh unpickles anything. Whether the
-    files are still as written is a separate question (`damaged_index_files`).
-    """
-    if state is None:
-        return [f"{generation} has no readable state.json"]
-    if not signed_by_us(state):
-        return [f"{generation} was not written by this archive on this machine (or its "
-                "state was changed since)"]
-    return []
-
-
-def index_file_digests(generation: Path, known: dict | None = None) -> dict:
-    """{path: [size, sha256]} of the index's files. Whoosh never rewrites a file once
-    written, so a file already known by name and size is not read again."""
-    known = known or {}
-    digests = {}
-    for view in VIEWS:
-        for path in sorted((generation / view).iterdir()):
-            if not path.is_file() or path.name.endswith("LOCK"):
-                continue
-            rel, size = f"{view}/{path.name}", path.stat().st_size
-            if rel in known and known[rel][0] == size and not path.name.endswith(".toc"):
-                digests[rel] = known[rel]
-            else:
-                digests[rel] = [size, hashlib.sha256(path.read_bytes()).hexdigest()]
-    return digests
-
-
-UNSIGNED_TOC = " was not written by the archive"
-
-
-def settle(index_dir: Path, generation: Path) -> list[str]:
-    """Why the index cannot be opened, after putting aside what a killed commit left.
-
-    A table of contents the archive never signed comes from a commit under way (its writer
-    holds the lock: wait for it) or from one that was killed (nobody holds the lock).
-    """
-    state = _read_state(generation)
-    if untrusted(generation, state) or not _unsigned_tocs(generation, state):
-        return untrusted(generation, state)
-    lock = FileLock(str(Path(index_dir) / ".lock"))
-    if not _acquire(lock, LOCK_TIMEOUT):
-        raise IndexBusy(f"{index_dir} stayed locked by another process for {LOCK_TIMEOUT:.0f} s.")
-    try:
-        state = _read_state(generation)  # again, under the lock: a writer may have signed
-        if state and not untrusted(generation, state):
-            _remove_unsigned_tocs(generation, state)
-    finally:
-        lock.release()
-    return untrusted(generation, state)
-
-
-def _unsigned_tocs(generation: Path, state: dict) -> list[Path]:
-    signed = state.get("index_files", {})
-    return [toc for view in VIEWS for toc in (generation / view).glob("*.toc")
-            if f"{view}/{toc.name}" not in signed]
-
-
-def _remove_unsigned_tocs(generation: Path, state: dict) -> None:
-    """Roll back a killed commit to the last signed state, when that state is whole.
-
-    Whoosh deletes the files a commit replaced as soon as it has written the new table of
-    contents; if that happened, the newer table is the consistent one and stays (the next
-    `archive index` signs it).
-    """
-    if untrusted(generation, state):
-        return
-    signed = state.get("index_files", {})
-    if all((generation / name).exists() for name in signed):
-        for toc in _unsigned_tocs(generation, state):
-            toc.unlink()
-
-
-def damaged_index_files(generation: Path, state: dict, deep: bool = True) -> list[str]:
-    """Index files missing, added, resized or (with `deep`) changed since they were written."""
-    recorded = state.get("index_files")
-    if recorded is None:
-        return []
-    actual = {}
-    for view in VIEWS:
-        folder = generation / view
-        if folder.is_dir():
-            actual.update({f"{view}/{p.name}": p for p in folder.iterdir()
-                           if p.is_file() and not p.name.endswith("LOCK")})
-    problems = [f"{name} is missing" for name in sorted(set(recorded) - set(actual))]
-    # Only a table of contents decides what Whoosh reads; other stray files (left by a
-    # killed commit) are never opened, and the next commit removes them.
-    problems += [f"{name}{UNSIGNED_TOC}" for name in sorted(set(actual) - set(recorded))
-                 if name.endswith(".toc")]
-    for name in sorted(set(recorded) & set(actual)):
-        size, digest = recorded[name]
-        if actual[name].stat().st_size != size:
-            problems.append(f"{name} has changed size")
-        elif deep and hashlib.sha256(actual[name].read_bytes()).hexdigest() != digest:
-            problems.append(f"{name} has changed")
-    return problems
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    fsync_folder(path.parent)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for parent, _dirs, files in os.walk(folder):
-        for name in files:
-            with open(Path(parent) / name, "rb") as handle:
-                os.fsync(handle.fileno())
-        fsync_folder(Path(parent))
-
-
-def _switch(index_dir: Path, generation: Path) -> None:
-    _atomic_write(index_dir / "CURRENT", generation.name + "\n")
-
-
-def _remove_old_generations(index_dir: Path, keep: Path) -> None:
-    for folder in index_dir.glob("gen-*"):
-        if folder != keep and folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def describe(report: IndexReport) -> str:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from .collection import find_record, vocabulary_for
 from .errors import ArchiveError, InvalidTestimony
-from .indexing import current_generation, update_index
+from .generations import current_generation
+from .indexing import update_index
 from .records import Testimony, read_testimony
 from .redaction import visible
 from .rendering import render_markdown

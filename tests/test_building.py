@@ -11,7 +11,8 @@ from whoosh.fields import TEXT
 
 from archive import indexing
 from archive.collection import read_archive, vocabulary_for
-from archive.indexing import current_generation, load_words, make_schema, open_index, update_index
+from archive.generations import VIEWS, current_generation, read_state
+from archive.indexing import load_words, make_schema, open_index, update_index
 from archive.searching import ArchiveIndex, SearchRequest
 from archive.service import Paths
 
@@ -56,14 +57,14 @@ def snapshot(paths: Paths, private: bool = False) -> list:
 def word_tables(paths: Paths) -> dict:
     generation = current_generation(paths.index)
     return {view: json.loads(next((generation / view).glob("words-*.json")).read_text("utf-8"))
-            for view in indexing.VIEWS}
+            for view in VIEWS}
 
 
 def counted_from_documents(paths: Paths) -> dict:
     """Each view's word table counted again from its documents (the fallback path)."""
     generation = current_generation(paths.index)
     tables = {}
-    for view in indexing.VIEWS:
+    for view in VIEWS:
         with open_index(generation / view).reader() as reader:
             tables[view] = dict(load_words(generation / "no-such-folder", reader))
     return tables
@@ -103,7 +104,7 @@ def test_several_processes_and_many_segments_find_exactly_what_one_segment_finds
     for private in (False, True):
         assert snapshot(many, private) == snapshot(one, private)
     assert word_tables(many) == word_tables(one)
-    states = [indexing.read_state(current_generation(p.index))["files"] for p in (one, many)]
+    states = [read_state(current_generation(p.index))["files"] for p in (one, many)]
     assert states[0] == states[1]
 
 
@@ -204,3 +205,51 @@ def test_a_missing_word_table_is_counted_again_from_the_documents(bigger):
     index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies))
     assert index.search(SearchRequest("reunificaton")).suggestion == "reunification"
     index.close()
+
+
+RANKED = ["famine", "children freedom", "border OR river", "famine children freedom",
+          "Thae", "title:famine", "names:thae", "reunification", "market trade dollars",
+          "nosuchword", "famine nosuchword", "famine -border", "자유"]
+NOT_WORDS = ['"North Korea"', "famin*", "famine NOT border", "year:[1990 TO 2005]", "자유를"]
+
+
+@pytest.mark.parametrize("segment_records", [4, 100_000])
+def test_words_ranked_a_block_at_a_time_score_exactly_as_whoosh(bigger, monkeypatch,
+                                                                segment_records):
+    from archive import searching
+
+    monkeypatch.setattr(indexing, "SEGMENT_RECORDS", segment_records)
+    update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
+    index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies))
+    searcher, live = index._current(), index._table.live
+    for text in RANKED:
+        query = index.parse(text)
+        ours = [(s, d) for s, d in searching._rank_words(searcher, query, index._lengths)
+                if d in live]
+        theirs = [(s, d) for s, d in searcher.search(query, limit=None).top_n if d in live]
+        assert [d for _, d in ours] == [d for _, d in theirs], text
+        assert all(a == pytest.approx(b, rel=1e-12) for (a, _), (b, _) in zip(ours, theirs))
+    for text in NOT_WORDS:
+        assert searching._rank_words(searcher, index.parse(text), index._lengths) is None, text
+    index.close()
+
+
+def test_search_results_are_the_same_with_whoosh_ranking_every_query(bigger, monkeypatch):
+    from archive import searching
+
+    update_index(bigger.testimonies, bigger.index)
+    requests = [SearchRequest(text, per_page=100) for text in RANKED + NOT_WORDS] + [
+        SearchRequest("famine", {"sector": ["trade"]}), SearchRequest("children", page=2,
+                                                                       per_page=5)]
+
+    def everything(private):
+        index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies), private=private)
+        try:
+            return [(r.total, r.hits, r.facets, r.suggestion) for r in map(index.search, requests)]
+        finally:
+            index.close()
+
+    ours = {private: everything(private) for private in (False, True)}
+    monkeypatch.setattr(searching, "_rank_words", lambda *args: None)
+    for private in (False, True):
+        assert everything(private) == ours[private]

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from archive.indexing import current_generation
+from archive.generations import current_generation
 
 from .helpers import ROOT, write_record
 

@@ -19,7 +19,8 @@ import pytest
 
 from archive.checking import check_index
 from archive.collection import read_archive, vocabulary_for
-from archive.indexing import current_generation, update_index
+from archive.generations import current_generation
+from archive.indexing import update_index
 from archive.searching import ArchiveIndex, SearchRequest
 
 from .helpers import ROOT
@@ -216,7 +217,7 @@ def test_a_commit_killed_before_its_state_is_signed_still_opens(sample_copy, mon
     def killed(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(indexing, "_write_state", killed)
+    monkeypatch.setattr(indexing, "write_state", killed)
     with pytest.raises(KeyboardInterrupt):
         update_index(sample_copy.testimonies, sample_copy.index)
     monkeypatch.undo()

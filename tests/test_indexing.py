@@ -8,9 +8,10 @@ import time
 import pytest
 from whoosh.util.filelock import FileLock
 
-from archive import indexing
+from archive import generations
 from archive.errors import IndexBusy
-from archive.indexing import current_generation, describe, update_index
+from archive.generations import current_generation
+from archive.indexing import describe, update_index
 from archive.searching import ArchiveIndex, SearchRequest
 from archive.collection import vocabulary_for
 
@@ -150,7 +151,7 @@ def test_a_second_updater_waits_for_the_lock(empty_archive):
 
 
 def test_a_lock_held_too_long_gives_a_sentence(empty_archive, monkeypatch):
-    monkeypatch.setattr(indexing, "LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr(generations, "LOCK_TIMEOUT", 0.2)
     empty_archive.index.mkdir()
     lock = FileLock(str(empty_archive.index / ".lock"))
     assert lock.acquire()

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from archive import create_app
 from archive.cli import cli
-from archive.indexing import current_generation, update_index
+from archive.generations import current_generation
+from archive.indexing import update_index
 
 from .helpers import write_record
 
