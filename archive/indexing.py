@@ -28,7 +28,8 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 from whoosh.filedb.filestore import FileStorage
-from whoosh.writing import SegmentWriter
+from whoosh.reading import SegmentReader
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from .analysis import (TextTokenizer, index_positions, name_analyzer, spelling_words,
                        text_analyzer)
@@ -38,12 +39,12 @@ from .generations import (LOCK_TIMEOUT, VIEWS, IndexLock, atomic_write, current_
                           fsync_tree, read_state, remove_old_generations, remove_unsigned_tocs,
                           switch, untrusted, write_state)
 from .records import Testimony
-from .redaction import differs_in_public, public_view
+from .redaction import hidden_parts, public_view
 from .rendering import plain_text
 from .validation import Problem
 from .vocabulary import Vocabulary, load_vocabulary
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 PARALLEL_FROM = 4000  # records; below this a second process costs more than it saves
 MAX_PROCESSES = 4  # each process writes its own segments, and every search visits each one
 BUILD_MEMORY_MB = 512  # per writing process, before Whoosh spills postings to disk
@@ -105,6 +106,9 @@ def make_schema() -> Schema:
         # The document's spelling words, kept so that an update can take them off the
         # view's word table (`words-<generation>.json`) exactly.
         words=STORED,
+        # In the private view: what the public may not see of the record (hidden_parts),
+        # to tell whether a correction hides more than before.
+        hidden=STORED,
         motive=KEYWORD(commas=True, stored=True),
         sector=ID(stored=True),
         country=ID(stored=True),
@@ -546,13 +550,14 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
                                      and old["id"] == entry["id"]):
                 continue
             writers or start()
-            _forget_words(readers, words, testimony.id)
-            purge = _add(writers, testimony, vocabulary, rel, words, update=True) or purge
+            before = _indexed(readers, testimony.id)
+            _forget_words(before, words)
+            purge = _add(writers, testimony, vocabulary, rel, words, before) or purge
             (report.changed if old else report.added).append(testimony.id)
         live_ids = {entry["id"] for entry in files.values()}
         for testimony_id in sorted({e["id"] for e in old_files.values()} - live_ids):
             writers or start()
-            _forget_words(readers, words, testimony_id)
+            _forget_words(_indexed(readers, testimony_id), words)
             for writer in writers.values():
                 writer.delete_by_term("id", testimony_id)
             report.removed.append(testimony_id)
@@ -560,8 +565,8 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
         if writers:
             # Whoosh keeps a replaced document's text in its segment until a merge. When
             # the public may now see less (a record restricted, withheld, redacted or
-            # removed), merging every segment leaves no trace of the old text on disk.
-            writers["public"].commit(optimize=purge)
+            # removed), the segments holding old text are rewritten without it.
+            writers["public"].commit(mergetype=_purge if purge else None)
             writers["private"].commit()
             for view in VIEWS:
                 _write_words(generation / view, indexes[view].latest_generation(), words[view])
@@ -587,35 +592,68 @@ def _writers(indexes: dict) -> dict:
 
 
 def _add(writers: dict, testimony: Testimony, vocabulary, rel: str, words: dict,
-         update: bool = False) -> bool:
+         before: dict | None = None) -> bool:
     """Index a record: its public view, and its full version where that differs.
 
-    Each view's word table counts the record's words. Returns True when the public index
-    must be purged of the record's earlier text: the public now sees less of it than it
-    may have before.
+    Each view's word table counts the record's words. `before` (on update) holds what each
+    view indexed of the record until now. Returns True when the public index must be
+    purged of the record's earlier text: the public now sees less of it than before.
     """
+    update = before is not None
     public = index_document(public_view(testimony), vocabulary, rel)
     (writers["public"].update_document if update else writers["public"].add_document)(**public)
     words["public"].update(public.get("words", "").split())
-    if differs_in_public(testimony):
-        private = index_document(testimony, vocabulary, rel)
+    hidden = hidden_parts(testimony)
+    if hidden:
+        private = dict(index_document(testimony, vocabulary, rel), hidden="\n".join(sorted(hidden)))
         (writers["private"].update_document if update else writers["private"].add_document)(**private)
         words["private"].update(private.get("words", "").split())
-        return True
-    if update:
+    elif update:
         writers["private"].delete_by_term("id", testimony.id)
-    return False
+    if not update or before["public"] is None:
+        return False
+    hidden_before = set(before["private"].get("hidden", "").split("\n")) \
+        if before["private"] else set()
+    return not hidden <= hidden_before
 
 
-def _forget_words(readers: dict, words: dict, testimony_id: str) -> None:
+def _indexed(readers: dict, testimony_id: str) -> dict:
+    """The stored fields each view holds of a record now (None where it holds none)."""
+    found = {}
+    for view, reader in readers.items():
+        found[view] = None
+        if ("id", testimony_id) in reader:
+            for docnum in reader.postings("id", testimony_id).all_ids():
+                if not reader.is_deleted(docnum):
+                    found[view] = reader.stored_fields(docnum)
+    return found
+
+
+def _forget_words(before: dict, words: dict) -> None:
     """Take a record's indexed words off each view's word table, before it is replaced
     or removed, so that no word outlives the text it came from."""
-    for view, reader in readers.items():
-        if ("id", testimony_id) not in reader:
-            continue
-        for docnum in reader.postings("id", testimony_id).all_ids():
-            if not reader.is_deleted(docnum):
-                words[view].subtract(reader.stored_fields(docnum).get("words", "").split())
+    for view, stored in before.items():
+        if stored:
+            words[view].subtract(stored.get("words", "").split())
+
+
+def _purge(writer, segments: list) -> list:
+    """A merge policy: rewrite every segment that holds deleted documents, so that their
+    text leaves the disk, and keep the others (small ones merged as usual).
+
+    Whoosh keeps a deleted document's text in its segment's files until that segment is
+    merged; only those segments need rewriting, not the whole index (a rebuild's segments
+    hold 2,500 records each).
+    """
+    kept = []
+    for segment in segments:
+        if segment.has_deletions():
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        else:
+            kept.append(segment)
+    return MERGE_SMALL(writer, kept)
 
 
 WORDS_FILE = "words-{generation}.json"

@@ -23,8 +23,11 @@ _PUBLIC_OF_RESTRICTED = ("id", "title", "year", "post", "sector", "country", "mo
 
 def redact_passages(text: str | None) -> str | None:
     """Replace every `[...]{.restricted}` span of Markdown text with a visible mark."""
-    if not text:
-        return text
+    return _redact(text)[0] if text else text
+
+
+def _redact(text: str) -> tuple[str, bool]:
+    """The text with restricted spans marked, and whether it is withheld whole."""
 
     def replace(match: re.Match) -> str:
         return REDACTED if _RESTRICTED_CLASS.search(match.group(2)) else match.group(0)
@@ -32,20 +35,32 @@ def redact_passages(text: str | None) -> str | None:
     redacted = _SPAN.sub(replace, text)
     if ".restricted" in redacted and re.search(r"\{[^}]*\.restricted", redacted):
         # A malformed span we could not delimit: withhold the whole text rather than guess.
-        return REDACTED
-    return redacted
+        return REDACTED, True
+    return redacted, False
 
 
-def has_redactions(text: str | None) -> bool:
-    """True when Markdown text holds an inline restricted passage."""
-    return bool(text) and redact_passages(text) != text
+def hidden_parts(testimony: Testimony) -> frozenset[str]:
+    """What of a record the public may not see, as comparable marks: its restriction,
+    each withheld field, and each redacted passage (or a whole text withheld).
 
-
-def differs_in_public(testimony: Testimony) -> bool:
-    """True when the public may not see all of the record (restricted, withheld or redacted)."""
-    return testimony.restricted or bool(testimony.withhold) or any(
-        has_redactions(text) for text in (testimony.title, testimony.post, testimony.summary,
-                                          testimony.body))
+    Empty when the public sees the whole record. When a correction hides nothing that was
+    not hidden before, the public lost nothing and the index need not be purged of the
+    earlier version.
+    """
+    parts = {f"withheld:{name}" for name in testimony.withhold}
+    if testimony.restricted:
+        parts.add("restricted")
+    for name in ("title", "post", "summary", "body"):
+        text = getattr(testimony, name)
+        if not text:
+            continue
+        redacted, whole = _redact(text)
+        if whole:
+            parts.add(f"whole:{name}")
+        elif redacted != text:
+            parts.update(f"passage:{name}:{match.group(1)}" for match in _SPAN.finditer(text)
+                         if _RESTRICTED_CLASS.search(match.group(2)))
+    return frozenset(parts)
 
 
 def public_view(testimony: Testimony) -> Testimony:

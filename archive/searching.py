@@ -186,11 +186,6 @@ def _year_clause(match: re.Match) -> str:
                      "year:[1990 TO 1999] or year:>=2000")
 
 
-def _has_phrase(query: Query) -> bool:
-    """True when a query holds a phrase (Korean words become phrases of syllable pairs)."""
-    return isinstance(query, Phrase) or any(_has_phrase(child) for child in query.children())
-
-
 class _Segments(highlight.Formatter):
     """A Whoosh formatter that marks matched words with control characters."""
 
@@ -292,47 +287,26 @@ def _lengths_in_memory(reader) -> dict:
 
 
 def _rank_words(searcher, query, lengths: dict) -> list[tuple[float, int]] | None:
-    """Every match of a query of plain words, best first, as `(score, docnum)`; None for a
-    query of any other shape (phrases, wildcards, ranges, NOT), which Whoosh ranks.
+    """Every match of a query of words and phrases, best first, as `(score, docnum)`; None
+    for a query of any other shape (wildcards, ranges, NOT), which Whoosh ranks.
 
-    A query of words is an AND of words, each an OR of one term in each searched field.
-    The scores are Whoosh's own (BM25F: the same formula, statistics and boosts, summed in
-    the same order; a test compares them), computed a block of postings at a time instead
-    of through a matcher object per term and field: a common word's 27,000 matches are
-    ranked in a third of the time.
+    Such a query is an AND of words, each an OR of a term (or, for a phrase or a Korean
+    word, a phrase) in each searched field. The scores are Whoosh's own (BM25F: the same
+    formula, statistics and boosts, summed in the same order; a test compares them),
+    computed a block of postings at a time instead of through matcher objects: a common
+    word's 27,000 matches are ranked in a third of the time.
     """
     weighting = searcher.weighting
     groups = _word_groups(query)
     if groups is None or type(weighting) is not BM25F or weighting._field_B or not lengths:
         return None
-    B, K1 = weighting.B, weighting.K1
     total: dict[int, float] | None = None
     for group in groups:
         scores: dict[int, float] = {}
-        for term in group:
-            field = searcher.schema[term.fieldname]
-            if not field.scorable:
+        for leaf_query in group:
+            add = {Term: _add_term, Phrase: _add_phrase, And: _add_all_terms}[type(leaf_query)]
+            if not add(scores, searcher, leaf_query, lengths, weighting.B, weighting.K1):
                 return None
-            text = field.to_bytes(term.text)
-            if (term.fieldname, text) not in searcher.reader():
-                continue
-            idf = searcher.idf(term.fieldname, text)
-            average = searcher.avg_field_length(term.fieldname) or 1
-            for leaf, offset in searcher.leaf_searchers():
-                reader = leaf.reader()
-                held = lengths.get((reader, term.fieldname))
-                if held is None or (term.fieldname, text) not in reader:
-                    if held is None and (term.fieldname, text) in reader:
-                        return None
-                    continue
-                for ids, weights in _posting_blocks(reader.postings(term.fieldname, text)):
-                    for docnum, weight in zip(ids, weights):
-                        score = idf * ((weight * (K1 + 1)) / (
-                            weight + K1 * ((1 - B) + B * _LENGTHS[held[docnum]] / average)))
-                        if term.boost != 1.0:
-                            score *= term.boost
-                        docnum += offset
-                        scores[docnum] = scores.get(docnum, 0) + score
         if total is None:
             total = scores
         else:
@@ -342,32 +316,142 @@ def _rank_words(searcher, query, lengths: dict) -> list[tuple[float, int]] | Non
                   key=lambda item: (-item[0], item[1]))
 
 
-def _word_groups(query) -> list[list[Term]] | None:
-    """A query of words as groups of terms (AND between groups, OR within), or None."""
+def _add_term(scores: dict, searcher, term: Term, lengths: dict, B: float, K1: float) -> bool:
+    """Add a term's BM25F score to each document that holds it; False if it cannot."""
+    field = searcher.schema[term.fieldname]
+    text = field.to_bytes(term.text)
+    if not field.scorable:
+        return False
+    if (term.fieldname, text) not in searcher.reader():
+        return True
+    idf = searcher.idf(term.fieldname, text)
+    average = searcher.avg_field_length(term.fieldname) or 1
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if (term.fieldname, text) not in reader:
+            continue
+        held = lengths.get((reader, term.fieldname))
+        if held is None:
+            return False
+        for ids, weights, _ in _posting_blocks(reader.postings(term.fieldname, text)):
+            for docnum, weight in zip(ids, weights):
+                score = idf * ((weight * (K1 + 1)) / (
+                    weight + K1 * ((1 - B) + B * _LENGTHS[held[docnum]] / average)))
+                if term.boost != 1.0:
+                    score *= term.boost
+                docnum += offset
+                scores[docnum] = scores.get(docnum, 0) + score
+    return True
+
+
+def _add_all_terms(scores: dict, searcher, query: And, lengths: dict, B: float,
+                   K1: float) -> bool:
+    """Add the sum of several terms' scores to each document that holds them all (a name
+    field's words); False if it cannot."""
+    each = []
+    for term in query.subqueries:
+        each.append({})
+        if not _add_term(each[-1], searcher, term, lengths, B, K1):
+            return False
+    for docnum in min(each, key=len):
+        found = [term_scores.get(docnum) for term_scores in each]
+        if None not in found:
+            score = _tree_sum(found) * query.boost if query.boost != 1.0 else _tree_sum(found)
+            scores[docnum] = scores.get(docnum, 0) + score
+    return True
+
+
+def _add_phrase(scores: dict, searcher, phrase: Phrase, lengths: dict, B: float,
+                K1: float) -> bool:
+    """Add a phrase's score to each document that holds its words in sequence: as Whoosh
+    scores it, the sum of its words' BM25F scores; False if it cannot."""
+    field = searcher.schema[phrase.fieldname]
+    if phrase.slop != 1 or not field.scorable or not field.format.supports("positions"):
+        return False
+    words = [field.to_bytes(word) for word in phrase.words]
+    if not words or any((phrase.fieldname, word) not in searcher.reader() for word in words):
+        return True
+    idfs = [searcher.idf(phrase.fieldname, word) for word in words]
+    average = searcher.avg_field_length(phrase.fieldname) or 1
+    decode = field.format.decode_positions
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if any((phrase.fieldname, word) not in reader for word in words):
+            continue
+        held = lengths.get((reader, phrase.fieldname))
+        if held is None:
+            return False
+        postings = [{docnum: (weight, value)
+                     for ids, weights, values in _posting_blocks(
+                         reader.postings(phrase.fieldname, word), values=True)
+                     for docnum, weight, value in zip(ids, weights, values)}
+                    for word in words]
+        for docnum in min(postings, key=len):
+            found = [posting.get(docnum) for posting in postings]
+            if None in found or not _in_sequence([decode(value) for _, value in found]):
+                continue
+            length = _LENGTHS[held[docnum]]
+            score = _tree_sum([idf * ((weight * (K1 + 1)) / (
+                weight + K1 * ((1 - B) + B * length / average)))
+                for idf, (weight, _) in zip(idfs, found)])
+            if phrase.boost != 1.0:
+                score *= phrase.boost
+            docnum += offset
+            scores[docnum] = scores.get(docnum, 0) + score
+    return True
+
+
+def _in_sequence(positions: list[list[int]]) -> bool:
+    """True when some position of the first word is followed by each next word in turn."""
+    later = [set(found) for found in positions[1:]]
+    return any(all(start + step in found for step, found in enumerate(later, start=1))
+               for start in positions[0])
+
+
+def _tree_sum(values: list[float]) -> float:
+    """A sum in the order of Whoosh's binary tree of matchers (the same float result)."""
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+
+
+def _word_groups(query) -> list[list] | None:
+    """A query of words as groups of terms and phrases (AND between groups, OR within)."""
     parts = query.subqueries if type(query) is And else [query]
     groups = []
     for part in parts:
-        terms = part.subqueries if type(part) is Or else [part]
-        if not terms or any(type(term) is not Term for term in terms) \
+        leaves = part.subqueries if type(part) is Or else [part]
+        if not leaves or not all(_is_word(leaf) for leaf in leaves) \
                 or (type(part) is Or and (part.boost != 1.0 or part.scale)):
             return None
-        groups.append(list(terms))
+        groups.append(list(leaves))
     return groups if groups and (type(query) is not And or query.boost == 1.0) else None
 
 
-def _posting_blocks(matcher):
-    """A term's postings as (docnums, weights), a block at a time where Whoosh's leaf
-    matcher allows it (deleted documents included: the caller keeps live ones)."""
+def _is_word(query) -> bool:
+    """A term, a phrase, or an AND of terms (a word a field's analyzer cut in pieces)."""
+    if type(query) is And:
+        return bool(query.subqueries) and all(type(term) is Term for term in query.subqueries)
+    return type(query) in (Term, Phrase)
+
+
+def _posting_blocks(matcher, values: bool = False):
+    """A term's postings as (docnums, weights, values), a block at a time where Whoosh's
+    leaf matcher allows it (deleted documents included: the caller keeps live ones)."""
     leaf = getattr(matcher, "child", matcher)
-    if all(hasattr(leaf, name) for name in ("_read_ids", "_read_weights", "_next_block")):
+    if all(hasattr(leaf, name) for name in ("_read_ids", "_read_weights", "_read_values",
+                                            "_next_block")):
         while leaf.is_active():
             leaf._read_ids()
             leaf._read_weights()
-            yield leaf._ids, leaf._weights
+            if values:
+                leaf._read_values()
+            yield leaf._ids, leaf._weights, leaf._values if values else None
             leaf._next_block()
         return
     while matcher.is_active():
-        yield (matcher.id(),), (matcher.weight(),)
+        yield (matcher.id(),), (matcher.weight(),), (matcher.value() if values else None,)
         matcher.next()
 
 

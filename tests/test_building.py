@@ -209,8 +209,10 @@ def test_a_missing_word_table_is_counted_again_from_the_documents(bigger):
 
 RANKED = ["famine", "children freedom", "border OR river", "famine children freedom",
           "Thae", "title:famine", "names:thae", "reunification", "market trade dollars",
-          "nosuchword", "famine nosuchword", "famine -border", "자유"]
-NOT_WORDS = ['"North Korea"', "famin*", "famine NOT border", "year:[1990 TO 2005]", "자유를"]
+          "nosuchword", "famine nosuchword", "famine -border", "자유", '"North Korea"',
+          "자유를", '"children freedom" famine', '"famine famine"', '"border river market"',
+          "두만강을 건넜습니다", '"no such phrase"']
+NOT_WORDS = ["famin*", "famine NOT border", "year:[1990 TO 2005]", '"border river"~3']
 
 
 @pytest.mark.parametrize("segment_records", [4, 100_000])

@@ -176,3 +176,28 @@ def test_a_changed_record_is_found_once_and_only_as_it_is_now(empty_archive):
         assert index.search(SearchRequest()).facets["sector"] == \
             [type(index.search(SearchRequest()).facets["sector"][0])("civilian", 1)]
         index.close()
+
+
+def public_segments_with_deletions(paths):
+    from archive.indexing import open_index
+
+    with open_index(current_generation(paths.index) / "public").reader() as reader:
+        return sum(1 for leaf, _ in reader.leaf_readers() if leaf.has_deletions())
+
+
+@pytest.mark.parametrize("body, purged", [
+    ("We met [at night]{.restricted} near the old mill, in spring.\n", False),  # public text
+    ("We met at night near the old mill.\n", False),  # un-redacted: the public sees more
+    ("We met [at night near the old]{.restricted} mill.\n", True),  # hides more
+])
+def test_only_a_correction_that_hides_more_rewrites_the_old_text(empty_archive, body, purged):
+    folder = empty_archive.testimonies
+    for number in range(6):
+        write_record(folder, f"other-record-{number}")
+    path = write_record(folder, "redacted-record",
+                        body="We met [at night]{.restricted} near the old mill.\n")
+    update_index(folder, empty_archive.index)
+    write_record(folder, "redacted-record", body=body)
+    update_index(folder, empty_archive.index, only=[path])
+    assert public_segments_with_deletions(empty_archive) == (0 if purged else 1)
+    assert ids(empty_archive, "mill") == ["redacted-record"]

@@ -186,3 +186,17 @@ def test_the_probes_find_the_words_where_they_may_be_seen(leaky):
         assert client.get(f"/api/search?q={prefix}").get_json()["total"] == 1, place
         assert client.get(f"/api/search?q={misspelt}").get_json()["suggestion"] == \
             MARKERS[place], place
+
+
+def test_a_passage_redacted_in_a_record_already_redacted_leaves_the_public_index(empty_archive):
+    """The record differed in public before; the new redaction hides a word that was public."""
+    folder = empty_archive.testimonies
+    path = write_record(folder, "twice-redacted", body="We met [at night]{.restricted} near "
+                        "the quillwhistle mill.\n")
+    update_index(folder, empty_archive.index)
+    assert "quillwhistle" in index_bytes(empty_archive, "public").decode("latin-1")
+    write_record(folder, "twice-redacted", body="We met [at night]{.restricted} near "
+                 "the [quillwhistle]{.restricted} mill.\n")
+    update_index(folder, empty_archive.index, only=[path])
+    assert "quillwhistle" not in index_bytes(empty_archive, "public").decode("latin-1")
+    assert "quillwhistle" in index_bytes(empty_archive, "private").decode("latin-1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archive.collection import vocabulary_for
 from archive.records import read_testimony
-from archive.redaction import REDACTED, public_view, redact_passages
+from archive.redaction import REDACTED, hidden_parts, public_view, redact_passages
 
 from .helpers import SAMPLE, write_record
 
@@ -46,3 +46,17 @@ def test_withheld_fields_and_inline_redactions_of_a_public_record(tmp_path):
     assert shown.name is None and shown.sources == ()
     assert shown.body == f"Met {REDACTED} there.\n"
     assert shown.summary == f"About {REDACTED}."
+
+
+def hidden_of(tmp_path, body, **fields):
+    path = write_record(tmp_path, "marked-record", body=body, **fields)
+    return hidden_parts(read_testimony(path, vocabulary_for(SAMPLE))[0])
+
+
+def test_hidden_parts_name_each_thing_the_public_may_not_see(tmp_path):
+    assert hidden_of(tmp_path, "All public.\n") == frozenset()
+    assert hidden_of(tmp_path, "By [my cousin]{.restricted} and [a boat]{.restricted}.\n",
+                     withhold=["name"], name="Kim Ok", access="restricted") == {
+        "restricted", "withheld:name", "passage:body:my cousin", "passage:body:a boat"}
+    assert hidden_of(tmp_path, "A [broken span{.restricted} here.\n") == {"whole:body"}
+    assert hidden_of(tmp_path, "A [kept]{.note} span.\n") == frozenset()
