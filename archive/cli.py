@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -316,11 +317,13 @@ def _record_files(paths, files) -> list[Path]:
 
 
 class _progress:
-    """A progress bar on a terminal for long index runs; nothing when not a terminal."""
+    """A progress bar on a terminal for long index runs (records done, records per second,
+    time left); nothing when not a terminal."""
 
     def __init__(self) -> None:
         self.bar = None
         self.enabled = sys.stderr.isatty()
+        self.started = time.monotonic()
 
     def __enter__(self):
         return self.update if self.enabled else None
@@ -328,10 +331,17 @@ class _progress:
     def update(self, done: int, total: int) -> None:
         if self.bar is None and total > 200:
             self.bar = click.progressbar(length=total, label="Indexing", file=sys.stderr,
-                                         show_pos=True, show_eta=True)
+                                         show_pos=True, show_eta=False,
+                                         item_show_func=lambda speed: speed)
             self.bar.__enter__()
         if self.bar is not None:
-            self.bar.update(done - self.bar.pos)
+            elapsed = time.monotonic() - self.started
+            speed = None
+            if elapsed > 0 and done:
+                rate = done / elapsed
+                left = int((total - done) / rate)
+                speed = f"{rate:,.0f} records/s, {left // 60}:{left % 60:02d} left"
+            self.bar.update(done - self.bar.pos, current_item=speed)
 
     def __exit__(self, *exc):
         if self.bar is not None:

@@ -210,3 +210,23 @@ def test_console_script_is_installed():
     script = os.path.join(os.path.dirname(sys.executable), "archive")
     result = subprocess.run([script, "--help"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0 and "validate" in result.stdout and "serve" in result.stdout
+
+
+def test_the_index_progress_bar_shows_records_per_second_and_time_left(monkeypatch):
+    import io
+
+    from archive import cli as cli_module
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(cli_module.time, "monotonic", iter([0.0, 2.0, 4.0, 6.0]).__next__)
+    with cli_module._progress() as progress:
+        progress(500, 2000)
+        progress(1000, 2000)
+    shown = terminal.getvalue()
+    assert "Indexing" in shown and "1000/2000" in shown
+    assert "250 records/s, 0:04 left" in shown  # 1,000 records to go at 250 a second
