@@ -7,11 +7,14 @@ document sets that facet counting and filtering use, are refreshed when the inde
 
 from __future__ import annotations
 
+import heapq
+import pickle
 import re
 import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
+from itertools import accumulate
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -27,6 +30,8 @@ from whoosh.spelling import Corrector
 from whoosh.query import And, NullQuery, Or, Phrase, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import Results
+from whoosh.formats import Positions
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from .errors import IndexDamaged, IndexMissing, IndexUntrusted, QueryError
@@ -286,9 +291,9 @@ def _lengths_in_memory(reader) -> dict:
     return held
 
 
-def _rank_words(searcher, query, lengths: dict) -> list[tuple[float, int]] | None:
-    """Every match of a query of words and phrases, best first, as `(score, docnum)`; None
-    for a query of any other shape (wildcards, ranges, NOT), which Whoosh ranks.
+def _rank_words(searcher, query, lengths: dict) -> dict[int, float] | None:
+    """The score of every match of a query of words and phrases, by document; None for a
+    query of any other shape (wildcards, ranges, NOT), which Whoosh ranks.
 
     Such a query is an AND of words, each an OR of a term (or, for a phrase or a Korean
     word, a phrase) in each searched field. The scores are Whoosh's own (BM25F: the same
@@ -312,8 +317,7 @@ def _rank_words(searcher, query, lengths: dict) -> list[tuple[float, int]] | Non
         else:
             total = {docnum: score + scores[docnum] for docnum, score in total.items()
                      if docnum in scores}
-    return sorted(((score, docnum) for docnum, score in (total or {}).items()),
-                  key=lambda item: (-item[0], item[1]))
+    return total or {}
 
 
 def _add_term(scores: dict, searcher, term: Term, lengths: dict, B: float, K1: float) -> bool:
@@ -373,7 +377,7 @@ def _add_phrase(scores: dict, searcher, phrase: Phrase, lengths: dict, B: float,
         return True
     idfs = [searcher.idf(phrase.fieldname, word) for word in words]
     average = searcher.avg_field_length(phrase.fieldname) or 1
-    decode = field.format.decode_positions
+    decode = _positions if type(field.format) is Positions else field.format.decode_positions
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
         if any((phrase.fieldname, word) not in reader for word in words):
@@ -403,9 +407,19 @@ def _add_phrase(scores: dict, searcher, phrase: Phrase, lengths: dict, B: float,
 
 def _in_sequence(positions: list[list[int]]) -> bool:
     """True when some position of the first word is followed by each next word in turn."""
-    later = [set(found) for found in positions[1:]]
-    return any(all(start + step in found for step, found in enumerate(later, start=1))
-               for start in positions[0])
+    starts = set(positions[0])
+    for step, found in enumerate(positions[1:], start=1):
+        starts.intersection_update([position - step for position in found])
+        if not starts:
+            return False
+    return True
+
+
+def _positions(value: bytes) -> list[int]:
+    """Whoosh's Positions.decode_positions, without its per-call overhead: the pickled
+    gaps after the count, summed."""
+    gaps = value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."
+    return list(accumulate(pickle.loads(gaps)))
 
 
 def _tree_sum(values: list[float]) -> float:
@@ -478,6 +492,36 @@ class _WordCorrector(Corrector):
                 if word not in seen:
                     seen.add(word)
                     yield -distance - 0.5 / self._counts[word], word
+
+
+class _Ranking:
+    """Every match of a query with its rank: Whoosh's results in order, or our scores by
+    document, of which only the page asked for is put in order."""
+
+    def __init__(self, searcher, query, results: Results | None = None,
+                 scores: dict[int, float] | None = None) -> None:
+        self.searcher, self.query, self.results, self.scores = searcher, query, results, scores
+
+    def docs(self):
+        """The documents matched (deleted ones too, until their segment is merged)."""
+        return self.scores.keys() if self.scores is not None else self.results.docs()
+
+    def page(self, final: frozenset, start: int, count: int):
+        """Whoosh results holding the page, and the page's hits, among `final` documents."""
+        if self.scores is None:
+            kept = [at for at, (_, docnum) in enumerate(self.results.top_n) if docnum in final]
+            return self.results, [self.results[at] for at in kept[start:start + count]]
+        best = heapq.nsmallest(start + count, ((-self.scores[docnum], docnum)
+                                               for docnum in final))
+        results = Results(self.searcher, self.query, [(-negative, d) for negative, d in best])
+        return results, [results[at] for at in range(start, len(best))]
+
+    def order(self, final: frozenset) -> list[int]:
+        """The `final` documents in rank order."""
+        if self.scores is None:
+            return [docnum for _, docnum in self.results.top_n if docnum in final]
+        return [docnum for _, docnum in sorted((-self.scores[docnum], docnum)
+                                               for docnum in final)]
 
 
 class ArchiveIndex:
@@ -602,14 +646,14 @@ class ArchiveIndex:
     def _sortedby(request: SearchRequest):
         return sorting.FieldFacet("year", reverse=True) if request.sort == "year" else None
 
-    def _rank(self, searcher, query, request: SearchRequest):
-        """Every match of a query, in the order asked for, as Whoosh results."""
+    def _rank(self, searcher, query, request: SearchRequest) -> "_Ranking":
+        """Every match of a query, ranked in the order asked for."""
         if request.sort == "relevance":
-            top = _rank_words(searcher, query, self._lengths)
-            if top is not None:
-                return Results(searcher, query, top, docset={docnum for _, docnum in top})
-        return self._run(searcher, query, request.query, limit=None,
-                         sortedby=self._sortedby(request))
+            scores = _rank_words(searcher, query, self._lengths)
+            if scores is not None:
+                return _Ranking(searcher, query, scores=scores)
+        return _Ranking(searcher, query, self._run(searcher, query, request.query, limit=None,
+                                                   sortedby=self._sortedby(request)))
 
     @staticmethod
     def _run(searcher, query, text: str, **options):
@@ -628,8 +672,7 @@ class ArchiveIndex:
             if query is None or request.sort == "year":
                 order = sorted(final, key=lambda d: (-self._table.year[d], d))
             else:
-                order = [docnum for _, docnum in self._rank(searcher, query, request).top_n
-                         if docnum in final]
+                order = self._rank(searcher, query, request).order(final)
             return tuple(self._hit(searcher.stored_fields(d), ()) for d in order)
 
     def _prepare(self, request: SearchRequest):
@@ -664,10 +707,9 @@ class ArchiveIndex:
             order = sorted(final, key=lambda d: (-self._table.year[d], d))
             return tuple(self._hit(searcher.stored_fields(d)) for d in
                          order[start:start + request.per_page])
-        positions = [at for at, (_, docnum) in enumerate(ranked.top_n) if docnum in final]
-        page = [ranked[at] for at in positions[start:start + request.per_page]]
-        ranked.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
-        ranked.formatter = _Segments()
+        results, page = ranked.page(final, start, request.per_page)
+        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
+        results.formatter = _Segments()
         hits = []
         for hit in page:
             body = hit.get("body", "")

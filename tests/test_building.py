@@ -226,8 +226,9 @@ def test_words_ranked_a_block_at_a_time_score_exactly_as_whoosh(bigger, monkeypa
     searcher, live = index._current(), index._table.live
     for text in RANKED:
         query = index.parse(text)
-        ours = [(s, d) for s, d in searching._rank_words(searcher, query, index._lengths)
-                if d in live]
+        scores = searching._rank_words(searcher, query, index._lengths)
+        ours = sorted(((s, d) for d, s in scores.items() if d in live),
+                      key=lambda item: (-item[0], item[1]))
         theirs = [(s, d) for s, d in searcher.search(query, limit=None).top_n if d in live]
         assert [d for _, d in ours] == [d for _, d in theirs], text
         assert all(a == pytest.approx(b, rel=1e-12) for (a, _), (b, _) in zip(ours, theirs))
