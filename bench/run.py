@@ -4,9 +4,10 @@ Both serve the same N records (bench/generate.py, seeded) on 127.0.0.1 and answe
 queries over HTTP, in turns, with all facet counts: the archive through /api/search,
 Datasette through its table JSON with `_facet` and `_facet_array`. Prints medians, p95 and
 their ratios, build times, index sizes, peak memory, and how long an edited record takes to
-be found. Benchmarks are not tests: nothing here asserts a time.
+be found (after `archive index`, `archive index FILE` and a web save). Benchmarks are not
+tests: nothing here asserts a time.
 
-Usage: python bench/run.py [--n 34000] [--repeat 15] [--work bench/.work]
+Usage: python bench/run.py [--n 34000] [--repeat 15] [--work bench/.work] [--reuse]
 """
 
 from __future__ import annotations
