@@ -29,7 +29,7 @@ from whoosh.formats import Positions
 from whoosh.system import pack_uint
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
-from whoosh.writing import MERGE_SMALL, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from .analysis import (TextTokenizer, index_positions, name_analyzer, spelling_words,
                        text_analyzer)
@@ -49,6 +49,8 @@ PARALLEL_FROM = 4000  # records; below this a second process costs more than it 
 MAX_PROCESSES = 4  # each process writes its own segments, and every search visits each one
 BUILD_MEMORY_MB = 512  # per writing process, before Whoosh spills postings to disk
 SEGMENT_RECORDS = 2500  # records in each segment a rebuild writes (their postings fit in memory)
+SMALL_RECORDS = 250  # a segment smaller than this was left by edits
+SMALL_SEGMENTS = 8  # this many small segments are merged into one
 
 
 class ArchiveText(TEXT):
@@ -566,8 +568,8 @@ def _update(testimonies_dir, generation: Path, state: dict, vocabulary, progress
             # Whoosh keeps a replaced document's text in its segment until a merge. When
             # the public may now see less (a record restricted, withheld, redacted or
             # removed), the segments holding old text are rewritten without it.
-            writers["public"].commit(mergetype=_purge if purge else None)
-            writers["private"].commit()
+            writers["public"].commit(mergetype=_purge if purge else _merge_small)
+            writers["private"].commit(mergetype=_merge_small)
             for view in VIEWS:
                 _write_words(generation / view, indexes[view].latest_generation(), words[view])
     except BaseException:
@@ -653,7 +655,24 @@ def _purge(writer, segments: list) -> list:
             reader.close()
         else:
             kept.append(segment)
-    return MERGE_SMALL(writer, kept)
+    return _merge_small(writer, kept)
+
+
+def _merge_small(writer, segments: list) -> list:
+    """A merge policy: once edits have left `SMALL_SEGMENTS` small segments, merge them
+    into one; never touch a rebuild's large segments.
+
+    Whoosh's own policy merges by a Fibonacci rule that, over the forty segments of
+    100,000 records, merged 62,500 records on an ordinary edit (minutes).
+    """
+    small = [segment for segment in segments if segment.doc_count_all() < SMALL_RECORDS]
+    if len(small) < SMALL_SEGMENTS:
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment.doc_count_all() >= SMALL_RECORDS]
 
 
 WORDS_FILE = "words-{generation}.json"

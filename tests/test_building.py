@@ -256,3 +256,23 @@ def test_search_results_are_the_same_with_whoosh_ranking_every_query(bigger, mon
     monkeypatch.setattr(searching, "_rank_words", lambda *args: None)
     for private in (False, True):
         assert everything(private) == ours[private]
+
+
+def test_edits_merge_their_small_segments_and_leave_the_rebuild_s_alone(bigger, monkeypatch):
+    monkeypatch.setattr(indexing, "SEGMENT_RECORDS", 5)
+    monkeypatch.setattr(indexing, "SMALL_RECORDS", 3)
+    update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
+
+    def sizes():
+        with open_index(current_generation(bigger.index) / "public").reader() as reader:
+            return sorted(leaf.doc_count_all() for leaf, _ in reader.leaf_readers())
+
+    assert sizes() == [4] + [5] * 11
+    for number in range(20):
+        path = write_record(bigger.testimonies, f"added-{number:02d}", body="A zephyrquill account.\n")
+        update_index(bigger.testimonies, bigger.index, only=[path])
+        assert len([size for size in sizes() if size < 3]) <= indexing.SMALL_SEGMENTS
+    assert sizes().count(5) == 11 and sum(sizes()) == 79
+    index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies))
+    assert index.search(SearchRequest("zephyrquill")).total == 20
+    index.close()
