@@ -328,8 +328,10 @@ def _add_term(scores: dict, searcher, term: Term, lengths: dict, B: float, K1: f
         return False
     if (term.fieldname, text) not in searcher.reader():
         return True
-    idf = searcher.idf(term.fieldname, text)
-    average = searcher.avg_field_length(term.fieldname) or 1
+    idf, boost, k1_plus = searcher.idf(term.fieldname, text), term.boost, K1 + 1
+    # BM25's length part for each of the 256 one-byte lengths, as Whoosh computes it.
+    lengthy = _length_terms(searcher.avg_field_length(term.fieldname) or 1, B, K1)
+    get = scores.get
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
         if (term.fieldname, text) not in reader:
@@ -339,13 +341,18 @@ def _add_term(scores: dict, searcher, term: Term, lengths: dict, B: float, K1: f
             return False
         for ids, weights, _ in _posting_blocks(reader.postings(term.fieldname, text)):
             for docnum, weight in zip(ids, weights):
-                score = idf * ((weight * (K1 + 1)) / (
-                    weight + K1 * ((1 - B) + B * _LENGTHS[held[docnum]] / average)))
-                if term.boost != 1.0:
-                    score *= term.boost
+                score = idf * ((weight * k1_plus) / (weight + lengthy[held[docnum]]))
+                if boost != 1.0:
+                    score *= boost
                 docnum += offset
-                scores[docnum] = scores.get(docnum, 0) + score
+                scores[docnum] = get(docnum, 0) + score
     return True
+
+
+def _length_terms(average: float, B: float, K1: float) -> list[float]:
+    """`K1 * ((1 - B) + B * length / average)` for each one-byte length, the operations in
+    the order of Whoosh's bm25(), so that every score is the same float."""
+    return [K1 * ((1 - B) + B * length / average) for length in _LENGTHS]
 
 
 def _add_all_terms(scores: dict, searcher, query: And, lengths: dict, B: float,
@@ -376,7 +383,7 @@ def _add_phrase(scores: dict, searcher, phrase: Phrase, lengths: dict, B: float,
     if not words or any((phrase.fieldname, word) not in searcher.reader() for word in words):
         return True
     idfs = [searcher.idf(phrase.fieldname, word) for word in words]
-    average = searcher.avg_field_length(phrase.fieldname) or 1
+    length_terms = _length_terms(searcher.avg_field_length(phrase.fieldname) or 1, B, K1)
     decode = _positions if type(field.format) is Positions else field.format.decode_positions
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
@@ -394,10 +401,9 @@ def _add_phrase(scores: dict, searcher, phrase: Phrase, lengths: dict, B: float,
             found = [posting.get(docnum) for posting in postings]
             if None in found or not _in_sequence([decode(value) for _, value in found]):
                 continue
-            length = _LENGTHS[held[docnum]]
-            score = _tree_sum([idf * ((weight * (K1 + 1)) / (
-                weight + K1 * ((1 - B) + B * length / average)))
-                for idf, (weight, _) in zip(idfs, found)])
+            lengthy = length_terms[held[docnum]]
+            score = _tree_sum([idf * ((weight * (K1 + 1)) / (weight + lengthy))
+                               for idf, (weight, _) in zip(idfs, found)])
             if phrase.boost != 1.0:
                 score *= phrase.boost
             docnum += offset
