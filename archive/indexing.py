@@ -13,7 +13,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import pickle
 import queue
 import shutil
 import threading
@@ -26,7 +25,6 @@ from typing import Callable
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
-from whoosh.system import pack_uint
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
@@ -64,20 +62,15 @@ class ArchiveText(TEXT):
         if kwargs or not isinstance(value, str) or type(self.format) is not Positions \
                 or not isinstance(self.analyzer, TextTokenizer):
             return super().index(value, **kwargs)
-        boost, postings, single = self.format.field_boost, [], _SINGLE_POSITION
+        boost, encode, postings = self.format.field_boost, self.format.encode, []
+        single = _SINGLE_POSITION
         for term, found in index_positions(value).items():
             if len(found) == 1:  # most terms of a text: their values are reused
-                encoded = single.get(found[0]) or single.setdefault(found[0], _encode(found))
+                encoded = single.get(found[0]) or single.setdefault(found[0], encode(found))
             else:
-                encoded = _encode(found)
+                encoded = encode(found)
             postings.append((term.encode("utf-8"), len(found), len(found) * boost, encoded))
         return postings
-
-
-def _encode(positions: list[int]) -> bytes:
-    """Whoosh's Positions.encode: the count, then the pickled gaps between positions."""
-    gaps = [positions[0], *(after - before for before, after in zip(positions, positions[1:]))]
-    return pack_uint(len(positions)) + pickle.dumps(gaps, 2)
 
 
 _SINGLE_POSITION: dict[int, bytes] = {}
@@ -246,11 +239,14 @@ def _scan(testimonies_dir, state_files: dict, vocabulary, report: IndexReport, p
                 report.problems += exc.problems
                 yield rel, None, None
             else:
-                entry = {"id": testimony.id, "sha256": testimony.sha256,
-                         "size": size, "mtime_ns": mtime_ns}
-                yield rel, entry, testimony
+                yield rel, _file_entry(testimony, size, mtime_ns), testimony
         if progress:
             progress(done, len(entries))
+
+
+def _file_entry(testimony: Testimony, size: int, mtime_ns: int) -> dict:
+    """What the index state keeps of a record file, to tell later whether it changed."""
+    return {"id": testimony.id, "sha256": testimony.sha256, "size": size, "mtime_ns": mtime_ns}
 
 
 def _build(testimonies_dir, index_dir: Path, vocabulary, fingerprint, progress,
@@ -435,8 +431,7 @@ def _index_part(generation: Path, root: Path, entries: list, vocabulary, tick) -
             else:
                 if warnings:
                     part.problems.append((number, warnings))
-                part.files[rel] = {"id": testimony.id, "sha256": testimony.sha256,
-                                   "size": size, "mtime_ns": mtime_ns}
+                part.files[rel] = _file_entry(testimony, size, mtime_ns)
                 _add(writers, testimony, vocabulary, rel, part.words)
                 part.added.append(testimony.id)
             if done % SEGMENT_RECORDS == 0 and done < len(entries):
@@ -647,15 +642,8 @@ def _purge(writer, segments: list) -> list:
     merged; only those segments need rewriting, not the whole index (a rebuild's segments
     hold 2,500 records each).
     """
-    kept = []
-    for segment in segments:
-        if segment.has_deletions():
-            reader = SegmentReader(writer.storage, writer.schema, segment)
-            writer.add_reader(reader)
-            reader.close()
-        else:
-            kept.append(segment)
-    return _merge_small(writer, kept)
+    _merge_into(writer, [segment for segment in segments if segment.has_deletions()])
+    return _merge_small(writer, [segment for segment in segments if not segment.has_deletions()])
 
 
 def _merge_small(writer, segments: list) -> list:
@@ -668,11 +656,17 @@ def _merge_small(writer, segments: list) -> list:
     small = [segment for segment in segments if segment.doc_count_all() < SMALL_RECORDS]
     if len(small) < SMALL_SEGMENTS:
         return segments
-    for segment in small:
+    _merge_into(writer, small)
+    return [segment for segment in segments if segment.doc_count_all() >= SMALL_RECORDS]
+
+
+def _merge_into(writer, segments: list) -> None:
+    """Copy the live documents of some segments into the writer's new segment; the old
+    segments' files go when the commit leaves them out of the table of contents."""
+    for segment in segments:
         reader = SegmentReader(writer.storage, writer.schema, segment)
         writer.add_reader(reader)
         reader.close()
-    return [segment for segment in segments if segment.doc_count_all() >= SMALL_RECORDS]
 
 
 WORDS_FILE = "words-{generation}.json"

@@ -674,12 +674,16 @@ class ArchiveIndex:
         query, filters = self._prepare(request)
         with self._lock:
             searcher = self._current()
-            final = self._match(searcher, query, filters, request.query)[2]
-            if query is None or request.sort == "year":
-                order = sorted(final, key=lambda d: (-self._table.year[d], d))
-            else:
-                order = self._rank(searcher, query, request).order(final)
+            ranked = self._rank(searcher, query, request) \
+                if query is not None and request.sort == "relevance" else None
+            final = self._match(searcher, query, filters, request.query,
+                                ranked.docs() if ranked is not None else None)[2]
+            order = ranked.order(final) if ranked is not None else self._by_year(final)
             return tuple(self._hit(searcher.stored_fields(d), ()) for d in order)
+
+    def _by_year(self, docs) -> list[int]:
+        """Documents newest first, in index order within a year (the browsing order)."""
+        return sorted(docs, key=lambda d: (-self._table.year[d], d))
 
     def _prepare(self, request: SearchRequest):
         filters = normalise_filters(request.filters, self.vocabulary)
@@ -710,7 +714,7 @@ class ArchiveIndex:
         if start >= len(final):
             return ()
         if query is None:
-            order = sorted(final, key=lambda d: (-self._table.year[d], d))
+            order = self._by_year(final)
             return tuple(self._hit(searcher.stored_fields(d)) for d in
                          order[start:start + request.per_page])
         results, page = ranked.page(final, start, request.per_page)
