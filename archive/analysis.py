@@ -173,6 +173,24 @@ def index_positions(value: str) -> dict[str, list[int]]:
     return positions
 
 
+def term_spans(value: str) -> list[tuple[str, int, int]]:
+    """Each term of a text with the characters it stands on, `(term, start, end)`, exactly
+    as `TextTokenizer` gives them with `chars=True`: what snippets mark."""
+    spans = []
+    stem = _STEMS.get
+    for match in _WORD.finditer(value):
+        word, start = match.group(0).lower(), match.start()
+        if word.isascii() or not _HANGUL_CHAR.search(word):
+            if word not in STOP_WORDS:
+                spans.append((stem(word) or _stem(word), start, start + len(word)))
+            continue
+        for piece, offset in _pairs(word):
+            if piece not in STOP_WORDS:
+                spans.append((stem(piece) or _stem(piece), start + offset,
+                              start + offset + len(piece)))
+    return spans
+
+
 def _pairs(word: str) -> list[tuple[str, int]]:
     """A word's runs of Hangul as overlapping syllable pairs, other runs whole, with offsets."""
     pieces = []

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-from whoosh import highlight, sorting
+from whoosh import sorting
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
@@ -37,6 +37,7 @@ from whoosh.util.numeric import byte_to_length
 from .errors import IndexDamaged, IndexMissing, IndexUntrusted, QueryError
 from .generations import current_generation, settle
 from .indexing import load_words, open_index
+from . import snippets
 from .validation import SECTORS
 from .vocabulary import Vocabulary
 
@@ -49,8 +50,6 @@ MAX_QUERY_CHARS = 1000
 MAX_WORD_CHARS = 100
 MAX_NESTING = 10
 MAX_PER_PAGE = 100
-SNIPPET_CHARS = 240
-_MARK_START, _MARK_END = "\x02", "\x03"
 
 
 @dataclass(frozen=True)
@@ -189,35 +188,6 @@ def _year_clause(match: re.Match) -> str:
         return match.group(0)
     raise QueryError(f"invalid year {value!r} in the query: use year:2016, year:199*, "
                      "year:[1990 TO 1999] or year:>=2000")
-
-
-class _Segments(highlight.Formatter):
-    """A Whoosh formatter that marks matched words with control characters."""
-
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return _MARK_START + highlight.get_text(text, token, replace) + _MARK_END
-
-
-def _segments(marked: str, text: str) -> tuple[tuple[str, bool], ...]:
-    """Split a highlighted fragment into `(text, matched)` pieces, with … where text is cut."""
-    parts = re.split(f"({_MARK_START}[^{_MARK_END}]*{_MARK_END})", marked)
-    segments = [(part.strip(_MARK_START + _MARK_END), part.startswith(_MARK_START))
-                for part in parts if part]
-    plain = marked.replace(_MARK_START, "").replace(_MARK_END, "")
-    if not text.startswith(plain[:40]):
-        segments.insert(0, ("… ", False))
-    if not text.rstrip().endswith(plain.rstrip()[-40:]):
-        segments.append((" …", False))
-    return tuple(segments)
-
-
-def _lead(text: str) -> tuple[tuple[str, bool], ...]:
-    text = " ".join((text or "").split())
-    if len(text) > SNIPPET_CHARS:
-        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
-    return ((text, False),) if text else ()
 
 
 class _FacetTable:
@@ -717,20 +687,18 @@ class ArchiveIndex:
             order = self._by_year(final)
             return tuple(self._hit(searcher.stored_fields(d)) for d in
                          order[start:start + request.per_page])
-        results, page = ranked.page(final, start, request.per_page)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
-        results.formatter = _Segments()
-        hits = []
-        for hit in page:
-            body = hit.get("body", "")
-            marked = hit.highlights("body", top=2) if body else ""
-            hits.append(self._hit(hit.fields(), _segments(marked, body) if marked else None))
-        return tuple(hits)
+        _, page = ranked.page(final, start, request.per_page)
+        body = searcher.schema["body"]
+        matcher = snippets.Matcher(frozenset(body.from_bytes(text) for _, text in
+                                             query.existing_terms(searcher.reader(),
+                                                                  fieldname="body", expand=True)))
+        return tuple(self._hit(hit.fields(), snippets.snippet(hit.get("body", ""), matcher))
+                     for hit in page)
 
     @staticmethod
     def _hit(stored: dict, snippet=None) -> Hit:
         if snippet is None:
-            snippet = _lead(stored.get("summary") or stored.get("body", ""))
+            snippet = snippets.lead(stored.get("summary") or stored.get("body", ""))
         return Hit(id=stored["id"], title=stored["title"], year=stored["year"],
                    post=stored["post"], sector=stored["sector"], country=stored.get("country"),
                    motives=tuple(filter(None, stored.get("motive", "").split(","))),

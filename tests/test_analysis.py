@@ -6,8 +6,8 @@ import pytest
 
 import random
 
-from archive.analysis import (index_positions, name_analyzer, spelling_words, text_analyzer,
-                             text_analyzer_chain)
+from archive.analysis import (index_positions, name_analyzer, spelling_words, term_spans,
+                             text_analyzer, text_analyzer_chain)
 
 from .helpers import SAMPLE
 
@@ -43,6 +43,12 @@ RANDOM_TEXTS = [" ".join(random.Random(seed).choice(
 @pytest.mark.parametrize("text", TEXTS + RANDOM_TEXTS, ids=range(len(TEXTS) + len(RANDOM_TEXTS)))
 def test_index_positions_are_exactly_the_tokenizer_s_terms_and_positions(text):
     assert index_positions(text) == positions_from_tokens(text)
+
+
+@pytest.mark.parametrize("text", TEXTS + RANDOM_TEXTS, ids=range(len(TEXTS) + len(RANDOM_TEXTS)))
+def test_term_spans_are_exactly_the_tokenizer_s_terms_and_characters(text):
+    assert term_spans(text) == [(t.text, t.startchar, t.endchar)
+                                for t in text_analyzer()(text, chars=True, mode="index")]
 
 
 def test_spelling_words_are_distinct_lower_cased_and_without_digits():
