@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 
 from whoosh.analysis import (STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer,
                              StemFilter, StopFilter, Token, Tokenizer)
@@ -147,15 +148,17 @@ class TextTokenizer(Tokenizer):
                 yield token
 
 
-def index_positions(value: str) -> dict[str, list[int]]:
-    """Each term of a text with its positions, exactly as `TextTokenizer` gives them.
+def indexed_terms(value: str) -> dict[str, tuple[list[int], bytearray]]:
+    """Each term of a text with its positions, exactly as `TextTokenizer` gives them, and
+    for each position the `follower_code` of the term after it (0 after the last).
 
     Indexing needs only this, and building it in one loop spares Whoosh's token objects
     and the generators around them: most of the time a rebuild spends analysing.
     """
-    positions: dict[str, list[int]] = {}
+    terms: dict[str, tuple[list[int], bytearray]] = {}
+    followers = None  # the codes of what follows the previous term
     position = -1
-    stem = _STEMS.get
+    stem, code = _STEMS.get, _CODES.get
     for word in _WORD.findall(value):
         word = word.lower()
         pieces = (word,) if word.isascii() or not _HANGUL_CHAR.search(word) \
@@ -165,12 +168,26 @@ def index_positions(value: str) -> dict[str, list[int]]:
                 continue
             position += 1
             term = stem(piece) or _stem(piece)
-            found = positions.get(term)
-            if found is None:
-                positions[term] = [position]
+            if followers is not None:
+                found = code(term)
+                followers.append(found if found is not None else follower_code(term))
+            entry = terms.get(term)
+            if entry is None:
+                entry = terms[term] = ([position], bytearray())
             else:
-                found.append(position)
-    return positions
+                entry[0].append(position)
+            followers = entry[1]
+    if followers is not None:
+        followers.append(0)
+    return terms
+
+
+def follower_code(term: str) -> int:
+    """One byte standing for a term where it follows another (a checksum's last byte):
+    a phrase's words can only be in sequence where each is followed by the next one's
+    code, which spares comparing positions almost everywhere else."""
+    found = _CODES[term] = zlib.crc32(term.encode("utf-8")) & 0xFF
+    return found
 
 
 def term_spans(value: str) -> list[tuple[str, int, int]]:
@@ -205,6 +222,7 @@ def _pairs(word: str) -> list[tuple[str, int]]:
 
 _WORD = re.compile(WORD_PATTERN, re.UNICODE)
 _STEMS: dict[str, str] = {}
+_CODES: dict[str, int] = {}
 
 
 def _stem(word: str) -> str:

@@ -8,13 +8,11 @@ document sets that facet counting and filtering use, are refreshed when the inde
 from __future__ import annotations
 
 import heapq
-import pickle
 import re
 import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from itertools import accumulate
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -30,14 +28,13 @@ from whoosh.spelling import Corrector
 from whoosh.query import And, NullQuery, Or, Phrase, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import Results
-from whoosh.formats import Positions
-from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
+from . import snippets
+from .analysis import follower_code
 from .errors import IndexDamaged, IndexMissing, IndexUntrusted, QueryError
 from .generations import current_generation, settle
-from .indexing import load_words, open_index
-from . import snippets
+from .indexing import PackedPositions, load_words, open_index, unpack_positions
 from .validation import SECTORS
 from .vocabulary import Vocabulary
 
@@ -354,7 +351,10 @@ def _add_phrase(scores: dict, searcher, phrase: Phrase, lengths: dict, B: float,
         return True
     idfs = [searcher.idf(phrase.fieldname, word) for word in words]
     length_terms = _length_terms(searcher.avg_field_length(phrase.fieldname) or 1, B, K1)
-    decode = _positions if type(field.format) is Positions else field.format.decode_positions
+    packed = type(field.format) is PackedPositions
+    decode = unpack_positions if packed else field.format.decode_positions
+    codes = [follower_code(word) for word in phrase.words[1:]]
+    k1_plus = K1 + 1
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
         if any((phrase.fieldname, word) not in reader for word in words):
@@ -362,17 +362,14 @@ def _add_phrase(scores: dict, searcher, phrase: Phrase, lengths: dict, B: float,
         held = lengths.get((reader, phrase.fieldname))
         if held is None:
             return False
-        postings = [{docnum: (weight, value)
-                     for ids, weights, values in _posting_blocks(
-                         reader.postings(phrase.fieldname, word), values=True)
-                     for docnum, weight, value in zip(ids, weights, values)}
-                    for word in words]
-        for docnum in min(postings, key=len):
-            found = [posting.get(docnum) for posting in postings]
-            if None in found or not _in_sequence([decode(value) for _, value in found]):
+        postings = [_postings(reader.postings(phrase.fieldname, word)) for word in words]
+        for docnum in set(min(postings, key=len)).intersection(*postings):
+            found = [posting[docnum] for posting in postings]  # (weight, positions)
+            if packed and not _followed(found, codes) \
+                    or not _in_sequence([decode(value) for _, value in found]):
                 continue
             lengthy = length_terms[held[docnum]]
-            score = _tree_sum([idf * ((weight * (K1 + 1)) / (weight + lengthy))
+            score = _tree_sum([idf * ((weight * k1_plus) / (weight + lengthy))
                                for idf, (weight, _) in zip(idfs, found)])
             if phrase.boost != 1.0:
                 score *= phrase.boost
@@ -381,21 +378,32 @@ def _add_phrase(scores: dict, searcher, phrase: Phrase, lengths: dict, B: float,
     return True
 
 
-def _in_sequence(positions: list[list[int]]) -> bool:
-    """True when some position of the first word is followed by each next word in turn."""
-    starts = set(positions[0])
-    for step, found in enumerate(positions[1:], start=1):
-        starts.intersection_update([position - step for position in found])
-        if not starts:
+def _followed(found: list, codes: list[int]) -> bool:
+    """False when some word of a phrase is nowhere followed by the next one's code
+    (`PackedPositions`), so that the words cannot be in sequence; else True."""
+    for (_, value), code in zip(found, codes):
+        count = (len(value) - 1) // (3 if value[0] == 72 else 5)  # 72: b"H"
+        if value.find(code, 1, 1 + count) < 0:
             return False
     return True
 
 
-def _positions(value: bytes) -> list[int]:
-    """Whoosh's Positions.decode_positions, without its per-call overhead: the pickled
-    gaps after the count, summed."""
-    gaps = value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."
-    return list(accumulate(pickle.loads(gaps)))
+def _postings(matcher) -> dict:
+    """A term's postings in a segment, `{docnum: (weight, value)}`."""
+    found: dict = {}
+    for ids, weights, values in _posting_blocks(matcher, values=True):
+        found.update(zip(ids, zip(weights, values)))
+    return found
+
+
+def _in_sequence(positions: list) -> bool:
+    """True when some position of the first word is followed by each next word in turn."""
+    starts = set(positions[0])
+    for step, found in enumerate(positions[1:], start=1):
+        starts.intersection_update(map((-step).__add__, found))  # in C: no loop here
+        if not starts:
+            return False
+    return True
 
 
 def _tree_sum(values: list[float]) -> float:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 import random
+import zlib
 
-from archive.analysis import (index_positions, name_analyzer, spelling_words, term_spans,
-                             text_analyzer, text_analyzer_chain)
+from archive.analysis import (follower_code, indexed_terms, name_analyzer, spelling_words,
+                             term_spans, text_analyzer, text_analyzer_chain)
 
 from .helpers import SAMPLE
 
@@ -41,8 +42,19 @@ RANDOM_TEXTS = [" ".join(random.Random(seed).choice(
 
 
 @pytest.mark.parametrize("text", TEXTS + RANDOM_TEXTS, ids=range(len(TEXTS) + len(RANDOM_TEXTS)))
-def test_index_positions_are_exactly_the_tokenizer_s_terms_and_positions(text):
-    assert index_positions(text) == positions_from_tokens(text)
+def test_indexed_terms_are_exactly_the_tokenizer_s_with_the_code_of_each_next_term(text):
+    indexed = indexed_terms(text)
+    assert {term: positions for term, (positions, _) in indexed.items()} == \
+        positions_from_tokens(text)
+    sequence = [t.text for t in text_analyzer()(text, positions=True, mode="index")]
+    followers = [follower_code(term) for term in sequence[1:]] + [0]
+    for term, (positions, codes) in indexed.items():
+        assert list(codes) == [followers[position] for position in positions]
+
+
+def test_a_follower_code_is_one_byte_and_the_same_in_every_process():
+    assert follower_code("famin") == zlib.crc32(b"famin") & 0xFF
+    assert all(0 <= follower_code(word) < 256 for word in ["", "자유", "x" * 100])
 
 
 @pytest.mark.parametrize("text", TEXTS + RANDOM_TEXTS, ids=range(len(TEXTS) + len(RANDOM_TEXTS)))

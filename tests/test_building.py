@@ -12,7 +12,8 @@ from whoosh.fields import TEXT
 from archive import indexing
 from archive.collection import read_archive, vocabulary_for
 from archive.generations import VIEWS, current_generation, read_state
-from archive.indexing import load_words, make_schema, open_index, update_index
+from archive.indexing import (PackedPositions, load_words, make_schema, open_index,
+                              update_index)
 from archive.searching import ArchiveIndex, SearchRequest
 from archive.service import Paths
 
@@ -213,6 +214,43 @@ RANKED = ["famine", "children freedom", "border OR river", "famine children free
           "자유를", '"children freedom" famine', '"famine famine"', '"border river market"',
           "두만강을 건넜습니다", '"no such phrase"']
 NOT_WORDS = ["famin*", "famine NOT border", "year:[1990 TO 2005]", '"border river"~3']
+
+
+@pytest.mark.parametrize("positions", [[0], [3, 9, 200], [5, 65_535], [7, 65_536, 900_000]])
+def test_packed_positions_keep_each_position_and_its_follower(positions):
+    packed = PackedPositions(field_boost=2.5)
+    followers = [(position * 7) % 256 for position in positions]
+    value = packed.encode(positions, followers)
+    assert value[:1] == (b"H" if positions[-1] < 65_536 else b"I")
+    assert packed.decode_positions(value) == positions
+    assert packed.decode_frequency(value) == len(positions)
+    assert packed.decode_weight(value) == 2.5 * len(positions)
+    assert list(value[1:1 + len(positions)]) == followers
+    other = packed.encode([1, 70_000], [4, 5])
+    combined = packed.combine([value, other])
+    assert packed.decode_positions(combined) == sorted(set(positions) | {1, 70_000})
+    assert dict(zip(packed.decode_positions(combined), combined[1:])) == \
+        {**dict(zip(positions, followers)), 1: 4, 70_000: 5}
+
+
+def test_phrases_found_through_followers_are_exactly_the_phrases_whoosh_finds(bigger):
+    from archive import searching
+
+    update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
+    index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies))
+    searcher, rng = index._current(), random.Random(5)
+    phrases = ['"' + " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 3))) + '"'
+               for _ in range(100)]
+    found = 0
+    for text in phrases:
+        query = index.parse(text)
+        ours = searching._rank_words(searcher, query, index._lengths)
+        theirs = {d: s for s, d in searcher.search(query, limit=None).top_n}
+        assert ours.keys() == theirs.keys(), text
+        assert all(ours[d] == pytest.approx(theirs[d], rel=1e-12) for d in ours)
+        found += bool(ours)
+    assert found > 25  # a third of the phrases are in some record
+    index.close()
 
 
 @pytest.mark.parametrize("segment_records", [4, 100_000])
