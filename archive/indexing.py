@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import queue
 import shutil
 import sys
@@ -25,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from whoosh import index as whoosh_index
+from whoosh.codec import whoosh3
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions, tokens
 from whoosh.filedb.filestore import FileStorage
@@ -51,6 +53,20 @@ BUILD_MEMORY_MB = 512  # per writing process, before Whoosh spills postings to d
 SEGMENT_RECORDS = 2500  # records in each segment a rebuild writes (their postings fit in memory)
 SMALL_RECORDS = 250  # a segment smaller than this was left by edits
 SMALL_SEGMENTS = 8  # this many small segments are merged into one
+
+
+def _dumps(value, protocol=None) -> bytes:
+    """Pickle as Whoosh's codec does, with protocol 4 instead of its protocol 2.
+
+    Under protocol 2 each bytes object (each posting's positions) becomes a call to
+    `codecs.encode` when it is read back: unpickling a common word's 206 blocks of
+    postings took 10 ms, and takes 1 ms under protocol 4, from blocks a third smaller.
+    Reading needs no change: `pickle.loads` reads every protocol.
+    """
+    return pickle.dumps(value, 4)
+
+
+whoosh3.dumps = _dumps  # the codec pickles only what it writes: postings and term infos
 
 
 class PackedPositions(Positions):

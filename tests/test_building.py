@@ -233,6 +233,20 @@ def test_packed_positions_keep_each_position_and_its_follower(positions):
         {**dict(zip(positions, followers)), 1: 4, 70_000: 5}
 
 
+def test_postings_are_pickled_with_protocol_4_and_read_back_alike(bigger):
+    import zlib
+
+    update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
+    with open_index(current_generation(bigger.index) / "public").reader() as reader:
+        matcher = reader.postings("body", "famin")
+        leaf = getattr(matcher, "child", matcher)
+        block = leaf._postfile.get(leaf._dataoffset, leaf._nextoffset - leaf._dataoffset)
+        pickled = zlib.decompress(block) if leaf._compression else block
+        assert pickled[:2] == b"\x80\x04"  # protocol 4: bytes read without codecs.encode
+        assert len(list(reader.postings("body", "famin").all_ids())) == \
+            reader.doc_frequency("body", "famin") > 10
+
+
 def test_phrases_found_through_followers_are_exactly_the_phrases_whoosh_finds(bigger):
     from archive import searching
 
