@@ -26,7 +26,7 @@ from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
 from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
 from whoosh.spelling import Corrector
-from whoosh.query import And, NullQuery, Or, Phrase, Query, Term
+from whoosh.query import And, Not, NullQuery, Or, Phrase, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import Results
 from whoosh.util.numeric import byte_to_length
@@ -260,32 +260,68 @@ def _lengths_in_memory(reader) -> dict:
 
 
 def _rank_words(searcher, query, lengths: dict) -> dict[int, float] | None:
-    """The score of every match of a query of words and phrases, by document; None for a
-    query of any other shape (wildcards, ranges, NOT), which Whoosh ranks.
+    """The score of every match of a query with words, by document; None for a query
+    with none (a wildcard or a range alone), which Whoosh ranks.
 
-    Such a query is an AND of words, each an OR of a term (or, for a phrase or a Korean
-    word, a phrase) in each searched field. The scores are Whoosh's own (BM25F: the same
-    formula, statistics and boosts, summed in the same order; a test compares them),
-    computed a block of postings at a time instead of through matcher objects: a common
-    word's 27,000 matches are ranked in a third of the time.
+    Such a query is an AND of parts. A part that is a word is an OR of a term (or, for a
+    phrase or a Korean word, a phrase) in each searched field: it is scored here, with
+    Whoosh's own BM25F (the same formula, statistics and boosts; a test compares them),
+    a block of postings at a time instead of through matcher objects, which ranks a
+    common word's 27,000 matches in a third of the time. Any other part (a year range,
+    `sector:trade`, a wildcard) is scored by Whoosh's matcher for it alone, and a NOT
+    part takes its documents out.
     """
     weighting = searcher.weighting
-    groups = _word_groups(query)
-    if groups is None or type(weighting) is not BM25F or weighting._field_B or not lengths:
+    if type(weighting) is not BM25F or weighting._field_B or not lengths \
+            or (type(query) is And and query.boost != 1.0):
         return None
     total: dict[int, float] | None = None
-    for group in groups:
-        scores: dict[int, float] = {}
-        for leaf_query in group:
-            add = {Term: _add_term, Phrase: _add_phrase, And: _add_all_terms}[type(leaf_query)]
-            if not add(scores, searcher, leaf_query, lengths, weighting.B, weighting.K1):
-                return None
+    excluded: set[int] = set()
+    words, nots = False, 0
+    for part in query.subqueries if type(query) is And else [query]:
+        if type(part) is Not:
+            excluded.update(searcher.docs_for_query(part.query))
+            nots += 1  # Whoosh scores a NOT part 1 in each document it leaves
+            continue
+        scores = _word_scores(searcher, part, lengths, weighting)
+        if scores is None:
+            scores = _clause_scores(searcher, part)
+        else:
+            words = True
         if total is None:
             total = scores
         else:
             total = {docnum: score + scores[docnum] for docnum, score in total.items()
                      if docnum in scores}
-    return total or {}
+    if not words:
+        return None
+    return {docnum: score + nots for docnum, score in total.items()
+            if docnum not in excluded} if nots else total
+
+
+def _word_scores(searcher, part, lengths: dict, weighting) -> dict[int, float] | None:
+    """A word's score in every document that holds it; None if the part is no word."""
+    leaves = part.subqueries if type(part) is Or else [part]
+    if not leaves or not all(_is_word(leaf) for leaf in leaves) \
+            or (type(part) is Or and (part.boost != 1.0 or part.scale)):
+        return None
+    scores: dict[int, float] = {}
+    for leaf in leaves:
+        add = {Term: _add_term, Phrase: _add_phrase, And: _add_all_terms}[type(leaf)]
+        if not add(scores, searcher, leaf, lengths, weighting.B, weighting.K1):
+            return None
+    return scores
+
+
+def _clause_scores(searcher, query) -> dict[int, float]:
+    """The score Whoosh gives a query in each document it matches, through its matcher."""
+    scores: dict[int, float] = {}
+    for leaf, offset in searcher.leaf_searchers():
+        matcher = query.matcher(leaf)
+        while matcher.is_active():
+            scores[matcher.id() + offset] = matcher.score()
+            matcher.next()
+    return scores
 
 
 def _add_term(scores: dict, searcher, term: Term, lengths: dict, B: float, K1: float) -> bool:
@@ -413,19 +449,6 @@ def _tree_sum(values: list[float]) -> float:
         return values[0]
     half = len(values) // 2
     return _tree_sum(values[:half]) + _tree_sum(values[half:])
-
-
-def _word_groups(query) -> list[list] | None:
-    """A query of words as groups of terms and phrases (AND between groups, OR within)."""
-    parts = query.subqueries if type(query) is And else [query]
-    groups = []
-    for part in parts:
-        leaves = part.subqueries if type(part) is Or else [part]
-        if not leaves or not all(_is_word(leaf) for leaf in leaves) \
-                or (type(part) is Or and (part.boost != 1.0 or part.scale)):
-            return None
-        groups.append(list(leaves))
-    return groups if groups and (type(query) is not And or query.boost == 1.0) else None
 
 
 def _is_word(query) -> bool:

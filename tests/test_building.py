@@ -212,8 +212,11 @@ RANKED = ["famine", "children freedom", "border OR river", "famine children free
           "Thae", "title:famine", "names:thae", "reunification", "market trade dollars",
           "nosuchword", "famine nosuchword", "famine -border", "자유", '"North Korea"',
           "자유를", '"children freedom" famine', '"famine famine"', '"border river market"',
-          "두만강을 건넜습니다", '"no such phrase"']
-NOT_WORDS = ["famin*", "famine NOT border", "year:[1990 TO 2005]", '"border river"~3']
+          "두만강을 건넜습니다", '"no such phrase"', "famine NOT border",
+          "year:[1990 TO 2005] border", "sector:trade famine", "famin* children",
+          '"border river"~3 famine', "year:1995 river", "children NOT (famine OR border)",
+          "year:>=2000 famine NOT sector:trade"]
+NOT_WORDS = ["famin*", "year:[1990 TO 2005]", '"border river"~3', "NOT famine", "sector:trade"]
 
 
 @pytest.mark.parametrize("positions", [[0], [3, 9, 200], [5, 65_535], [7, 65_536, 900_000]])
@@ -283,7 +286,8 @@ def test_words_ranked_a_block_at_a_time_score_exactly_as_whoosh(bigger, monkeypa
                       key=lambda item: (-item[0], item[1]))
         theirs = [(s, d) for s, d in searcher.search(query, limit=None).top_n if d in live]
         assert [d for _, d in ours] == [d for _, d in theirs], text
-        assert all(a == pytest.approx(b, rel=1e-12) for (a, _), (b, _) in zip(ours, theirs))
+        assert all(a == pytest.approx(b, rel=1e-12) for (a, _), (b, _) in zip(ours, theirs)), \
+            (text, ours[:2], theirs[:2])
     for text in NOT_WORDS:
         assert searching._rank_words(searcher, index.parse(text), index._lengths) is None, text
     index.close()
