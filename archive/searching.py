@@ -193,23 +193,19 @@ class _FacetTable:
 
     def __init__(self, reader, hidden: frozenset = frozenset()) -> None:
         self.hidden = hidden  # public versions replaced by full ones (private mode)
-        self.live = frozenset(reader.all_doc_ids()) - hidden
+        self.live = _live_docs(reader) - hidden
         self.sets: dict[str, dict] = {}
         for name in FACETS:
-            if name == "year":
-                continue
             values: dict = {}
             if name in reader.schema and name in reader.indexed_field_names():
+                field = reader.schema[name]
                 for term in reader.lexicon(name):
-                    value = term.decode("utf-8")
-                    values[value] = frozenset(reader.postings(name, value).all_ids()) & self.live
+                    value = field.from_bytes(term) if name == "year" else term.decode("utf-8")
+                    values[value] = self.live.intersection(_term_docs(reader, name, term))
             self.sets[name] = {v: docs for v, docs in values.items() if docs}
-        years = list(reader.column_reader("year"))  # in document order, in one pass
-        self.year = {docnum: years[docnum] for docnum in self.live}
-        years: dict = {}
-        for docnum, year in self.year.items():
-            years.setdefault(year, set()).add(docnum)
-        self.sets["year"] = {year: frozenset(docs) for year, docs in years.items()}
+        self.year: dict[int, int] = {}  # each live document's year
+        for year, docs in self.sets["year"].items():
+            self.year.update(dict.fromkeys(docs, year))
 
     def matching(self, name: str, values: tuple) -> frozenset:
         """Documents with any of the values of a filter (OR within a facet)."""
@@ -230,6 +226,28 @@ class _FacetTable:
         if name == "year":
             return sorted(counts, key=lambda c: c.value)
         return sorted(counts, key=lambda c: (-c.count, str(c.value).casefold()))
+
+
+def _live_docs(reader) -> frozenset:
+    """The documents of a reader that are not deleted, a segment at a time."""
+    live: set[int] = set()
+    for leaf, offset in reader.leaf_readers():
+        live.update(range(offset, offset + leaf.doc_count_all()))
+        if leaf.has_deletions():
+            deleted = getattr(leaf, "deleted_docs_set", None) or \
+                [docnum for docnum in range(leaf.doc_count_all()) if leaf.is_deleted(docnum)]
+            live.difference_update(offset + docnum for docnum in deleted)
+    return frozenset(live)
+
+
+def _term_docs(reader, fieldname: str, text: bytes) -> list[int]:
+    """Every document holding a term, deleted ones included, a block of postings at a time."""
+    docs: list[int] = []
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, text) in leaf:
+            for ids, _, _ in _posting_blocks(leaf.postings(fieldname, text), weights=False):
+                docs.extend(map(offset.__add__, ids) if offset else ids)
+    return docs
 
 
 def _lengths_in_memory(reader) -> dict:
@@ -458,7 +476,7 @@ def _is_word(query) -> bool:
     return type(query) in (Term, Phrase)
 
 
-def _posting_blocks(matcher, values: bool = False):
+def _posting_blocks(matcher, values: bool = False, weights: bool = True):
     """A term's postings as (docnums, weights, values), a block at a time where Whoosh's
     leaf matcher allows it (deleted documents included: the caller keeps live ones)."""
     leaf = getattr(matcher, "child", matcher)
@@ -469,10 +487,11 @@ def _posting_blocks(matcher, values: bool = False):
                 leaf._read_data()
             ids = leaf._data[0]  # as Whoosh's _read_ids, with its gaps summed in C
             leaf._ids = ids if leaf._byteids else tuple(accumulate(ids))
-            leaf._read_weights()
+            if weights:
+                leaf._read_weights()
             if values:
                 leaf._read_values()
-            yield leaf._ids, leaf._weights, leaf._values if values else None
+            yield leaf._ids, leaf._weights if weights else None, leaf._values if values else None
             leaf._next_block()
         return
     while matcher.is_active():

@@ -332,3 +332,26 @@ def test_edits_merge_their_small_segments_and_leave_the_rebuild_s_alone(bigger, 
     index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies))
     assert index.search(SearchRequest("zephyrquill")).total == 20
     index.close()
+
+
+def test_the_facet_sets_read_a_block_at_a_time_are_whoosh_s_own(bigger, monkeypatch):
+    monkeypatch.setattr(indexing, "SEGMENT_RECORDS", 7)
+    monkeypatch.setattr(indexing, "SMALL_RECORDS", 3)
+    update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
+    for number in (3, 9, 17):  # edits leave deleted documents in the rebuild's segments
+        write_record(bigger.testimonies, f"generated-{number:03d}", body="Changed.\n",
+                     sector="trade", year=2001)
+    update_index(bigger.testimonies, bigger.index)
+    for private in (False, True):
+        index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies), private=private)
+        reader, table = index._current().reader(), index._table
+        assert reader.has_deletions()
+        live = frozenset(reader.all_doc_ids()) - table.hidden
+        assert table.live == live
+        for name in ("sector", "country", "motive", "gender", "language"):
+            expected = {term.decode(): frozenset(reader.postings(name, term).all_ids()) & live
+                        for term in reader.lexicon(name)}
+            assert table.sets[name] == {k: v for k, v in expected.items() if v}, name
+        years = list(reader.column_reader("year"))
+        assert table.year == {docnum: years[docnum] for docnum in live}
+        index.close()
