@@ -159,27 +159,37 @@ def indexed_terms(value: str) -> dict[str, tuple[list[int], bytearray]]:
     followers = None  # the codes of what follows the previous term
     position = -1
     stem, code = _STEMS.get, _CODES.get
-    for word in _WORD.findall(value):
-        word = word.lower()
-        pieces = (word,) if word.isascii() or not _HANGUL_CHAR.search(word) \
-            else [piece for piece, _ in _pairs(word)]
-        for piece in pieces:
-            if piece in STOP_WORDS:
-                continue
-            position += 1
-            term = stem(piece) or _stem(piece)
-            if followers is not None:
-                found = code(term)
-                followers.append(found if found is not None else follower_code(term))
-            entry = terms.get(term)
-            if entry is None:
-                entry = terms[term] = ([position], bytearray())
-            else:
-                entry[0].append(position)
-            followers = entry[1]
+    for piece in _pieces(value):
+        if piece in STOP_WORDS:
+            continue
+        position += 1
+        term = stem(piece) or _stem(piece)
+        if followers is not None:
+            found = code(term)
+            followers.append(found if found is not None else follower_code(term))
+        entry = terms.get(term)
+        if entry is None:
+            entry = terms[term] = ([position], bytearray())
+        else:
+            entry[0].append(position)
+        followers = entry[1]
     if followers is not None:
         followers.append(0)
     return terms
+
+
+def _pieces(value: str) -> list[str]:
+    """A text's words lower-cased, runs of Hangul cut into syllable pairs."""
+    if value.isascii():  # most texts: lower-casing them whole gives the same words
+        return _WORD.findall(value.lower())
+    pieces = []
+    for word in _WORD.findall(value):
+        word = word.lower()
+        if _HANGUL_CHAR.search(word):
+            pieces += [piece for piece, _ in _pairs(word)]
+        else:
+            pieces.append(word)
+    return pieces
 
 
 def follower_code(term: str) -> int:

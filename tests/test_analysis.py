@@ -39,9 +39,13 @@ RANDOM_TEXTS = [" ".join(random.Random(seed).choice(
     ["자유를", "UN에서", "the", "Starving", "children's", "e-mail", "İstanbul", "ǅemal", "北韓",
      "ㄱㄴ", "가", "x_y", "1990s", "don't", "Ünïcode", "ß", "ﬁne"]) for _ in range(40))
     for seed in range(50)]
+ASCII_TEXTS = [" ".join(random.Random(seed).choice(
+    ["the", "Starving", "children's", "e-mail", "x_y", "1990s", "don't", "FREEDOM", "a.b",
+     "(border)", "rivers,", "--", "Kim"]) for _ in range(40)) for seed in range(20)]
 
 
-@pytest.mark.parametrize("text", TEXTS + RANDOM_TEXTS, ids=range(len(TEXTS) + len(RANDOM_TEXTS)))
+@pytest.mark.parametrize("text", TEXTS + RANDOM_TEXTS + ASCII_TEXTS,
+                         ids=range(len(TEXTS) + len(RANDOM_TEXTS) + len(ASCII_TEXTS)))
 def test_indexed_terms_are_exactly_the_tokenizer_s_with_the_code_of_each_next_term(text):
     indexed = indexed_terms(text)
     assert {term: positions for term, (positions, _) in indexed.items()} == \
