@@ -158,7 +158,8 @@ def normalise_filters(filters: dict, vocabulary: Vocabulary) -> dict[str, tuple]
 
 
 def guard_query(text: str) -> str:
-    """Refuse queries that would make the parser slow or fail; rewrite year prefixes."""
+    """Refuse queries that would make the parser slow or fail; rewrite year prefixes, and a
+    leading minus as NOT."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(text):,} characters long; the limit is "
                          f"{MAX_QUERY_CHARS:,}")
@@ -172,7 +173,13 @@ def guard_query(text: str) -> str:
         deepest = max(deepest, depth)
     if deepest > MAX_NESTING:
         raise QueryError(f"the query nests parentheses {deepest} deep; the limit is {MAX_NESTING}")
+    text = _MINUS.sub(lambda match: match.group(0) if match.group(0) != "-" else "NOT ", text)
     return re.sub(r"\byear:(\S+)", _year_clause, text)
+
+
+# A minus that starts a word or a phrase, outside quotes, means NOT (`dramas -soldier`);
+# Whoosh's parser would read the word as a plain one, finding just what it was to leave out.
+_MINUS = re.compile(r'"[^"]*"|(?<![^\s(])-(?=[^\s-])')
 
 
 def _year_clause(match: re.Match) -> str:

@@ -10,7 +10,7 @@ import pytest
 from archive.collection import read_archive, vocabulary_for
 from archive.errors import QueryError
 from archive.redaction import public_view
-from archive.searching import FACETS, ArchiveIndex, SearchRequest, parse_year_range
+from archive.searching import FACETS, ArchiveIndex, SearchRequest, guard_query, parse_year_range
 
 from .helpers import SAMPLE
 
@@ -59,6 +59,18 @@ def test_query_language(index, query, expected):
 def test_not_excludes(index):
     assert "dmz-soldier-2017" in found(index, "dramas")
     assert "dmz-soldier-2017" not in found(index, "dramas NOT soldier")
+    assert found(index, "dramas -soldier") == found(index, "dramas NOT soldier")
+    assert found(index, 'dramas -"soldier"') == found(index, "dramas NOT soldier")
+
+
+@pytest.mark.parametrize("query, guarded", [
+    ("dramas -soldier", "dramas NOT soldier"),
+    ("(famine -border) -sector:trade", "(famine NOT border) NOT sector:trade"),
+    ('famine -"border river"', 'famine NOT "border river"'),
+    ('"well -being" e-mail Yong-ho - x --y', '"well -being" e-mail Yong-ho - x --y'),
+])
+def test_a_minus_starting_a_word_outside_quotes_means_not(query, guarded):
+    assert guard_query(query) == guarded
 
 
 @pytest.mark.parametrize("query", ["hallyu", "motive:hallyu", "Korean Wave media", "한류",
