@@ -51,7 +51,7 @@ class HangulBigramFilter(Filter):
 
     A token such as `UN에서` becomes `un`, `에서`; `자유를` becomes `자유`, `유를`. Positions
     are renumbered so that phrase queries keep working; character offsets are kept
-    for highlighting.
+    (`term_spans` gives the same ones, for snippets).
     """
 
     def __call__(self, tokens):
