@@ -13,13 +13,13 @@ fixity manifest.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collection import VOCABULARY_FILE, record_files
 from .generations import current_generation, damaged_index_files, read_state, untrusted
 from .indexing import indexed_records
+from .writing import atomic_write
 
 MANIFEST = "fixity.sha256"
 
@@ -66,9 +66,7 @@ def write_manifest(testimonies_dir: Path, hashes: dict[str, str] | None = None) 
     root = Path(testimonies_dir)
     hashes = file_hashes(root) if hashes is None else hashes
     text = "".join(f"{digest}  {path}\n" for path, digest in sorted(hashes.items()))
-    temporary = root / f".{MANIFEST}.{os.getpid()}.tmp"
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, root / MANIFEST)
+    atomic_write(root / MANIFEST, text)
     return len(hashes)
 
 

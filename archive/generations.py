@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .errors import IndexBusy
 from .integrity import sign, signed_by_us
-from .writing import fsync_folder
+from .writing import atomic_write, fsync_folder
 
 VIEWS = ("public", "private")
 LOCK_TIMEOUT = 60.0
@@ -227,17 +227,6 @@ def damaged_index_files(generation: Path, state: dict, deep: bool = True) -> lis
         elif deep and hashlib.sha256(actual[name].read_bytes()).hexdigest() != digest:
             problems.append(f"{name} has changed")
     return problems
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write a text file whole or not at all, and durably (file and folder synced)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    fsync_folder(path.parent)
 
 
 def fsync_tree(folder: Path) -> None:

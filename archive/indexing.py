@@ -37,14 +37,15 @@ from .analysis import (TextTokenizer, follower_code, indexed_terms, name_analyze
                        spelling_words, text_analyzer)
 from .collection import VOCABULARY_FILE, read_record, record_entries
 from .errors import IndexBusy, IndexUntrusted, InvalidTestimony
-from .generations import (LOCK_TIMEOUT, VIEWS, IndexLock, atomic_write, current_generation,
-                          fsync_tree, read_state, remove_old_generations, remove_unsigned_tocs,
-                          switch, untrusted, write_state)
+from .generations import (LOCK_TIMEOUT, VIEWS, IndexLock, current_generation, fsync_tree,
+                          read_state, remove_old_generations, remove_unsigned_tocs, switch,
+                          untrusted, write_state)
 from .records import Testimony
 from .redaction import hidden_parts, public_view
 from .rendering import plain_text
 from .validation import Problem
 from .vocabulary import Vocabulary, load_vocabulary
+from .writing import atomic_write
 
 SCHEMA_VERSION = 6
 PARALLEL_FROM = 4000  # records; below this a second process costs more than it saves

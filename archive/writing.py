@@ -66,13 +66,20 @@ class FileExists(Exception):
     """A new record file would replace an existing one."""
 
 
-def _temporary_copy(testimony: Testimony, path: Path) -> Path:
+def _temporary_copy(text: str, path: Path) -> Path:
+    """A file beside `path` holding the text, on disk, to be renamed or linked into place."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(format_testimony(testimony))
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
     return temporary
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write a text file whole or not at all, and durably (file and folder synced)."""
+    os.replace(_temporary_copy(text, path), path)
+    fsync_folder(path.parent)
 
 
 def fsync_folder(folder: Path) -> None:
@@ -87,16 +94,14 @@ def fsync_folder(folder: Path) -> None:
 
 def write_testimony(testimony: Testimony, path: str | Path) -> None:
     """Write a record file atomically: a temporary file, fsync, then rename over the old."""
-    path = Path(path)
-    os.replace(_temporary_copy(testimony, path), path)
-    fsync_folder(path.parent)
+    atomic_write(Path(path), format_testimony(testimony))
 
 
 def create_testimony_file(testimony: Testimony, path: str | Path) -> None:
     """Write a new record file atomically, raising FileExists rather than replacing one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary_copy(testimony, path)
+    temporary = _temporary_copy(format_testimony(testimony), path)
     try:
         os.link(temporary, path)  # fails if the file exists: a new record never replaces one
     except FileExistsError:
