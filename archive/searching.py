@@ -535,23 +535,21 @@ class _Ranking:
     """Every match of a query with its rank: Whoosh's results in order, or our scores by
     document, of which only the page asked for is put in order."""
 
-    def __init__(self, searcher, query, results: Results | None = None,
+    def __init__(self, results: Results | None = None,
                  scores: dict[int, float] | None = None) -> None:
-        self.searcher, self.query, self.results, self.scores = searcher, query, results, scores
+        self.results, self.scores = results, scores
 
     def docs(self):
         """The documents matched (deleted ones too, until their segment is merged)."""
         return self.scores.keys() if self.scores is not None else self.results.docs()
 
-    def page(self, final: frozenset, start: int, count: int):
-        """Whoosh results holding the page, and the page's hits, among `final` documents."""
+    def page(self, final: frozenset, start: int, count: int) -> list[int]:
+        """The documents of a page, in rank order, among `final` documents."""
         if self.scores is None:
-            kept = [at for at, (_, docnum) in enumerate(self.results.top_n) if docnum in final]
-            return self.results, [self.results[at] for at in kept[start:start + count]]
+            return self.order(final)[start:start + count]
         best = heapq.nsmallest(start + count, ((-self.scores[docnum], docnum)
                                                for docnum in final))
-        results = Results(self.searcher, self.query, [(-negative, d) for negative, d in best])
-        return results, [results[at] for at in range(start, len(best))]
+        return [docnum for _, docnum in best[start:]]
 
     def order(self, final: frozenset) -> list[int]:
         """The `final` documents in rank order."""
@@ -688,9 +686,9 @@ class ArchiveIndex:
         if request.sort == "relevance":
             scores = _rank_words(searcher, query, self._lengths)
             if scores is not None:
-                return _Ranking(searcher, query, scores=scores)
-        return _Ranking(searcher, query, self._run(searcher, query, request.query, limit=None,
-                                                   sortedby=self._sortedby(request)))
+                return _Ranking(scores=scores)
+        return _Ranking(self._run(searcher, query, request.query, limit=None,
+                                  sortedby=self._sortedby(request)))
 
     @staticmethod
     def _run(searcher, query, text: str, **options):
@@ -748,13 +746,15 @@ class ArchiveIndex:
             order = self._by_year(final)
             return tuple(self._hit(searcher.stored_fields(d)) for d in
                          order[start:start + request.per_page])
-        _, page = ranked.page(final, start, request.per_page)
         body = searcher.schema["body"]
         matcher = snippets.Matcher(frozenset(body.from_bytes(text) for _, text in
                                              query.existing_terms(searcher.reader(),
                                                                   fieldname="body", expand=True)))
-        return tuple(self._hit(hit.fields(), snippets.snippet(hit.get("body", ""), matcher))
-                     for hit in page)
+        hits = []
+        for docnum in ranked.page(final, start, request.per_page):
+            stored = searcher.stored_fields(docnum)
+            hits.append(self._hit(stored, snippets.snippet(stored.get("body", ""), matcher)))
+        return tuple(hits)
 
     @staticmethod
     def _hit(stored: dict, snippet=None) -> Hit:
