@@ -112,7 +112,7 @@ class PackedPositions(Positions):
         return unpack_positions(valuestring).tolist()
 
     def decode_frequency(self, valuestring: bytes) -> int:
-        return (len(valuestring) - 1) // (3 if valuestring[:1] == b"H" else 5)
+        return position_count(valuestring)
 
     def decode_weight(self, valuestring: bytes) -> float:
         return self.decode_frequency(valuestring) * self.field_boost
@@ -121,17 +121,25 @@ class PackedPositions(Positions):
         """One value for the positions of several (a wildcard's words in a document)."""
         followed = {}
         for value in vs:
-            count = self.decode_frequency(value)
-            followed.update(zip(unpack_positions(value), value[1:1 + count]))
+            followed.update(zip(unpack_positions(value), followers(value)))
         ordered = sorted(followed)
         return self.encode(ordered, [followed[position] for position in ordered])
 
 
+def position_count(valuestring: bytes) -> int:
+    """How many positions a `PackedPositions` value holds: after the typecode, a byte of
+    follower and two (`H`) or four (`I`) of position each."""
+    return (len(valuestring) - 1) // (3 if valuestring[0] == 72 else 5)  # 72: b"H"
+
+
+def followers(valuestring: bytes) -> bytes:
+    """The follower codes a `PackedPositions` value holds, one a position."""
+    return valuestring[1:1 + position_count(valuestring)]
+
+
 def unpack_positions(valuestring: bytes) -> array:
     """The positions a `PackedPositions` value holds."""
-    size = 2 if valuestring[:1] == b"H" else 4
-    count = (len(valuestring) - 1) // (size + 1)
-    positions = array(chr(valuestring[0]), valuestring[1 + count:])
+    positions = array(chr(valuestring[0]), valuestring[1 + position_count(valuestring):])
     if sys.byteorder == "big":
         positions.byteswap()
     return positions

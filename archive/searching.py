@@ -35,7 +35,8 @@ from . import snippets
 from .analysis import follower_code
 from .errors import IndexDamaged, IndexMissing, IndexUntrusted, QueryError
 from .generations import current_generation, settle
-from .indexing import PackedPositions, load_words, open_index, unpack_positions
+from .indexing import (PackedPositions, load_words, open_index, position_count,
+                       unpack_positions)
 from .validation import SECTORS
 from .vocabulary import Vocabulary
 
@@ -444,8 +445,7 @@ def _followed(found: list, codes: list[int]) -> bool:
     """False when some word of a phrase is nowhere followed by the next one's code
     (`PackedPositions`), so that the words cannot be in sequence; else True."""
     for (_, value), code in zip(found, codes):
-        count = (len(value) - 1) // (3 if value[0] == 72 else 5)  # 72: b"H"
-        if value.find(code, 1, 1 + count) < 0:
+        if value.find(code, 1, 1 + position_count(value)) < 0:
             return False
     return True
 
