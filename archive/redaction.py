@@ -26,17 +26,22 @@ def redact_passages(text: str | None) -> str | None:
     return _redact(text)[0] if text else text
 
 
-def _redact(text: str) -> tuple[str, bool]:
-    """The text with restricted spans marked, and whether it is withheld whole."""
+def _redact(text: str) -> tuple[str, list[str] | None]:
+    """The text with restricted spans marked, and the passages they held (None when the
+    whole text is withheld)."""
+    passages: list[str] = []
 
     def replace(match: re.Match) -> str:
-        return REDACTED if _RESTRICTED_CLASS.search(match.group(2)) else match.group(0)
+        if not _RESTRICTED_CLASS.search(match.group(2)):
+            return match.group(0)
+        passages.append(match.group(1))
+        return REDACTED
 
     redacted = _SPAN.sub(replace, text)
     if ".restricted" in redacted and re.search(r"\{[^}]*\.restricted", redacted):
         # A malformed span we could not delimit: withhold the whole text rather than guess.
-        return REDACTED, True
-    return redacted, False
+        return REDACTED, None
+    return redacted, passages
 
 
 def hidden_parts(testimony: Testimony) -> frozenset[str]:
@@ -54,12 +59,11 @@ def hidden_parts(testimony: Testimony) -> frozenset[str]:
         text = getattr(testimony, name)
         if not text:
             continue
-        redacted, whole = _redact(text)
-        if whole:
+        passages = _redact(text)[1]
+        if passages is None:
             parts.add(f"whole:{name}")
-        elif redacted != text:
-            parts.update(f"passage:{name}:{match.group(1)}" for match in _SPAN.finditer(text)
-                         if _RESTRICTED_CLASS.search(match.group(2)))
+        else:
+            parts.update(f"passage:{name}:{passage}" for passage in passages)
     return frozenset(parts)
 
 
