@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collection import VOCABULARY_FILE, record_files
-from .generations import current_generation, damaged_index_files, read_state, untrusted
-from .indexing import indexed_records
+from .engine.generations import current_generation, damaged_index_files, read_state, untrusted
+from .engine import indexed_records
 from .writing import atomic_write
 
 MANIFEST = "fixity.sha256"

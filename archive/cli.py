@@ -40,7 +40,7 @@ class ArchiveGroup(click.Group):
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
               envvar="ARCHIVE_INDEX", default="index", show_default=True,
               help="Folder of the generated index.")
-@click.version_option(package_name="testimony-archive")
+@click.version_option(package_name="testimony-archive", prog_name="archive")
 @click.pass_context
 def cli(ctx, testimonies: Path, index_dir: Path):
     """A searchable archive of testimonies of people who left North Korea."""

@@ -9,14 +9,14 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from .editing import EditConflict, RecordExists, create_record, save_record, version_of
 from .forms import FormResult, form_from_testimony, slug, sources_in, testimony_from_form
 from .rendering import render_markdown
+from .service import archive_of
 from .validation import GENDERS, SECTORS, WITHHOLDABLE, Problem
-from .web import get_archive
 from .writing import format_testimony
 
 bp = Blueprint("editor", __name__)
@@ -25,7 +25,7 @@ bp = Blueprint("editor", __name__)
 def _page(form: dict, result: FormResult | None = None, *, testimony_id: str = "",
           version: str = "", extra: tuple = (), conflict: dict | None = None,
           status: int = 200, extra_sources: int = 1):
-    archive = get_archive()
+    archive = archive_of(current_app)
     language = (form.get("language") or ["en"])[0] or "en"
     body = (form.get("body") or [""])[0]
     terms = {m.term for m in archive.vocabulary.motives}
@@ -55,7 +55,7 @@ def new():
 def create():
     """Check a new record; preview it, or write it and index it at once."""
     form = request.form.to_dict(flat=False)
-    archive = get_archive()
+    archive = archive_of(current_app)
     testimony_id = (form.get("id") or [""])[0].strip() or slug(
         (form.get("title") or [""])[0], (form.get("year") or [""])[0].strip())
     result = testimony_from_form(form, testimony_id, archive.vocabulary)
@@ -74,7 +74,7 @@ def create():
 @bp.get("/t/<id:testimony_id>/edit")
 def edit(testimony_id: str):
     """The form of an existing record, carrying the version it starts from."""
-    archive = get_archive()
+    archive = archive_of(current_app)
     testimony = archive.testimony(testimony_id)
     return _page(form_from_testimony(testimony), testimony_id=testimony_id,
                  version=version_of(_path(testimony_id)), extra=testimony.extra)
@@ -83,7 +83,7 @@ def edit(testimony_id: str):
 @bp.post("/t/<id:testimony_id>/edit")
 def update(testimony_id: str):
     """Check a correction; preview it, save it, or show a conflict with both versions."""
-    archive = get_archive()
+    archive = archive_of(current_app)
     form = request.form.to_dict(flat=False)
     current = archive.testimony(testimony_id)
     version = (form.get("version") or [""])[0]
@@ -116,7 +116,7 @@ def preview():
 
 
 def _path(testimony_id: str) -> Path:
-    archive = get_archive()
+    archive = archive_of(current_app)
     rel = archive.index.path_of(testimony_id)
     if rel is None:
         abort(404)

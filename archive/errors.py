@@ -61,3 +61,7 @@ class IndexBusy(ArchiveError):
 
 class QueryError(ArchiveError):
     """A search query or filter cannot be understood."""
+
+
+class EngineMismatch(ArchiveError):
+    """The installed Whoosh is not the release whose internals the engine reads."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .collection import find_record, vocabulary_for
 from .errors import ArchiveError, InvalidTestimony
-from .generations import current_generation
+from .engine.generations import current_generation
 from .indexing import update_index
 from .records import Testimony, read_testimony
 from .redaction import visible
@@ -60,6 +60,17 @@ def _read_visible(path: Path, vocabulary, private: bool) -> Testimony:
         raise RecordUnavailable(f"The testimony '{path.stem}' cannot be shown until an "
                                 "archivist corrects its record.") from exc
     return visible(testimony, private)
+
+
+def archive_of(app) -> Archive:
+    """The archive a web app serves, opened on first use and kept in `app.extensions`
+    (its searcher refreshes itself when the index changes)."""
+    archive = app.extensions.get("testimony_archive")
+    if archive is None:
+        paths = Paths(Path(app.config["TESTIMONIES"]), Path(app.config["INDEX"]))
+        archive = Archive(paths, private=app.config["PRIVATE"])
+        app.extensions["testimony_archive"] = archive
+    return archive
 
 
 def open_archive(paths: Paths, private: bool = False, build: bool = False) -> Archive:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .analysis import WORD_PATTERN, term_spans
+from .engine.analysis import WORD_PATTERN, term_spans
 
 SNIPPET_CHARS = 240  # the longest passage, context included
 SURROUND = 70  # characters of context before the first match and after the last

@@ -19,16 +19,17 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
 
-from . import citation, facets
+from . import citation, editor, facets
 from .errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, QueryError,
                      TestimonyNotFound)
 from .rendering import render_markdown
 from .searching import FACETS, SearchRequest
 from .exporting import FORMATS
-from .service import LOOPBACK, Archive, Paths, export_text, results_json, testimony_json
+from .service import (LOOPBACK, Archive, archive_of, export_text, results_json,
+                      testimony_json)
 from .validation import ID_PATTERN
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
 PER_PAGE = 20
 CSV_COLUMNS = ("id", "title", "year", "post", "sector", "country", "motives", "url")
 SECURITY_HEADERS = {
@@ -52,8 +53,8 @@ class IdConverter(BaseConverter):
 
 def make_app(config: dict | None = None) -> Flask:
     """Create the Flask app; `config` overrides the defaults (tests pass tmp paths)."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"))
+    app = Flask(__name__, template_folder=str(_assets("templates")),
+                static_folder=str(_assets("static")))
     app.config.from_mapping(
         TESTIMONIES=str(Path("testimonies").absolute()),
         INDEX=str(Path("index").absolute()),
@@ -70,8 +71,6 @@ def make_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.register_blueprint(bp)
     if app.config["PRIVATE"]:
-        from . import editor
-
         app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
         CSRFProtect(app)
         app.register_blueprint(editor.bp)
@@ -82,6 +81,13 @@ def make_app(config: dict | None = None) -> Flask:
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.globals["private_mode"] = app.config["PRIVATE"]
     return app
+
+
+def _assets(name: str) -> Path:
+    """The folder of templates or static files: inside the package where a wheel put them,
+    else at the top of the checkout (an editable install)."""
+    packaged = HERE / name
+    return packaged if packaged.is_dir() else HERE.parent / name
 
 
 def _trusted_hosts(host: str) -> list[str]:
@@ -97,12 +103,7 @@ def _security_headers(response: Response) -> Response:
 
 def get_archive() -> Archive:
     """The archive this app serves, opened once and kept (its searcher refreshes itself)."""
-    archive = current_app.extensions.get("testimony_archive")
-    if archive is None:
-        paths = Paths(Path(current_app.config["TESTIMONIES"]), Path(current_app.config["INDEX"]))
-        archive = Archive(paths, private=current_app.config["PRIVATE"])
-        current_app.extensions["testimony_archive"] = archive
-    return archive
+    return archive_of(current_app)
 
 
 def _params() -> list[tuple[str, str]]:

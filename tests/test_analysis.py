@@ -7,7 +7,7 @@ import pytest
 import random
 import zlib
 
-from archive.analysis import (follower_code, indexed_terms, name_analyzer, spelling_words,
+from archive.engine.analysis import (follower_code, indexed_terms, name_analyzer, spelling_words,
                              term_spans, text_analyzer, text_analyzer_chain)
 
 from .helpers import SAMPLE

@@ -9,11 +9,14 @@ import random
 import pytest
 from whoosh.fields import TEXT
 
-from archive import indexing
+from archive import building
 from archive.collection import read_archive, vocabulary_for
-from archive.generations import VIEWS, current_generation, read_state
-from archive.indexing import (PackedPositions, load_words, make_schema, open_index,
-                              update_index)
+from archive.engine import open_index, ranking, writer
+from archive.engine.codec import PackedPositions
+from archive.engine.generations import VIEWS, current_generation, read_state
+from archive.engine.schema import make_schema
+from archive.engine.suggestions import load_words
+from archive.indexing import update_index
 from archive.searching import ArchiveIndex, SearchRequest
 from archive.service import Paths
 
@@ -97,7 +100,7 @@ def test_several_processes_and_many_segments_find_exactly_what_one_segment_finds
     one = Paths(bigger.testimonies, tmp_path / "one")
     many = Paths(bigger.testimonies, tmp_path / "many")
     single = update_index(one.testimonies, one.index, rebuild=True, processes=1)
-    monkeypatch.setattr(indexing, "SEGMENT_RECORDS", 4)  # a fork inherits it; spawn does not
+    monkeypatch.setattr(building, "SEGMENT_RECORDS", 4)  # a fork inherits it; spawn does not
     parallel = update_index(many.testimonies, many.index, rebuild=True, processes=3)
     assert segments(one) == 1 and segments(many) >= 3
     assert parallel.added == single.added and len(parallel.added) == 59
@@ -110,7 +113,7 @@ def test_several_processes_and_many_segments_find_exactly_what_one_segment_finds
 
 
 def test_a_rebuild_in_segments_keeps_the_order_of_the_files(bigger, monkeypatch):
-    monkeypatch.setattr(indexing, "SEGMENT_RECORDS", 5)
+    monkeypatch.setattr(building, "SEGMENT_RECORDS", 5)
     report = update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
     assert segments(bigger) == 12  # 59 records, 5 a segment
     expected = [t.id for t in read_archive(bigger.testimonies).testimonies]
@@ -149,15 +152,15 @@ def test_duplicate_ids_across_processes_keep_the_first_valid_file(empty_archive)
 def test_a_build_process_that_fails_leaves_the_previous_index(bigger, monkeypatch):
     update_index(bigger.testimonies, bigger.index)
     before, expected = current_generation(bigger.index), snapshot(bigger)
-    real = indexing.read_record
+    real = building.read_record
 
     def failing(path, vocabulary, seen):
         if path.stem == "generated-030":
             raise OSError("No space left on device")
         return real(path, vocabulary, seen)
 
-    monkeypatch.setattr(indexing, "read_record", failing)
-    monkeypatch.setattr(indexing, "_start_method", lambda: "fork")
+    monkeypatch.setattr(building, "read_record", failing)
+    monkeypatch.setattr(building, "_start_method", lambda: "fork")
     with pytest.raises(OSError, match="No space left on device"):
         update_index(bigger.testimonies, bigger.index, rebuild=True, processes=2)
     assert current_generation(bigger.index) == before
@@ -252,17 +255,16 @@ def test_postings_are_pickled_with_protocol_4_and_compressed_fast(bigger):
 
 
 def test_phrases_found_through_followers_are_exactly_the_phrases_whoosh_finds(bigger):
-    from archive import searching
-
     update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
     index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies))
-    searcher, rng = index._current(), random.Random(5)
+    snapshot, rng = index._current(), random.Random(5)
+    searcher = snapshot.searcher
     phrases = ['"' + " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 3))) + '"'
                for _ in range(100)]
     found = 0
     for text in phrases:
         query = index.parse(text)
-        ours = searching._rank_words(searcher, query, index._lengths)
+        ours = ranking.rank_words(searcher, query, snapshot.lengths)
         theirs = {d: s for s, d in searcher.search(query, limit=None).top_n}
         assert ours.keys() == theirs.keys(), text
         assert all(ours[d] == pytest.approx(theirs[d], rel=1e-12) for d in ours)
@@ -274,15 +276,14 @@ def test_phrases_found_through_followers_are_exactly_the_phrases_whoosh_finds(bi
 @pytest.mark.parametrize("segment_records", [4, 100_000])
 def test_words_ranked_a_block_at_a_time_score_exactly_as_whoosh(bigger, monkeypatch,
                                                                 segment_records):
-    from archive import searching
-
-    monkeypatch.setattr(indexing, "SEGMENT_RECORDS", segment_records)
+    monkeypatch.setattr(building, "SEGMENT_RECORDS", segment_records)
     update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
     index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies))
-    searcher, live = index._current(), index._table.live
+    snapshot = index._current()
+    searcher, live = snapshot.searcher, snapshot.facets.live
     for text in RANKED:
         query = index.parse(text)
-        scores = searching._rank_words(searcher, query, index._lengths)
+        scores = ranking.rank_words(searcher, query, snapshot.lengths)
         ours = sorted(((s, d) for d, s in scores.items() if d in live),
                       key=lambda item: (-item[0], item[1]))
         theirs = [(s, d) for s, d in searcher.search(query, limit=None).top_n if d in live]
@@ -290,13 +291,11 @@ def test_words_ranked_a_block_at_a_time_score_exactly_as_whoosh(bigger, monkeypa
         assert all(a == pytest.approx(b, rel=1e-12) for (a, _), (b, _) in zip(ours, theirs)), \
             (text, ours[:2], theirs[:2])
     for text in NOT_WORDS:
-        assert searching._rank_words(searcher, index.parse(text), index._lengths) is None, text
+        assert ranking.rank_words(searcher, index.parse(text), snapshot.lengths) is None, text
     index.close()
 
 
 def test_search_results_are_the_same_with_whoosh_ranking_every_query(bigger, monkeypatch):
-    from archive import searching
-
     update_index(bigger.testimonies, bigger.index)
     requests = [SearchRequest(text, per_page=100) for text in RANKED + NOT_WORDS] + [
         SearchRequest("famine", {"sector": ["trade"]}), SearchRequest("children", page=2,
@@ -310,14 +309,14 @@ def test_search_results_are_the_same_with_whoosh_ranking_every_query(bigger, mon
             index.close()
 
     ours = {private: everything(private) for private in (False, True)}
-    monkeypatch.setattr(searching, "_rank_words", lambda *args: None)
+    monkeypatch.setattr(ranking, "rank_words", lambda *args: None)
     for private in (False, True):
         assert everything(private) == ours[private]
 
 
 def test_edits_merge_their_small_segments_and_leave_the_rebuild_s_alone(bigger, monkeypatch):
-    monkeypatch.setattr(indexing, "SEGMENT_RECORDS", 5)
-    monkeypatch.setattr(indexing, "SMALL_RECORDS", 3)
+    monkeypatch.setattr(building, "SEGMENT_RECORDS", 5)
+    monkeypatch.setattr(writer, "SMALL_RECORDS", 3)
     update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
 
     def sizes():
@@ -328,7 +327,7 @@ def test_edits_merge_their_small_segments_and_leave_the_rebuild_s_alone(bigger, 
     for number in range(20):
         path = write_record(bigger.testimonies, f"added-{number:02d}", body="A zephyrquill account.\n")
         update_index(bigger.testimonies, bigger.index, only=[path])
-        assert len([size for size in sizes() if size < 3]) <= indexing.SMALL_SEGMENTS
+        assert len([size for size in sizes() if size < 3]) <= writer.SMALL_SEGMENTS
     assert sizes().count(5) == 11 and sum(sizes()) == 79
     index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies))
     assert index.search(SearchRequest("zephyrquill")).total == 20
@@ -336,8 +335,8 @@ def test_edits_merge_their_small_segments_and_leave_the_rebuild_s_alone(bigger, 
 
 
 def test_the_facet_sets_read_a_block_at_a_time_are_whoosh_s_own(bigger, monkeypatch):
-    monkeypatch.setattr(indexing, "SEGMENT_RECORDS", 7)
-    monkeypatch.setattr(indexing, "SMALL_RECORDS", 3)
+    monkeypatch.setattr(building, "SEGMENT_RECORDS", 7)
+    monkeypatch.setattr(writer, "SMALL_RECORDS", 3)
     update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
     for number in (3, 9, 17):  # edits leave deleted documents in the rebuild's segments
         write_record(bigger.testimonies, f"generated-{number:03d}", body="Changed.\n",
@@ -345,7 +344,8 @@ def test_the_facet_sets_read_a_block_at_a_time_are_whoosh_s_own(bigger, monkeypa
     update_index(bigger.testimonies, bigger.index)
     for private in (False, True):
         index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies), private=private)
-        reader, table = index._current().reader(), index._table
+        snapshot = index._current()
+        reader, table = snapshot.searcher.reader(), snapshot.facets
         assert reader.has_deletions()
         live = frozenset(reader.all_doc_ids()) - table.hidden
         assert table.live == live

@@ -10,7 +10,7 @@ from archive import create_app
 from archive.checking import check_index
 from archive.collection import vocabulary_for
 from archive.errors import IndexUntrusted
-from archive.generations import current_generation
+from archive.engine.generations import current_generation
 from archive.indexing import update_index
 from archive.searching import ArchiveIndex
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from archive.generations import current_generation
+from archive.engine.generations import current_generation
 
 from .helpers import ROOT, write_record
 

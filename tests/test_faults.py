@@ -19,7 +19,7 @@ import pytest
 
 from archive.checking import check_index
 from archive.collection import read_archive, vocabulary_for
-from archive.generations import current_generation
+from archive.engine.generations import current_generation
 from archive.indexing import update_index
 from archive.searching import ArchiveIndex, SearchRequest
 

@@ -8,9 +8,9 @@ import time
 import pytest
 from whoosh.util.filelock import FileLock
 
-from archive import generations
+from archive.engine import generations
 from archive.errors import IndexBusy
-from archive.generations import current_generation
+from archive.engine.generations import current_generation
 from archive.indexing import describe, update_index
 from archive.searching import ArchiveIndex, SearchRequest
 from archive.collection import vocabulary_for
@@ -179,7 +179,7 @@ def test_a_changed_record_is_found_once_and_only_as_it_is_now(empty_archive):
 
 
 def public_segments_with_deletions(paths):
-    from archive.indexing import open_index
+    from archive.engine import open_index
 
     with open_index(current_generation(paths.index) / "public").reader() as reader:
         return sum(1 for leaf, _ in reader.leaf_readers() if leaf.has_deletions())

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from archive import create_app
 from archive.cli import cli
-from archive.generations import current_generation
+from archive.engine.generations import current_generation
 from archive.indexing import update_index
 
 from .helpers import write_record

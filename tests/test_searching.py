@@ -281,7 +281,7 @@ def test_private_mode_counts_each_record_once(index, private_index):
 def test_the_private_index_holds_only_records_the_public_sees_in_part(sample):
     from whoosh import index as whoosh_index
 
-    from archive.generations import current_generation
+    from archive.engine.generations import current_generation
 
     private = whoosh_index.open_dir(str(current_generation(sample.index) / "private"))
     with private.searcher() as searcher:

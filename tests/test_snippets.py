@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from archive.analysis import term_spans
+from archive.engine.analysis import term_spans
 from archive.snippets import BETWEEN, SNIPPET_CHARS, Matcher, lead, snippet
 
 WORDS = ["children", "freedom", "the", "of", "border", "starving", "starved", "embassy",

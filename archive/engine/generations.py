@@ -29,9 +29,9 @@ import shutil
 import time
 from pathlib import Path
 
-from .errors import IndexBusy
-from .integrity import sign, signed_by_us
-from .writing import atomic_write, fsync_folder
+from ..errors import IndexBusy
+from ..integrity import sign, signed_by_us
+from ..writing import atomic_write, fsync_folder
 
 VIEWS = ("public", "private")
 LOCK_TIMEOUT = 60.0
