@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .coding import passages
 from .engine.analysis import spelling_words
 from .records import Testimony
 from .redaction import hidden_parts, public_view
@@ -16,7 +17,8 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
     """The index fields of one testimony (the caller passes the view it may index)."""
     labels = [label for term in testimony.motives for label in vocabulary.get(term).labels]
     summary = plain_text(testimony.summary or "")
-    body = plain_text(testimony.body)
+    body, coded = passages(testimony.body, vocabulary)
+    quoted = dict.fromkeys(motive for passage in coded for motive in passage.motives)
     doc = {
         "id": testimony.id, "path": path, "sha256": testimony.sha256,
         "title": testimony.title, "summary": summary, "body": body, "post": testimony.post,
@@ -28,6 +30,9 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
         "motive": ",".join(testimony.motives), "sector": testimony.sector,
         "country": testimony.country, "gender": testimony.gender,
         "language": testimony.language, "access": testimony.access, "year": testimony.year,
+        "account": testimony.account, "quoted": ",".join(quoted),
+        # What a hit shows as the person's own words: (motives, text, paragraph) each.
+        "evidence": [(p.motives, p.text, p.paragraph) for p in coded] or None,
     }
     return {key: value for key, value in doc.items() if value not in (None, "")}
 

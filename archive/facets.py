@@ -14,9 +14,9 @@ from .searching import FACETS, SearchResults
 from .vocabulary import Vocabulary
 
 FACET_TITLES = {"motive": "Motive", "sector": "Sector", "country": "Country", "year": "Year",
-                "gender": "Gender", "language": "Language"}
+                "gender": "Gender", "language": "Language", "account": "Account"}
 FACET_TITLES_KO = {"motive": "동기", "sector": "분야", "country": "국가", "year": "연도",
-                   "gender": "성별", "language": "언어"}
+                   "gender": "성별", "language": "언어", "account": "증언 경로"}
 LANGUAGE_NAMES = {"en": "English", "ko": "Korean (한국어)"}
 SHOWN_FIRST = 8  # a longer facet shows this many, the rest behind 'show all'
 CHART_MIN_YEARS = 10
@@ -32,6 +32,7 @@ class FacetValue:
     count: int
     selected: bool
     toggle_url: str
+    quoted: int | None = None  # motives: how many matches state it in a coded passage
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,13 @@ def facet_groups(results: SearchResults, params: list, vocabulary: Vocabulary,
             continue
         selected = results.filters.get(name, [])
         counts = {str(c.value): c.count for c in results.facets[name]}
+        quoted = {str(c.value): c.quoted for c in results.facets[name]}
         for value in selected:  # a chosen value stays visible (and removable) at 0
             counts.setdefault(value, 0)
         ordered = sorted(counts.items(), key=lambda kv: (kv[0] not in selected, -kv[1], kv[0]))
         values = tuple(FacetValue(value, _label(name, value, vocabulary, labels), count,
-                                  value in selected, search_url(toggled(params, name, value)))
+                                  value in selected, search_url(toggled(params, name, value)),
+                                  quoted.get(value) or (0 if name == "motive" else None))
                        for value, count in ordered)
         if values:
             titles = FACET_TITLES_KO if labels == "ko" else FACET_TITLES

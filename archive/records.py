@@ -1,7 +1,7 @@
 """The Testimony type, and reading a record file into one.
 
 A record file is YAML front matter between two `---` lines, then a Markdown body
-(`shared/record-format.md`, version 1). Reading never trusts the file: the size, the
+(`shared/record-format.md`, version 1.1). Reading never trusts the file: the size, the
 encoding and the YAML are checked before any field is looked at, and every problem is
 collected so that an archivist sees them all at once.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from .coding import coding_problems
 from .errors import InvalidTestimony
 from .validation import Problem, validate_fields, validate_id
 from .vocabulary import Vocabulary
@@ -58,6 +59,7 @@ class Testimony:
     tags: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     access: str = "public"
+    account: str | None = None
     withhold: tuple[str, ...] = ()
     recorded_by: str | None = None
     recorded_on: str | None = None
@@ -95,13 +97,13 @@ def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown
     split = _split(text, shown)
     if isinstance(split, Problem):
         return None, problems + [split]
-    front, body = split
+    front, body, body_line = split
     meta, lines, yaml_problems = load_front_matter(front, shown)
     problems += yaml_problems
     if meta is None:
         return None, problems
     testimony, field_problems = build_testimony(meta, body, testimony_id, vocabulary, shown,
-                                                lines, hashlib.sha256(raw).hexdigest())
+                                                lines, hashlib.sha256(raw).hexdigest(), body_line)
     problems += field_problems
     if any(not p.warning for p in problems):
         return None, problems
@@ -109,9 +111,14 @@ def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown
 
 
 def build_testimony(meta: dict, body: str, testimony_id: str, vocabulary: Vocabulary,
-                    shown: str, lines: dict | None = None, sha256: str = ""):
-    """Validate front-matter values and build a Testimony; return `(testimony or None, problems)`."""
+                    shown: str, lines: dict | None = None, sha256: str = "",
+                    body_line: int = 1):
+    """Validate front-matter values and the body's coded passages, and build a Testimony;
+    return `(testimony or None, problems)`. `body_line` is the file's line of the body's
+    first line."""
     values, problems = validate_fields(meta, lines or {}, body, testimony_id, vocabulary, shown)
+    if "motives" in values:
+        problems += coding_problems(body, values["motives"], vocabulary, shown, body_line)
     if any(not p.warning for p in problems):
         return None, problems
     sources = tuple(Source(**s) for s in values.pop("sources", ()))
@@ -154,8 +161,10 @@ def _split(text: str, shown: str):
     for number, line in enumerate(lines[1:], start=2):
         if line.strip() == FENCE:
             front = "\n".join(lines[1 : number - 1])
-            body = "\n".join(lines[number:]).strip("\n")
-            return front, body + "\n" if body else ""
+            rest = "\n".join(lines[number:])
+            body = rest.strip("\n")
+            body_line = number + 1 + len(rest) - len(rest.lstrip("\n"))
+            return front, body + "\n" if body else "", body_line
     return Problem(
         shown, 1, "front matter",
         "the front matter opened with '---' on line 1 is never closed; add a '---' line "

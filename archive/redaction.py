@@ -18,7 +18,7 @@ _SPAN = re.compile(r"\[((?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*)\]\{([^{}\n]*)
 _RESTRICTED_CLASS = re.compile(r"(?:^|\s)\.restricted(?:\s|$)")
 # The only fields a restricted record shows in public, as the record format allows.
 _PUBLIC_OF_RESTRICTED = ("id", "title", "year", "post", "sector", "country", "motives",
-                         "language", "access", "path", "sha256")
+                         "language", "access", "account", "path", "sha256")
 
 
 def redact_passages(text: str | None) -> str | None:
@@ -33,7 +33,8 @@ def _redact(text: str) -> tuple[str, list[str] | None]:
 
     def replace(match: re.Match) -> str:
         if not _RESTRICTED_CLASS.search(match.group(2)):
-            return match.group(0)
+            # Another span (a coded passage) may hold restricted ones: look inside it.
+            return f"[{_SPAN.sub(replace, match.group(1))}]{{{match.group(2)}}}"
         passages.append(match.group(1))
         return REDACTED
 

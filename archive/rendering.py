@@ -21,11 +21,55 @@ HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+(?:[\s\d.,!?·]*
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
-    md.use(attrs_plugin, spans=True, allowed=["class"])
+    md.use(attrs_plugin, spans=True, allowed=["class", "term"])
     md.add_render_rule("image", _render_image)
     md.add_render_rule("text", _render_text)
     md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("span_open", _render_span_open)
+    md.add_render_rule("span_close", _render_span_close)
+    md.add_render_rule("paragraph_open", _render_paragraph_open)
+    md.add_render_rule("paragraph_close", _render_paragraph_close)
     return md
+
+
+def _render_span_open(self, tokens, idx, options, env):
+    """A coded passage shows its motives as words, not by colour alone; other spans keep
+    only their class (`term` is no HTML attribute)."""
+    token = tokens[idx]
+    classes = (token.attrGet("class") or "").split()
+    env.setdefault("spans", []).append("motive" in classes)
+    if "motive" not in classes:
+        return f'<span class="{escapeHtml(" ".join(classes))}">' if classes else "<span>"
+    label = env.get("motive_label") or (lambda raw: raw)
+    names = escapeHtml(label(token.attrGet("term") or ""))
+    return (f'<span class="coded"><span class="coded-label">[{names}]</span> '
+            f'<q class="coded-text">')
+
+
+def _render_span_close(self, tokens, idx, options, env):
+    spans = env.get("spans") or [False]
+    return "</q></span>" if spans.pop() else "</span>"
+
+
+def _render_paragraph_open(self, tokens, idx, options, env):
+    """Each paragraph of a body gets a stable anchor, `p-1` for the first (hidden ones, in
+    tight lists, an empty anchor of their own)."""
+    if not env.get("anchors"):
+        return self.renderToken(tokens, idx, options, env)
+    env["paragraph"] = env.get("paragraph", 0) + 1
+    if tokens[idx].hidden:
+        return f'<span class="anchor" id="p-{env["paragraph"]}"></span>'
+    return f'<p id="p-{env["paragraph"]}">'
+
+
+def _render_paragraph_close(self, tokens, idx, options, env):
+    if not env.get("anchors"):
+        return self.renderToken(tokens, idx, options, env)
+    number = env.get("paragraph", 0)
+    link = (f' <a class="pilcrow" href="#p-{number}" title="Link to paragraph {number}">'
+            f'<span aria-hidden="true">¶</span><span class="visually-hidden">Paragraph '
+            f'{number}</span></a>')
+    return link + ("" if tokens[idx].hidden else "</p>\n")
 
 
 def _render_image(self, tokens, idx, options, env):
@@ -69,13 +113,20 @@ def _too_costly(text: str) -> bool:
     return text.count("[") > MAX_BRACKETS
 
 
-def render_markdown(text: str, language: str = "en") -> str:
-    """Render untrusted Markdown to HTML; Hangul in a non-Korean body is marked `lang="ko"`."""
+def render_markdown(text: str, language: str = "en", anchors: bool = False,
+                    motive_label=None) -> str:
+    """Render untrusted Markdown to HTML; Hangul in a non-Korean body is marked `lang="ko"`.
+
+    With `anchors` (a record's body), each paragraph gets its anchor `#p-N` and a link to
+    itself; `motive_label` turns a coded passage's `term` into the labels shown.
+    """
     text = text or ""
     if _too_costly(text):
-        return "".join(f"<p>{escapeHtml(part.strip())}</p>\n"
-                       for part in re.split(r"\n\s*\n", text) if part.strip())
-    return _parser().render(text, {"language": language})
+        parts = [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]
+        return "".join((f'<p id="p-{number}">' if anchors else "<p>") + f"{escapeHtml(part)}</p>\n"
+                       for number, part in enumerate(parts, start=1))
+    return _parser().render(text, {"language": language, "anchors": anchors,
+                                   "motive_label": motive_label})
 
 
 # A character or line start that Markdown could read as markup; text without any is
@@ -100,22 +151,92 @@ def _plain_text_parsed(text: str) -> str:
     """`plain_text` through the Markdown parser, for text that holds markup."""
     if _too_costly(text):
         return text.strip()
+    marked, _coded = _walk(text)
+    return _tidy(marked.replace(_OPEN, "").replace(_CLOSE, ""))
+
+
+# Marks where a coded passage opens and closes, while its plain text is made (characters
+# of Unicode's private use area, taken out of the text first).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def _walk(text: str) -> tuple[str, list[tuple[str, int]]]:
+    """The words of parsed Markdown, untidied, with coded passages between `_OPEN` and
+    `_CLOSE`; and each passage's `term` attribute and paragraph (from 1)."""
     out: list[str] = []
+    coded: list[tuple[str, int]] = []
+    paragraph = 0
     for block in _parser().parse(text):
-        if block.type in ("inline",):
+        if block.type == "paragraph_open":
+            paragraph += 1
+        elif block.type == "inline":
+            spans: list[bool] = []
             for child in block.children or []:
-                if child.type in ("text", "code_inline"):
-                    out.append(child.content)
+                if child.type in ("text", "code_inline", "image"):
+                    out.append(child.content.replace(_OPEN, "").replace(_CLOSE, ""))
                 elif child.type in ("softbreak", "hardbreak"):
                     out.append(" ")
-                elif child.type == "image":
-                    out.append(child.content)
+                elif child.type == "span_open":
+                    spans.append("motive" in (child.attrGet("class") or "").split())
+                    if spans[-1]:
+                        out.append(_OPEN)
+                        coded.append((child.attrGet("term") or "", paragraph))
+                elif child.type == "span_close" and spans and spans.pop():
+                    out.append(_CLOSE)
         elif block.type in ("code_block", "fence"):
-            out.append(block.content)
+            out.append(block.content.replace(_OPEN, "").replace(_CLOSE, ""))
         elif block.type.endswith("_close") and block.block:
             out.append("\n")
-    return _tidy("".join(out))
+    return "".join(out), coded
 
 
 def _tidy(text: str) -> str:
     return re.sub(r"\n{2,}", "\n", re.sub(r"[ \t]+", " ", text)).strip()
+
+
+def plain_passages(text: str) -> tuple[str, list[tuple[str, int, int, int]]]:
+    """The plain text of a Markdown body (exactly `plain_text`'s), and each coded passage
+    in it as `(term attribute, start, end, paragraph)`: `plain[start:end]` is the
+    passage's text, and paragraphs count from 1 as the anchors do."""
+    if not text or "]{" not in text or _too_costly(text):
+        return plain_text(text), []
+    marked, coded = _walk(text)
+    plain = _tidy(marked.replace(_OPEN, "").replace(_CLOSE, ""))
+    return plain, _offsets(marked, plain, coded) if coded else []
+
+
+def _offsets(marked: str, plain: str, coded: list) -> list[tuple[str, int, int, int]]:
+    """Where each marked passage lies in the tidied plain text, trimmed of whitespace."""
+    starts: dict[int, int] = {}
+    found, opened, number, position = [], [], 0, 0
+    ends: dict[int, int] = {}
+    for char in marked:
+        if char == _OPEN:
+            opened.append(number)
+            starts[number] = position
+            number += 1
+        elif char == _CLOSE and opened:
+            ends[opened.pop()] = position
+        else:
+            position += 1
+    clean = marked.replace(_OPEN, "").replace(_CLOSE, "")
+    lead = len(_tidy_prefix(clean)) - len(_tidy_prefix(clean).lstrip())
+
+    def at(offset: int) -> int:
+        return min(max(len(_tidy_prefix(clean[:offset])) - lead, 0), len(plain))
+
+    for index, (term, paragraph) in enumerate(coded):
+        if index not in ends:
+            continue
+        start, end = at(starts[index]), at(ends[index])
+        while start < end and plain[start].isspace():
+            start += 1
+        while end > start and plain[end - 1].isspace():
+            end -= 1
+        if end > start:
+            found.append((term, start, end, paragraph))
+    return found
+
+
+def _tidy_prefix(text: str) -> str:
+    return re.sub(r"\n{2,}", "\n", re.sub(r"[ \t]+", " ", text))

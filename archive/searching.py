@@ -41,8 +41,18 @@ class SearchRequest:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """A coded passage of a record: the person's own words stating a motive."""
+
+    motive: str
+    text: str
+    paragraph: int
+
+
+@dataclass(frozen=True)
 class Hit:
-    """One matching testimony as a result list shows it."""
+    """One matching testimony as a result list shows it; `quoted` when its snippet is a
+    coded passage, the person's own statement of a motive searched for."""
 
     id: str
     title: str
@@ -53,6 +63,9 @@ class Hit:
     motives: tuple[str, ...]
     snippet: tuple[tuple[str, bool], ...] = ()
     restricted: bool = False
+    evidence: tuple[Evidence, ...] = ()
+    quoted: bool = False
+    quote_paragraph: int = 0  # where the quoted passage lies (`#p-N` of the record's page)
 
     @property
     def snippet_html(self) -> str:
@@ -72,6 +85,7 @@ class FacetCount:
 
     value: str | int
     count: int
+    quoted: int | None = None  # motives: how many of them state it in a coded passage
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,27 @@ def parse_year_range(text: str) -> tuple[int, int]:
     if low > high:
         raise QueryError(f"invalid year {text!r}: the range starts after it ends")
     return low, high
+
+
+_MOTIVE_CLAUSE = re.compile(r'(?<![\w:])motives?:(?:"([^"]*)"|([^\s()"]+))')
+
+
+def asked_motives(query: str, filters: dict, vocabulary: Vocabulary) -> tuple[frozenset, bool]:
+    """The motives a search is for (a motive filter, or `motive:"..."` with a term, an
+    alias or a Korean label), and whether its query holds other words too."""
+    motives = set(filters.get("motive", ()))
+
+    def take(match: re.Match) -> str:
+        term = vocabulary.normalise(match.group(1) if match.group(1) is not None
+                                    else match.group(2))
+        if term is None:
+            return match.group(0)
+        motives.add(term)
+        return " "
+
+    rest = _MOTIVE_CLAUSE.sub(take, query)
+    words = bool(re.sub(r"\b(?:AND|OR)\b|[()]", " ", rest).strip())
+    return frozenset(motives), words
 
 
 def normalise_filters(filters: dict, vocabulary: Vocabulary) -> dict[str, tuple]:
@@ -174,6 +209,7 @@ class ArchiveIndex:
     def search(self, request: SearchRequest) -> SearchResults:
         """Run a search: hits for the page, the total, facet counts and a suggestion."""
         filters = self._check(request)
+        motives, words = asked_motives(request.query, filters, self.vocabulary)
         with self._lock:
             snapshot = self._current()
             query = snapshot.parse(request.query) if request.query.strip() else None
@@ -187,9 +223,13 @@ class ArchiveIndex:
             facets = {}
             for name in FACETS:
                 others = [docs for other, docs in chosen.items() if other != name]
-                facets[name] = [FacetCount(value, count) for value, count in
-                                snapshot.facets.counts(name, base.intersection(*others))]
-            hits = self._hits(snapshot, query, final, request, ranked)
+                within = base.intersection(*others)
+                quoted = snapshot.facets.quoted_counts(within) if name == "motive" else {}
+                facets[name] = [FacetCount(value, count,
+                                           quoted.get(value, 0) if name == "motive" else None)
+                                for value, count in snapshot.facets.counts(name, within)]
+            quoting = self._quoting(snapshot, motives) if motives and not words else None
+            hits = self._hits(snapshot, query, final, request, ranked, motives, quoting)
             suggestion = snapshot.speller.suggest(request.query) if len(final) < 3 else None
         return SearchResults(request, {k: list(v) for k, v in filters.items()}, len(final),
                              hits, facets, suggestion)
@@ -197,14 +237,30 @@ class ArchiveIndex:
     def matching(self, request: SearchRequest) -> tuple[Hit, ...]:
         """Every testimony a search matches, in its order, without snippets (for exports)."""
         filters = self._check(request)
+        motives, words = asked_motives(request.query, filters, self.vocabulary)
         with self._lock:
             snapshot = self._current()
             query = snapshot.parse(request.query) if request.query.strip() else None
             ranked = snapshot.rank(query, False, request.query) \
                 if query is not None and request.sort == "relevance" else None
             final = self._match(snapshot, query, filters, ranked, request.query)[2]
-            order = ranked.order(final) if ranked is not None else self._by_year(final)
+            quoting = self._quoting(snapshot, motives) if motives and not words else None
+            order = self._order(final, ranked, quoting)
             return tuple(self._hit(snapshot.stored(d), ()) for d in order)
+
+    @staticmethod
+    def _quoting(snapshot: Snapshot, motives: frozenset) -> frozenset:
+        """The records that quote any of some motives (a coded passage states it)."""
+        quoted = snapshot.facets.sets["quoted"]
+        return frozenset().union(*(quoted.get(motive, frozenset()) for motive in motives))
+
+    def _order(self, final, ranked, quoting: frozenset | None) -> list[int]:
+        """Documents in rank order (newest first without a ranking); for a search for a
+        motive without other words, the records that quote it first."""
+        order = ranked.order(final) if ranked is not None else self._by_year(final)
+        if quoting is None:
+            return order
+        return [d for d in order if d in quoting] + [d for d in order if d not in quoting]
 
     def _by_year(self, docs) -> list[int]:
         """Documents newest first, in index order within a year (the browsing order)."""
@@ -233,29 +289,41 @@ class ArchiveIndex:
         return base, chosen, base.intersection(*chosen.values())
 
     def _hits(self, snapshot: Snapshot, query, final: frozenset, request: SearchRequest,
-              ranked=None) -> tuple:
+              ranked=None, motives: frozenset = frozenset(), quoting=None) -> tuple:
         start = (request.page - 1) * request.per_page
         if start >= len(final):
             return ()
-        if query is None:
-            order = self._by_year(final)
-            return tuple(self._hit(snapshot.stored(d)) for d in
-                         order[start:start + request.per_page])
-        matcher = snippets.Matcher(snapshot.body_terms(query))
+        if quoting is not None or ranked is None:
+            page = self._order(final, ranked, quoting)[start:start + request.per_page]
+        else:
+            page = ranked.page(final, start, request.per_page)
+        matcher = snippets.Matcher(snapshot.body_terms(query)) if query is not None else None
         hits = []
-        for docnum in ranked.page(final, start, request.per_page):
+        for docnum in page:
             stored = snapshot.stored(docnum)
-            hits.append(self._hit(stored, snippets.snippet(stored.get("body", ""), matcher)))
+            quotes = [(text, paragraph) for found, text, paragraph in stored.get("evidence") or ()
+                      if motives.intersection(found)]
+            if quotes:
+                hits.append(self._hit(stored, snippets.quotation([t for t, _ in quotes], matcher),
+                                      quoted=quotes[0][1]))
+            elif matcher is not None:
+                hits.append(self._hit(stored, snippets.snippet(stored.get("body", ""), matcher)))
+            else:
+                hits.append(self._hit(stored))
         return tuple(hits)
 
     @staticmethod
-    def _hit(stored: dict, snippet=None) -> Hit:
+    def _hit(stored: dict, snippet=None, quoted: int = 0) -> Hit:
         if snippet is None:
             snippet = snippets.lead(stored.get("summary") or stored.get("body", ""))
+        evidence = tuple(Evidence(motive, text, paragraph)
+                         for motives, text, paragraph in stored.get("evidence") or ()
+                         for motive in motives)
         return Hit(id=stored["id"], title=stored["title"], year=stored["year"],
                    post=stored["post"], sector=stored["sector"], country=stored.get("country"),
                    motives=tuple(filter(None, stored.get("motive", "").split(","))),
-                   snippet=snippet, restricted=stored.get("access") == "restricted")
+                   snippet=snippet, restricted=stored.get("access") == "restricted",
+                   evidence=evidence, quoted=bool(quoted), quote_paragraph=quoted)
 
     def path_of(self, testimony_id: str) -> str | None:
         """The record file (relative to the records folder) indexed under an id."""

@@ -96,7 +96,10 @@ def export_text(archive: Archive, request: SearchRequest, fmt: str, url_of) -> s
 
 
 def results_json(results: SearchResults, url_prefix: str = "/t/") -> dict:
-    """Search results in the JSON contract of `archive search --json` and `/api/search`."""
+    """Search results in the JSON contract of `archive search --json` and `/api/search`.
+
+    Each hit carries its evidence, one entry per coded passage and motive, with the URL of
+    the passage's paragraph; a motive facet value says how many matches quote it."""
     return {
         "query": results.request.query,
         "filters": results.filters,
@@ -108,11 +111,20 @@ def results_json(results: SearchResults, url_prefix: str = "/t/") -> dict:
             "id": hit.id, "title": hit.title, "year": hit.year, "post": hit.post,
             "sector": hit.sector, "country": hit.country, "motives": list(hit.motives),
             "snippet": hit.snippet_html, "url": f"{url_prefix}{hit.id}",
+            "quoted": hit.quoted,
+            "evidence": [{"motive": e.motive, "text": e.text, "paragraph": e.paragraph,
+                          "url": f"{url_prefix}{hit.id}#p-{e.paragraph}"} for e in hit.evidence],
         } for hit in results.hits],
-        "facets": {name: [{"value": c.value, "count": c.count} for c in results.facets[name]]
-                   for name in FACETS},
+        "facets": {name: [_facet_json(c) for c in results.facets[name]] for name in FACETS},
         "suggestion": results.suggestion,
     }
+
+
+def _facet_json(count) -> dict:
+    found = {"value": count.value, "count": count.count}
+    if count.quoted is not None:
+        found["quoted"] = count.quoted
+    return found
 
 
 def results_text(results: SearchResults) -> str:
@@ -131,6 +143,8 @@ def results_text(results: SearchResults) -> str:
         if hit.motives:
             lines.append(f"  Motives: {', '.join(hit.motives)}")
         snippet = hit.snippet_text("**", "**")
+        if snippet and hit.quoted:
+            snippet = f"In their words: “{snippet}”"
         if snippet:
             lines += textwrap.wrap(snippet, 88, initial_indent="  ", subsequent_indent="  ")
     return "\n".join(lines)

@@ -106,6 +106,24 @@ def snippet(text: str, matcher: Matcher) -> tuple[tuple[str, bool], ...] | None:
     return tuple(piece for piece in pieces if piece[0])
 
 
+def quotation(texts: list[str], matcher: Matcher | None = None) -> tuple[tuple[str, bool], ...]:
+    """Coded passages as a snippet, each whole up to twice a passage's length, joined by
+    … ; the searched words in them marked."""
+    pieces: list[tuple[str, bool]] = []
+    for number, text in enumerate(texts[:PASSAGES]):
+        text = " ".join(text.split())
+        if len(text) > 2 * SNIPPET_CHARS:
+            text = text[:2 * SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+        if number:
+            pieces.append((BETWEEN, False))
+        at = 0
+        for start, end, _ in (matcher.matches(text) if matcher is not None else ()):
+            pieces += [(text[at:start], False), (text[start:end], True)]
+            at = end
+        pieces.append((text[at:], False))
+    return tuple(piece for piece in pieces if piece[0])
+
+
 def lead(text: str | None) -> tuple[tuple[str, bool], ...]:
     """The opening of a text (a summary or a body) when no searched word is in it."""
     text = " ".join((text or "").split())

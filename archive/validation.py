@@ -1,4 +1,4 @@
-"""Every rule of the record format, version 1: one normaliser per field.
+"""Every rule of the record format, version 1.1: one normaliser per field.
 
 Each rule takes the raw YAML value and returns the normalised value or raises
 `_Invalid` with what was found and what is expected; `validate_fields` runs them all
@@ -19,6 +19,7 @@ SECTORS = ("diplomatic", "trade", "military", "security", "party", "overseas-lab
            "student", "civilian", "other")
 GENDERS = ("female", "male", "unknown")
 ACCESS = ("public", "restricted")
+ACCOUNTS = ("interview", "memoir", "inquiry", "press", "other")
 REQUIRED = ("title", "year", "post", "sector", "motives")
 WITHHOLDABLE = ("name", "aliases", "summary", "sources", "born", "gender", "defected_on",
                 "tags", "recorded_by", "recorded_on")
@@ -336,6 +337,7 @@ RULES: dict[str, Callable] = {
     "tags": _string_list,
     "sources": _sources,
     "access": _choice(ACCESS),
+    "account": _choice(ACCOUNTS),
     "withhold": _withhold,
     "recorded_by": _string(200),
     "recorded_on": _full_date,

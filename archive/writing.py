@@ -16,7 +16,7 @@ from .records import Testimony
 
 FIELD_ORDER = ("title", "year", "defected_on", "post", "sector", "country", "name", "aliases",
                "pseudonym", "name_public", "gender", "born", "language", "motives", "summary",
-               "tags", "sources", "access", "withhold", "recorded_by", "recorded_on")
+               "tags", "sources", "access", "account", "withhold", "recorded_by", "recorded_on")
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Testimony)}
 
 

@@ -13,7 +13,8 @@ from archive.engine.generations import current_generation
 
 from .helpers import ROOT, write_record
 
-RESULT_KEYS = {"id", "title", "year", "post", "sector", "country", "motives", "snippet", "url"}
+RESULT_KEYS = {"id", "title", "year", "post", "sector", "country", "motives", "snippet", "url",
+               "quoted", "evidence"}
 
 
 def test_validate_passes_on_the_sample(run, sample_copy):
@@ -130,9 +131,11 @@ def test_search_json_contract(run, sample):
     for row in data["results"]:
         assert set(row) == RESULT_KEYS and row["url"] == f"/t/{row['id']}"
         assert isinstance(row["motives"], list)
-    assert set(data["facets"]) == {"motive", "sector", "country", "year", "gender", "language"}
+    assert set(data["facets"]) == {"motive", "sector", "country", "year", "gender", "language",
+                                   "account"}
     assert {"value": "diplomatic", "count": 4} in data["facets"]["sector"]
-    assert all(set(v) == {"value", "count"} for f in data["facets"].values() for v in f)
+    assert all(set(v) == ({"value", "count", "quoted"} if name == "motive" else {"value", "count"})
+               for name, f in data["facets"].items() for v in f)
 
 
 def test_search_suggestion_in_json(run, sample):
@@ -144,7 +147,7 @@ def test_search_suggestion_in_json(run, sample):
     (["year:abc"], "Error: invalid year 'abc' in the query: use year:2016, year:199*, "
                    "year:[1990 TO 1999] or year:>=2000\n"),
     (["--filter", "colour=red"], "Error: unknown filter 'colour'; expected one of motive, "
-                                 "sector, country, year, gender, language\n"),
+                                 "sector, country, year, gender, language, account\n"),
     (["--filter", "motive=childrens freedom"], "Error: unknown motive 'childrens freedom'; did "
                                                "you mean 'children's freedom'?\n"),
 ])

@@ -120,7 +120,7 @@ def test_motive_filter_accepts_aliases(index):
 
 @pytest.mark.parametrize("filters, message", [
     ({"colour": ["red"]}, "unknown filter 'colour'; expected one of motive, sector, country, "
-                          "year, gender, language"),
+                          "year, gender, language, account"),
     ({"motive": ["childrens freedom"]}, "unknown motive 'childrens freedom'; did you mean "
                                         "'children's freedom'?"),
     ({"sector": ["navy"]}, "unknown sector 'navy'; expected one of diplomatic, trade, military, "

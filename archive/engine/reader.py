@@ -18,7 +18,7 @@ from .codec import posting_blocks
 from .generations import VIEWS, current_generation, read_state, settle, untrusted
 from .queries import make_parser, parse_query
 from .ranking import Ranking, rank
-from .schema import FACET_FIELDS, SEARCH_FIELDS
+from .schema import SEARCH_FIELDS, SET_FIELDS
 from .store import open_index
 from .suggestions import Speller, load_words
 
@@ -30,7 +30,7 @@ class FacetSets:
         self.hidden = hidden  # public versions replaced by full ones (private mode)
         self.live = live_docs(reader) - hidden
         self.sets: dict[str, dict] = {}
-        for name in FACET_FIELDS:
+        for name in SET_FIELDS:
             values: dict = {}
             if name in reader.schema and name in reader.indexed_field_names():
                 field = reader.schema[name]
@@ -53,6 +53,10 @@ class FacetSets:
         else:
             picked = [table.get(value, frozenset()) for value in values]
         return frozenset().union(*picked)
+
+    def quoted_counts(self, docs) -> dict[str, int]:
+        """How many of some documents quote each motive (state it in a coded passage)."""
+        return {motive: len(docs & members) for motive, members in self.sets["quoted"].items()}
 
     def counts(self, name: str, docs) -> list[tuple]:
         """(value, count) of a facet over a set of documents, largest first (years in order)."""

@@ -13,14 +13,16 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .analysis import TextTokenizer, indexed_terms, name_analyzer, text_analyzer
 from .codec import AT, FOLLOWED_BY, PackedPositions
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # Searched by a query without a field name, in this order.
 SEARCH_FIELDS = ("title", "summary", "body", "post", "names", "country_text", "motive_text")
 # Other names a query may use for a field: `motive:famine`, `name:thae`.
 FIELD_ALIASES = {"motive_text": ["motive", "motives"], "country_text": ["country"],
                  "names": ["name", "aliases", "alias"], "tags": ["tag"]}
 # Exact values counted for facets and used by filters.
-FACET_FIELDS = ("motive", "sector", "country", "year", "gender", "language")
+FACET_FIELDS = ("motive", "sector", "country", "year", "gender", "language", "account")
+# Beside them, the motives each record quotes (has a coded passage for), for counts.
+SET_FIELDS = FACET_FIELDS + ("quoted",)
 
 
 class ArchiveText(TEXT):
@@ -83,6 +85,11 @@ def make_schema() -> Schema:
         gender=ID(stored=True),
         language=ID(stored=True),
         access=ID(stored=True),
+        account=ID(stored=True),
+        # The motives the record states in a coded passage the view may show.
+        quoted=KEYWORD(commas=True),
+        # Its coded passages, for the hits of a search for a motive.
+        evidence=STORED,
         # One term per year, not eight tiers: a range spans a few dozen years at most.
         year=NUMERIC(stored=True, sortable=True, shift_step=0),
     )
