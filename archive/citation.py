@@ -24,13 +24,16 @@ def _author(testimony: Testimony) -> str | None:
     return f"{testimony.name} (pseudonym)" if testimony.pseudonym else testimony.name
 
 
-def chicago(testimony: Testimony, url: str, accessed: dt.date) -> str:
-    """A Chicago-style bibliography entry with the permalink and the date accessed."""
+def chicago(testimony: Testimony, url: str, accessed: dt.date, paragraph: int | None = None) -> str:
+    """A Chicago-style bibliography entry with the permalink and the date accessed; with a
+    `paragraph`, the entry of that paragraph (`para. 3`, and the paragraph's address)."""
     author = _author(testimony)
     title = testimony.title.rstrip(".")
+    where = f", para. {paragraph}" if paragraph else ""
+    url = f"{url}#p-{paragraph}" if paragraph else url
     parts = [f"{author}." if author else None,
              f"\u201c{title}.\u201d",
-             f"Testimony record {testimony.id}, {testimony.year}.",
+             f"Testimony record {testimony.id}, {testimony.year}{where}.",
              f"{ARCHIVE_NAME}.",
              f"Accessed {MONTHS[accessed.month - 1]} {accessed.day}, {accessed.year}.",
              f"{url}."]

@@ -191,3 +191,12 @@ def with_coded_motives(motives: list[str], body: str, vocabulary: Vocabulary) ->
     """The motives of a form or a new record, with every motive its body codes added."""
     listed = {vocabulary.normalise(label) or label for label in motives}
     return list(motives) + [term for term in coded_terms(body, vocabulary) if term not in listed]
+
+
+def term_labels(vocabulary: Vocabulary):
+    """A function giving the preferred terms a `term` attribute names, for the label a
+    page shows on a coded passage (what the vocabulary does not know is shown as written)."""
+    def labels(attribute: str) -> str:
+        return "; ".join(dict.fromkeys(vocabulary.normalise(label) or label
+                                       for label in split_terms(attribute)))
+    return labels

@@ -12,11 +12,12 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from .coding import term_labels
 from .editing import EditConflict, RecordExists, create_record, save_record, version_of
 from .forms import FormResult, form_from_testimony, slug, sources_in, testimony_from_form
 from .rendering import render_markdown
 from .service import archive_of
-from .validation import GENDERS, SECTORS, WITHHOLDABLE, Problem
+from .validation import ACCOUNTS, GENDERS, SECTORS, WITHHOLDABLE, Problem
 from .writing import format_testimony
 
 bp = Blueprint("editor", __name__)
@@ -41,8 +42,14 @@ def _page(form: dict, result: FormResult | None = None, *, testimony_id: str = "
         other_motives=", ".join(m for m in form.get("motives", [])
                                 if m not in {v.term for v in archive.vocabulary.motives}),
         sources=sources_in(form, extra_sources), sectors=SECTORS, genders=GENDERS,
-        withholdable=WITHHOLDABLE, preview=Markup(render_markdown(body, language)),
+        withholdable=WITHHOLDABLE, accounts=ACCOUNTS,
+        preview=Markup(_preview(body, language, archive.vocabulary)),
     ), status
+
+
+def _preview(body: str, language: str, vocabulary) -> str:
+    """The body as the record page will show it: anchors, and coded passages labelled."""
+    return render_markdown(body, language, anchors=True, motive_label=term_labels(vocabulary))
 
 
 @bp.get("/new")
@@ -112,7 +119,7 @@ def update(testimony_id: str):
 def preview():
     """The Markdown body rendered as the record page will show it (for the live preview)."""
     language = request.form.get("language", "en")
-    return render_markdown(request.form.get("body", ""), language)
+    return _preview(request.form.get("body", ""), language, archive_of(current_app).vocabulary)
 
 
 def _path(testimony_id: str) -> Path:

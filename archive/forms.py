@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .coding import with_coded_motives
 from .records import Testimony, build_testimony
 from .validation import Problem, validate_id
 from .vocabulary import Vocabulary
@@ -18,7 +19,7 @@ from .writing import FIELD_ORDER
 LIST_FIELDS = ("aliases", "tags")
 FLAG_FIELDS = ("pseudonym", "name_public")
 TEXT_FIELDS = ("title", "post", "sector", "country", "name", "gender", "language", "summary",
-               "access", "recorded_by", "recorded_on", "defected_on")
+               "access", "account", "recorded_by", "recorded_on", "defected_on")
 SOURCE_KEYS = ("title", "publisher", "url", "date")
 BLANK_SOURCES = 1
 
@@ -98,6 +99,7 @@ def testimony_from_form(form: dict[str, list[str]], testimony_id: str, vocabular
     shown = f"testimonies/{testimony_id or '?'}.md"
     problems = validate_id(shown, testimony_id)
     meta, body = front_matter_from_form(form)
+    meta["motives"] = with_coded_motives(meta["motives"], body, vocabulary)
     meta.update(dict(extra))  # fields the form does not edit are kept as they were
     testimony, field_problems = build_testimony(meta, body, testimony_id, vocabulary, shown)
     problems += field_problems

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
 
 from . import citation, editor, facets
+from .coding import passages, term_labels
 from .errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, QueryError,
                      TestimonyNotFound)
 from .rendering import render_markdown
@@ -214,9 +215,14 @@ def testimony(testimony_id: str):
     record = archive.testimony(testimony_id)
     url = url_for("archive.testimony", testimony_id=testimony_id, _external=True)
     today = dt.date.today()
+    vocabulary = archive.vocabulary
+    evidence = [(passage, [(m, facets.search_url([("motive", m)])) for m in passage.motives],
+                 citation.chicago(record, url, today, passage.paragraph))
+                for passage in passages(record.body, vocabulary)[1]]
     return render_template(
-        "testimony.html", t=record, url=url,
-        body=Markup(render_markdown(record.body, record.language)),
+        "testimony.html", t=record, url=url, evidence=evidence,
+        body=Markup(render_markdown(record.body, record.language, anchors=True,
+                                    motive_label=term_labels(vocabulary))),
         facts=_facts(record, archive), related=archive.index.related(testimony_id),
         citation=citation.chicago(record, url, today), saved=request.args.get("saved"))
 
@@ -240,6 +246,8 @@ def _facts(record, archive) -> list[tuple[str, list[tuple[str, str | None]]]]:
             ("Born", [(str(record.born), None)] if record.born else []),
             ("Language", [(facets.LANGUAGE_NAMES.get(record.language, record.language),
                            link("language", record.language))]),
+            ("Account", [(record.account, link("account", record.account))]
+             if record.account else []),
             ("Tags", [(tag, facets.search_url([("q", f'tag:"{tag}"')])) for tag in record.tags]),
             ("Recorded", [(" on ".join(filter(None, (record.recorded_by, record.recorded_on))),
                            None)] if record.recorded_by or record.recorded_on else []),

@@ -27,8 +27,8 @@ class _Form(HTMLParser):
                 self.values.append((a["name"], a.get("value", "")))
         elif tag == "textarea":
             self._textarea, self._text = a["name"], []
-        elif tag == "select":
-            self._select, self._first_option, self._selected = a["name"], None, False
+        elif tag == "select":  # a select without a name is not submitted
+            self._select, self._first_option, self._selected = a.get("name"), None, False
         elif tag == "option" and self._select:
             self._option, self._text = a, []
 

@@ -125,7 +125,27 @@ def test_preview_renders_the_body_on_the_server(editor):
     assert "<strong>bold</strong>" in html and "&lt;script&gt;" in html
     assert not (editor.paths.testimonies / "trade-clerk-in-dandong-2019.md").exists()
     fragment = editor.post("/preview", data={"csrf_token": token(editor), "body": "*hi*"})
-    assert fragment.get_data(as_text=True) == "<p><em>hi</em></p>\n"
+    assert fragment.get_data(as_text=True) == (
+        '<p id="p-1"><em>hi</em> <a class="pilcrow" href="#p-1" title="Link to paragraph 1">'
+        '<span aria-hidden="true">¶</span><span class="visually-hidden">Paragraph 1</span>'
+        "</a></p>\n")
+
+
+def test_the_preview_shows_coded_passages_labelled_with_their_motives(editor):
+    body = 'He said [we left for the children]{.motive term="freedom for my children"}.'
+    fragment = editor.post("/preview", data={"csrf_token": token(editor), "body": body})
+    assert ('<span class="coded"><span class="coded-label">[children\'s freedom]</span> '
+            '<q class="coded-text">we left for the children</q></span>') in \
+        fragment.get_data(as_text=True)
+
+
+def test_a_coded_motive_is_added_to_the_stated_motives_when_saved(editor):
+    body = 'He said [we left for the children]{.motive term="freedom for my children"}.\n'
+    data = dict(NEW, csrf_token=token(editor), action="save", body=body)
+    response = editor.post("/new", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    text = (editor.paths.testimonies / "trade-clerk-in-dandong-2019.md").read_text("utf-8")
+    assert "children's freedom" in text.split("---")[1]
 
 
 def test_add_another_source_shows_another_row(editor):
