@@ -15,7 +15,7 @@ from .checking import (MANIFEST, check_fixity, check_index, file_hashes, note_wr
 from .collection import display_path, read_archive, record_files, vocabulary_for
 from .editing import create_record
 from .errors import ArchiveError
-from .exporting import FORMATS
+from .exporting import BINARY, FORMATS
 from .forms import slug, testimony_from_form
 from .importing import read_import, write_import
 from .indexing import describe, update_index
@@ -230,12 +230,19 @@ def import_(paths, file, dry_run, skip_invalid):
 @click.option("--private", is_flag=True, help="Export everything, restricted records included.")
 @click.pass_obj
 def export(paths, words, fmt, filters, sort, output, base_url, private):
-    """Export the records a search matches (all by default) as json, csv, csl-json, bibtex or ris."""
+    """Export the records a search matches (all by default) as json, csv, csl-json, bibtex,
+    ris, passages (a CSV of coded passages) or refi-qda (a .qdpx project; needs --output)."""
+    if fmt in BINARY and not output:
+        raise click.UsageError(f"the {fmt} format is a ZIP file: give --output FILE, such as "
+                               "--output archive.qdpx")
     archive = service.open_archive(paths, private=private, build=True)
     request = SearchRequest(_text(" ".join(words)), _filters(filters), sort)
     text = service.export_text(archive, request, fmt, lambda i: f"{base_url.rstrip('/')}/t/{i}")
     if output:
-        output.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            output.write_bytes(text)
+        else:
+            output.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {output}.", err=True)
     else:
         click.echo(text, nl=False)

@@ -1,4 +1,5 @@
-"""Exports of testimonies for scholars' tools: JSON, CSV, CSL-JSON, BibTeX and RIS.
+"""Exports of testimonies for scholars' tools: JSON, CSV, CSL-JSON, BibTeX, RIS, the coded
+passages as a table (`passages`, for R and pandas), and a REFI-QDA project (`qda.py`).
 
 Callers pass the views of the records the mode may show. Every export says when and
 from what it was made: the date, the query, the filters, the mode and the count.
@@ -14,15 +15,22 @@ import json
 from dataclasses import dataclass, field
 
 from . import citation
+from .coding import passages
+from .qda import qdpx
 from .records import Testimony
+from .vocabulary import Vocabulary
 
 FORMATS = {"json": ("application/json", "json"), "csv": ("text/csv", "csv"),
            "csl-json": ("application/vnd.citationstyles.csl+json", "csl.json"),
-           "bibtex": ("application/x-bibtex", "bib"), "ris": ("application/x-research-info-systems", "ris")}
+           "bibtex": ("application/x-bibtex", "bib"), "ris": ("application/x-research-info-systems", "ris"),
+           "passages": ("text/csv", "passages.csv"), "refi-qda": ("application/zip", "qdpx")}
+BINARY = ("refi-qda",)
+PASSAGE_FIELDS = ("id", "motive", "paragraph", "text", "year", "sector", "country", "account",
+                  "url")
 CSV_FIELDS = ("id", "title", "year", "defected_on", "post", "sector", "country", "motives",
               "name", "aliases", "pseudonym", "name_public", "gender", "born", "language",
-              "summary", "tags", "sources", "access", "withhold", "recorded_by", "recorded_on",
-              "url", "body")
+              "summary", "tags", "sources", "access", "account", "withhold", "recorded_by",
+              "recorded_on", "url", "body")
 LIST_SEPARATOR = "; "
 
 
@@ -61,9 +69,18 @@ def record_dict(testimony: Testimony) -> dict:
     return data
 
 
-def export(fmt: str, testimonies: list[Testimony], info: ExportInfo, url_of) -> str:
-    """The text of an export in one format; `url_of(id)` gives a record's permalink."""
+def export(fmt: str, testimonies: list[Testimony], info: ExportInfo, url_of,
+           vocabulary: Vocabulary) -> str | bytes:
+    """An export in one format (bytes for the binary ones, `BINARY`); `url_of(id)` gives a
+    record's permalink."""
     accessed = info.made.date()
+    if fmt == "passages":
+        return _passages_csv(testimonies, info, url_of, vocabulary)
+    if fmt == "refi-qda":
+        # A restricted record's public view has no text: it has nothing to code.
+        shown = [t for t in testimonies if info.private or not t.restricted]
+        return qdpx(shown, vocabulary, url_of, info.made.isoformat(timespec="seconds"),
+                    info.sentence())
     if fmt == "json":
         return json.dumps({"export": info.as_dict(),
                            "records": [dict(record_dict(t), url=url_of(t.id)) for t in testimonies]},
@@ -106,6 +123,22 @@ def _csv(testimonies: list[Testimony], info: ExportInfo, url_of) -> str:
                     value = "true" if value else ""
                 row.append("" if value is None else value)
         writer.writerow(row)
+    return out.getvalue()
+
+
+def _passages_csv(testimonies: list[Testimony], info: ExportInfo, url_of,
+                  vocabulary: Vocabulary) -> str:
+    """One row per coded passage and motive, with the record's variables."""
+    out = io.StringIO()
+    out.write(f"# {info.sentence()}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PASSAGE_FIELDS)
+    for t in testimonies:
+        for passage in passages(t.body, vocabulary)[1]:
+            for motive in passage.motives:
+                writer.writerow([t.id, motive, passage.paragraph, passage.text, t.year,
+                                 t.sector, t.country or "", t.account or "",
+                                 f"{url_of(t.id)}#p-{passage.paragraph}"])
     return out.getvalue()
 
 

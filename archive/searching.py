@@ -228,7 +228,8 @@ class ArchiveIndex:
                 facets[name] = [FacetCount(value, count,
                                            quoted.get(value, 0) if name == "motive" else None)
                                 for value, count in snapshot.facets.counts(name, within)]
-            quoting = self._quoting(snapshot, motives) if motives and not words else None
+            quoting = self._quoting(snapshot, motives) \
+                if motives and not words and request.sort == "relevance" else None
             hits = self._hits(snapshot, query, final, request, ranked, motives, quoting)
             suggestion = snapshot.speller.suggest(request.query) if len(final) < 3 else None
         return SearchResults(request, {k: list(v) for k, v in filters.items()}, len(final),
@@ -244,7 +245,8 @@ class ArchiveIndex:
             ranked = snapshot.rank(query, False, request.query) \
                 if query is not None and request.sort == "relevance" else None
             final = self._match(snapshot, query, filters, ranked, request.query)[2]
-            quoting = self._quoting(snapshot, motives) if motives and not words else None
+            quoting = self._quoting(snapshot, motives) \
+                if motives and not words and request.sort == "relevance" else None
             order = self._order(final, ranked, quoting)
             return tuple(self._hit(snapshot.stored(d), ()) for d in order)
 

@@ -86,13 +86,14 @@ def get_testimony(paths: Paths, testimony_id: str, private: bool = False) -> Tes
     return _read_visible(path, vocabulary_for(paths.testimonies), private)
 
 
-def export_text(archive: Archive, request: SearchRequest, fmt: str, url_of) -> str:
-    """Every record a search matches, in an export format, as the mode may show them."""
+def export_text(archive: Archive, request: SearchRequest, fmt: str, url_of) -> str | bytes:
+    """Every record a search matches, in an export format, as the mode may show them
+    (bytes for a binary format)."""
     hits = archive.index.matching(request)
     records = [archive.testimony(hit.id) for hit in hits]
     info = ExportInfo(request.query, normalise_filters(request.filters, archive.vocabulary),
                       request.sort, archive.private, len(records))
-    return export(fmt, records, info, url_of)
+    return export(fmt, records, info, url_of, archive.vocabulary)
 
 
 def results_json(results: SearchResults, url_prefix: str = "/t/") -> dict:

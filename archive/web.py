@@ -188,7 +188,8 @@ def search_csv():
 
 @bp.get("/export/<fmt>")
 def export(fmt: str):
-    """The matching records as a download in json, csv, csl-json, bibtex or ris."""
+    """The matching records as a download in json, csv, csl-json, bibtex, ris, passages
+    (a CSV of coded passages) or refi-qda (a REFI-QDA project, `.qdpx`)."""
     if fmt not in FORMATS:
         abort(404)
     mimetype, extension = FORMATS[fmt]

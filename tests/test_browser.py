@@ -92,7 +92,7 @@ def test_from_a_motive_to_a_cited_testimony(page, server):
     page.wait_for_url("**/t/thae-yong-ho-2016")
     assert page.locator("h1").inner_text() == \
         "Diplomat in London leaves to free his children from oppression"
-    citation = page.locator(".citation").inner_text()
+    citation = page.locator("#cite .citation").inner_text()
     assert citation.startswith("Thae Yong-ho. “Diplomat in London")
     assert f"{server}/t/thae-yong-ho-2016" in citation
     page.screenshot(path=str(OUTPUT / "record-page.png"), full_page=True)
