@@ -159,7 +159,7 @@ def coding_problems(body: str, motives: tuple[str, ...], vocabulary: Vocabulary,
         if orphan.start() not in attribute_starts and not _escaped(body, orphan.start()):
             report(orphan.start(), f"the coded passage {orphan.group(0)!r} is never closed; "
                                    'write it as [the words that state it]{.motive term="..."}, '
-                                   "with the brackets and braces closed on the same paragraph")
+                                   "with its brackets and braces closed in the same paragraph")
     return sorted(problems, key=lambda p: p.line or 0)
 
 

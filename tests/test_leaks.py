@@ -6,7 +6,9 @@ control (the private side does show them), so the test cannot pass by showing no
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -30,12 +32,17 @@ MARKERS = {
     "inline redaction in summary": "qzinsumword",
     "withheld name": "qzwithheldname",
     "withheld source": "qzwithheldsource",
+    "coded passage of a restricted record": "qzcodedrestricted",
+    "restricted span inside a coded passage": "qzcodednested",
+    "coded passage inside a restricted span": "qzcodedinside",
 }
 LATER = {"later body": "qzlaterbody", "later name": "qzlatername"}
 
 
 def build_archive(folder: Path) -> None:
-    write_record(folder, "closed-account", body=f"The account {MARKERS['restricted body']}.\n",
+    write_record(folder, "closed-account", body=f"The account {MARKERS['restricted body']}. "
+                 f"[We fled {MARKERS['coded passage of a restricted record']}]"
+                 '{.motive term="famine"}.\n',
                  title="A clerk's account", access="restricted", pseudonym=True,
                  name=f"Kim {MARKERS['restricted name']}", aliases=[MARKERS["restricted alias"]],
                  summary=f"Summary {MARKERS['restricted summary']}.", motives=["famine"],
@@ -43,7 +50,11 @@ def build_archive(folder: Path) -> None:
                            "url": f"https://example.org/{MARKERS['restricted source url']}"}])
     write_record(folder, "open-account",
                  body=f"We crossed with [my cousin {MARKERS['inline redaction']}]{{.restricted}} "
-                      "at the river near the famine villages.\n",
+                      "at the river near the famine villages.\n\n"
+                      f"[The [{MARKERS['restricted span inside a coded passage']}]{{.restricted}} "
+                      'hunger drove us]{.motive term="famine"}. [She said [we had '
+                      f"{MARKERS['coded passage inside a restricted span']}]"
+                      '{.motive term="famine"} quietly]{.restricted}.\n',
                  summary=f"About [{MARKERS['inline redaction in summary']}]{{.restricted}} things.",
                  name=f"Pak {MARKERS['withheld name']}", pseudonym=True,
                  withhold=["name", "sources"], motives=["famine"],
@@ -68,8 +79,11 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
     pages = ["/", "/search", "/search?q=famine", "/search?q=river", "/search.csv",
              "/search.csv?q=famine", "/api/search", "/api/search?q=famine&per_page=100",
              "/search?motive=famine", "/nowhere", "/t/no-such-record"]
-    pages += [f"/export/{fmt}{query}" for fmt in ("json", "csv", "csl-json", "bibtex", "ris")
+    pages += [f"/export/{fmt}{query}" for fmt in ("json", "csv", "csl-json", "bibtex", "ris",
+                                                  "passages", "refi-qda")
               for query in ("", "?q=famine", "?motive=famine")]
+    pages += ["/api/search?motive=famine", "/search?q=motive:famine", "/api/search?q=motive:famine",
+              "/search?motive=famine&q=hunger", "/api/search?motive=famine&q=hunger"]
     for probe in (p for word in words for p in probes(word)):
         pages += [f"/search?q={probe}", f"/api/search?q={probe}", f"/search.csv?q={probe}",
                   f"/search?q=name:{probe}", f"/search?q={probe}&labels=ko"]
@@ -84,7 +98,15 @@ def web_outputs(paths, private: bool, words: list[str]) -> str:
                       "INDEX": str(paths.index), "PRIVATE": private})
     client = app.test_client()
     ids = ["closed-account", "open-account", "changing-account"]
-    return "\n".join(client.get(url).get_data(as_text=True) for url in urls(ids, words))
+    return "\n".join(readable(client.get(url).data) for url in urls(ids, words))
+
+
+def readable(data: bytes) -> str:
+    """An answer as text; a ZIP (a REFI-QDA project) as the text of every file in it."""
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            data = b"\n".join(archive.read(name) for name in archive.namelist())
+    return data.decode("utf-8")
 
 
 def cli_outputs(paths, private: bool, words: list[str]) -> str:
@@ -99,11 +121,15 @@ def cli_outputs(paths, private: bool, words: list[str]) -> str:
                                               "changing-account")]
     calls += [["show", i] for i in ("closed-account", "open-account", "changing-account")]
     calls += [["export", "--format", fmt] for fmt in ("json", "csv", "csl-json", "bibtex", "ris")]
-    calls += [["export", "--format", "json", "famine"]]
+    calls += [["export", "--format", "json", "famine"], ["export", "--format", "passages"],
+              ["search", "--filter", "motive=famine", "--json"]]
     out = []
     for call in calls:
         result = runner.invoke(cli, base + call + mode)
         out.append(result.output)
+    project = Path(paths.index).parent / "leak-check.qdpx"
+    runner.invoke(cli, base + ["export", "--format", "refi-qda", "--output", str(project)] + mode)
+    out.append(readable(project.read_bytes()))
     return "\n".join(out)
 
 

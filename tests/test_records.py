@@ -70,6 +70,23 @@ BROKEN_CASES = {
     "bad-source.md": ["bad-source.md:8: sources: this source has no title; add 'title: ...'",
                       "bad-source.md:10: sources: url: expected an http:// or https:// address, "
                       "got 'javascript:alert(1)'"],
+    "coded-unknown-term.md": ["coded-unknown-term.md:11: body: unknown motive 'childrens "
+                              "freedom' in a coded passage, not a term or alias of "
+                              "testimonies/vocabulary.yaml; did you mean 'children's freedom'?"],
+    "coded-not-in-motives.md": ["coded-not-in-motives.md:10: body: the passage is coded "
+                                "'children's freedom', which motives: does not list; add "
+                                "'children's freedom' to motives"],
+    "coded-empty.md": ["coded-empty.md:9: body: the coded passage holds no text; put the words "
+                       "that state the motive between the brackets"],
+    "coded-unclosed.md": ["coded-unclosed.md:9: body: the coded passage '{.motive "
+                          "term=\"famine\"}' is never closed; write it as [the words that "
+                          "state it]{.motive term=\"...\"}, with its brackets and braces closed "
+                          "in the same paragraph"],
+    "coded-across-paragraphs.md": ["coded-across-paragraphs.md:9: body: a coded passage lies "
+                                   "within one paragraph, but this one runs to line 11; code "
+                                   "each paragraph's words in a span of their own"],
+    "coded-single-quotes.md": ["coded-single-quotes.md:9: body: term='famine': write the value "
+                               "between double quotes, as term=\"...\""],
     "several-problems.md": [
         "several-problems.md:2: title: expected a title of 1 to 300 characters, got ''",
         f"several-problems.md:5: sector: expected one of {SECTOR_LIST}, got 'farming'",
