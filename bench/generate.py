@@ -1,9 +1,10 @@
-"""A seeded generator of N realistic testimony records in the record format (version 1).
+"""A seeded generator of N realistic testimony records in the record format (version 1.1).
 
 Bodies run from 600 to 1,500 words: English drawn with a Zipf distribution from the
 words of the project's seed article and sample archive, a long tail of romanised place
 and family names, some bodies in Korean, every facet populated, a few restricted records
-and redacted passages. The same seed gives the same archive.
+and redacted passages, and coded passages (a sentence stating one of the record's
+motives) in a third of the records. The same seed gives the same archive.
 
 Usage: python bench/generate.py N FOLDER [--seed S]
 """
@@ -31,6 +32,7 @@ SYLLABLES = ["kim", "ri", "pak", "choe", "jong", "kang", "han", "ryu", "o", "son
              "yong", "hyok", "myong", "sun", "hui", "ok", "su", "jin", "il", "nam", "gwang",
              "chun", "dok", "ha", "bong", "sang", "un", "hwa", "sil", "ae", "yon", "chang"]
 PLACE_ENDINGS = ["ri", "dong", "gun", "san", "do", "pho", "jin", "gang", "ryong", "chon"]
+ACCOUNTS = ["interview", "interview", "memoir", "inquiry", "press", "other"]
 KOREAN_SENTENCES = [
     "우리는 밤에 두만강을 건넜습니다.", "아이들에게 자유를 주고 싶었습니다.", "배급이 끊긴 뒤 장마당에서 장사를 했습니다.",
     "대사관에서 일하며 바깥세상을 보았습니다.", "통일을 보고 싶다는 꿈이 있었습니다.", "한국 드라마를 몰래 보았습니다.",
@@ -102,17 +104,37 @@ class Generator:
         }
         if r.random() < 0.3:
             meta["defected_on"] = f"{year}-{r.randint(1, 12):02d}"
+        if r.random() < 0.7:
+            meta["account"] = r.choice(ACCOUNTS)
         if r.random() < 0.02:
             meta["access"] = "restricted"
         words = r.randint(600, 1500)
         body = self.english(words)
         if korean:
             body = "\n\n".join(" ".join(r.choices(KOREAN_SENTENCES, k=8)) for _ in range(words // 60))
+        if r.random() < 1 / 3:
+            body = self.code(body, meta["motives"])
         if r.random() < 0.03:
             body += f"\n\nWe were helped by [my cousin in {r.choice(self.places)}]{{.restricted}}."
         testimony_id = f"{sector}-{number:06d}-{year}"
         front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
         return testimony_id, f"---\n{front}---\n\n{body}\n"
+
+
+    def code(self, body: str, motives: list[str]) -> str:
+        """The body with one or two of its sentences coded as stating some of the motives."""
+        r = self.rng
+        paragraphs = body.split("\n\n")
+        for _ in range(r.randint(1, 2)):
+            number = r.randrange(len(paragraphs))
+            sentences = re.split(r"(?<=[.!?]) ", paragraphs[number])
+            at = r.randrange(len(sentences))
+            if "{" in sentences[at] or not sentences[at].strip():
+                continue
+            terms = "; ".join(r.sample(motives, r.randint(1, min(2, len(motives)))))
+            sentences[at] = f'[{sentences[at]}]{{.motive term="{terms}"}}'
+            paragraphs[number] = " ".join(sentences)
+        return "\n\n".join(paragraphs)
 
 
 def generate(n: int, folder: Path, seed: int = 1) -> None:

@@ -39,7 +39,9 @@ from archive.redaction import public_view  # noqa: E402
 from archive.rendering import plain_text  # noqa: E402
 
 BIN = Path(sys.executable).parent
-FACETS = "_facet=sector&_facet=country&_facet=year&_facet=gender&_facet=language&_facet_array=motives"
+FACETS = ("_facet=sector&_facet=country&_facet=year&_facet=gender&_facet=language"
+          "&_facet=account&_facet_array=motives")
+MOTIVE = "children's freedom"
 
 
 def queries(common: list[str], rare: str) -> list[tuple[str, dict, dict]]:
@@ -56,6 +58,11 @@ def queries(common: list[str], rare: str) -> list[tuple[str, dict, dict]]:
         ("filters only: country + sector", {"country": "China", "sector": "trade"},
          {"country": "China", "sector": "trade", "_sort_desc": "year"}),
         ("browse the whole archive", {}, {"_sort_desc": "year"}),
+        # Datasette has no passages: its side is the same filter, with the same facets.
+        ("a motive, with evidence snippets", {"motive": MOTIVE},
+         {"motives__arraycontains": MOTIVE, "_sort_desc": "year"}),
+        ("word + motive, with evidence", {"q": a, "motive": MOTIVE},
+         {"_search": a, "motives__arraycontains": MOTIVE}),
     ]
 
 
@@ -118,11 +125,12 @@ def build_sqlite(records: Path, database: Path) -> dict:
         t = public_view(t)
         rows.append({"id": t.id, "title": t.title, "year": t.year, "post": t.post,
                      "sector": t.sector, "country": t.country, "gender": t.gender,
-                     "language": t.language, "motives": json.dumps(list(t.motives)),
+                     "language": t.language, "account": t.account,
+                     "motives": json.dumps(list(t.motives)),
                      "names": " ".join(filter(None, (t.name, *t.aliases))),
                      "summary": t.summary or "", "body": plain_text(t.body)})
     db["testimonies"].insert_all(rows, pk="id", batch_size=2000)
-    for column in ("sector", "country", "year", "gender", "language"):
+    for column in ("sector", "country", "year", "gender", "language", "account"):
         db["testimonies"].create_index([column])
     db["testimonies"].enable_fts(["title", "summary", "body", "post", "names"], tokenize="porter")
     db.vacuum()
