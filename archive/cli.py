@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 import time
@@ -9,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from . import service
+from . import comparing, service
+from .comparing import BY, DEFAULT_PERIOD, MAX_PERIOD
 from .checking import (MANIFEST, check_fixity, check_index, file_hashes, note_written,
                        write_manifest)
 from .collection import display_path, read_archive, record_files, vocabulary_for
@@ -106,6 +109,33 @@ def search(paths, words, filters, sort, limit, page, as_json, private):
         click.echo(json.dumps(service.results_json(results, "/t/"), ensure_ascii=False, indent=2))
     else:
         click.echo(service.results_text(results))
+
+
+@cli.command()
+@click.argument("words", nargs=-1)
+@click.option("--by", type=click.Choice(BY), default="period", show_default=True,
+              help="Columns: periods, a facet's values, or the motives (stated together).")
+@click.option("--period", type=click.IntRange(1, MAX_PERIOD), default=DEFAULT_PERIOD,
+              show_default=True, help="Years per period, aligned to multiples of it.")
+@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE",
+              help="Narrow as in `archive search`.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of /api/compare.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the table as CSV.")
+@click.option("--private", is_flag=True, help="Count in the private view (the counts are the same).")
+@click.pass_obj
+def compare(paths, words, by, period, filters, as_json, as_csv, private):
+    """Compare the motives of the testimonies a search matches across periods or groups."""
+    archive = service.open_archive(paths, private=private, build=True)
+    request = SearchRequest(_text(" ".join(words)), _filters(filters))
+    comparison = comparing.compare(archive.index, request, by, period)
+    if as_json:
+        click.echo(json.dumps(comparing.comparison_json(comparison), ensure_ascii=False, indent=2))
+    elif as_csv:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(comparing.comparison_rows(comparison))
+        click.echo(out.getvalue(), nl=False)
+    else:
+        click.echo(comparing.comparison_text(comparison))
 
 
 @cli.command()

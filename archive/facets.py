@@ -33,6 +33,7 @@ class FacetValue:
     selected: bool
     toggle_url: str
     quoted: int | None = None  # motives: how many matches state it in a coded passage
+    depth: int = 0  # motives: how far below the top of the thesaurus
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,12 @@ def facet_groups(results: SearchResults, params: list, vocabulary: Vocabulary,
     for name in FACETS:
         if name == "year":
             continue
+        if name == "motive":
+            values = _motive_tree(results, params, vocabulary, labels)
+            if values:
+                titles = FACET_TITLES_KO if labels == "ko" else FACET_TITLES
+                groups.append(FacetGroup(name, titles[name], values, ()))
+            continue
         selected = results.filters.get(name, [])
         counts = {str(c.value): c.count for c in results.facets[name]}
         quoted = {str(c.value): c.quoted for c in results.facets[name]}
@@ -100,6 +107,31 @@ def facet_groups(results: SearchResults, params: list, vocabulary: Vocabulary,
             cut = SHOWN_FIRST if len(values) > SHOWN_FIRST + 2 else len(values)
             groups.append(FacetGroup(name, titles[name], values[:cut], values[cut:]))
     return groups
+
+
+def _motive_tree(results: SearchResults, params: list, vocabulary: Vocabulary,
+                 labels: str) -> tuple[FacetValue, ...]:
+    """The motive facet as the thesaurus: each broader concept or term followed by the
+    motives under it, indented; siblings largest first. A parent's count is the number of
+    matches stating any motive under it."""
+    counts = {c.value: c for c in results.facets["motive"]}
+    selected = results.filters.get("motive", [])
+    shown: list[FacetValue] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        names = [n for n in vocabulary.children(parent) if n in counts or n in selected]
+        for name in sorted(names, key=lambda n: (n not in selected,
+                                                 -(counts[n].count if n in counts else 0),
+                                                 n.casefold())):
+            found = counts.get(name)
+            shown.append(FacetValue(name, vocabulary.label(name, labels),
+                                    found.count if found else 0, name in selected,
+                                    search_url(toggled(params, "motive", name)),
+                                    found.quoted if found else 0, depth))
+            walk(name, depth + 1)
+
+    walk(None, 0)
+    return tuple(shown)
 
 
 def _label(name: str, value: str, vocabulary: Vocabulary, labels: str) -> str:

@@ -15,29 +15,17 @@ from html import escape
 from pathlib import Path
 
 from . import snippets
-from .engine import FACET_FIELDS, MAX_QUERY_CHARS, Snapshot, guard_query, open_snapshot
+from .engine import MAX_QUERY_CHARS, Snapshot, guard_query, open_snapshot
 from .errors import QueryError
-from .validation import SECTORS
+from .requests import (FACETS, SORTS, SearchRequest, asked_motives, normalise_filters,
+                       parse_year_range, with_motive_clauses)
 from .vocabulary import Vocabulary
 
 __all__ = ["FACETS", "SORTS", "ArchiveIndex", "FacetCount", "Hit", "SearchRequest",
            "SearchResults", "guard_query", "normalise_filters", "parse_year_range",
            "MAX_QUERY_CHARS"]
 
-FACETS = FACET_FIELDS
-SORTS = ("relevance", "year")
 MAX_PER_PAGE = 100
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """What a person asked for: a query, filters by facet, a sort order and a page."""
-
-    query: str = ""
-    filters: dict = field(default_factory=dict)
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 20
 
 
 @dataclass(frozen=True)
@@ -86,6 +74,7 @@ class FacetCount:
     value: str | int
     count: int
     quoted: int | None = None  # motives: how many of them state it in a coded passage
+    broader: str | None = None  # motives: the broader term or concept it rolls up to
 
 
 @dataclass(frozen=True)
@@ -105,70 +94,16 @@ class SearchResults:
         return max(1, -(-self.total // self.request.per_page))
 
 
-def parse_year_range(text: str) -> tuple[int, int]:
-    """Read `FROM..TO`, `FROM..`, `..TO` or a single year; raise QueryError otherwise."""
-    match = re.fullmatch(r"\s*(\d{4})?\s*(\.\.)?\s*(\d{4})?\s*", text or "")
-    if not match or not (match.group(1) or match.group(3)) or \
-            (not match.group(2) and not (match.group(1) and not match.group(3))):
-        raise QueryError(f"invalid year {text!r}: expected a year such as 2016 or a range "
-                         "such as 2016..2024")
-    low = int(match.group(1)) if match.group(1) else 0
-    high = int(match.group(3)) if match.group(3) else (9999 if match.group(2) else low)
-    if low > high:
-        raise QueryError(f"invalid year {text!r}: the range starts after it ends")
-    return low, high
+@dataclass(frozen=True)
+class Matched:
+    """The documents of a search, each facet value's documents, each document's year, and
+    each thesaurus node's documents (a motive with every motive under it)."""
 
-
-_MOTIVE_CLAUSE = re.compile(r'(?<![\w:])motives?:(?:"([^"]*)"|([^\s()"]+))')
-
-
-def asked_motives(query: str, filters: dict, vocabulary: Vocabulary) -> tuple[frozenset, bool]:
-    """The motives a search is for (a motive filter, or `motive:"..."` with a term, an
-    alias or a Korean label), and whether its query holds other words too."""
-    motives = set(filters.get("motive", ()))
-
-    def take(match: re.Match) -> str:
-        term = vocabulary.normalise(match.group(1) if match.group(1) is not None
-                                    else match.group(2))
-        if term is None:
-            return match.group(0)
-        motives.add(term)
-        return " "
-
-    rest = _MOTIVE_CLAUSE.sub(take, query)
-    words = bool(re.sub(r"\b(?:AND|OR)\b|[()]", " ", rest).strip())
-    return frozenset(motives), words
-
-
-def normalise_filters(filters: dict, vocabulary: Vocabulary) -> dict[str, tuple]:
-    """Check filter names and values; map motive aliases to their preferred terms."""
-    clean: dict[str, tuple] = {}
-    for name, values in filters.items():
-        values = [values] if isinstance(values, (str, int)) else list(values)
-        values = [str(v).strip() for v in values if str(v).strip()]
-        if name not in FACETS:
-            raise QueryError(f"unknown filter {name!r}; expected one of {', '.join(FACETS)}")
-        if not values:
-            continue
-        if name == "motive":
-            terms = []
-            for value in values:
-                term = vocabulary.normalise(value)
-                if term is None:
-                    hint = vocabulary.closest(value)
-                    raise QueryError(f"unknown motive {value!r}" +
-                                     (f"; did you mean '{hint}'?" if hint else ""))
-                terms.append(term)
-            values = terms
-        elif name == "year":
-            values = [f"{low}..{high}" for low, high in map(parse_year_range, values)]
-        elif name == "sector":
-            for value in values:
-                if value not in SECTORS:
-                    raise QueryError(f"unknown sector {value!r}; expected one of "
-                                     f"{', '.join(SECTORS)}")
-        clean[name] = tuple(dict.fromkeys(values))
-    return clean
+    docs: frozenset
+    sets: dict
+    years: dict
+    rolled: dict
+    filters: dict
 
 
 class ArchiveIndex:
@@ -181,6 +116,7 @@ class ArchiveIndex:
         self._lock = threading.RLock()
         self._generation: Path | None = None
         self._snapshot: Snapshot | None = None
+        self._rolled_for: tuple = (None, {})
         with self._lock:
             self._current()
 
@@ -212,7 +148,7 @@ class ArchiveIndex:
         motives, words = asked_motives(request.query, filters, self.vocabulary)
         with self._lock:
             snapshot = self._current()
-            query = snapshot.parse(request.query) if request.query.strip() else None
+            query = self._parse(snapshot, request.query)
             ranked = None
             if query is not None:
                 # One pass ranks every match: the total, the facets and the page all come
@@ -224,10 +160,9 @@ class ArchiveIndex:
             for name in FACETS:
                 others = [docs for other, docs in chosen.items() if other != name]
                 within = base.intersection(*others)
-                quoted = snapshot.facets.quoted_counts(within) if name == "motive" else {}
-                facets[name] = [FacetCount(value, count,
-                                           quoted.get(value, 0) if name == "motive" else None)
-                                for value, count in snapshot.facets.counts(name, within)]
+                facets[name] = self._motive_counts(snapshot, within) if name == "motive" else \
+                    [FacetCount(value, count) for value, count in
+                     snapshot.facets.counts(name, within)]
             quoting = self._quoting(snapshot, motives) \
                 if motives and not words and request.sort == "relevance" else None
             hits = self._hits(snapshot, query, final, request, ranked, motives, quoting)
@@ -241,7 +176,7 @@ class ArchiveIndex:
         motives, words = asked_motives(request.query, filters, self.vocabulary)
         with self._lock:
             snapshot = self._current()
-            query = snapshot.parse(request.query) if request.query.strip() else None
+            query = self._parse(snapshot, request.query)
             ranked = snapshot.rank(query, False, request.query) \
                 if query is not None and request.sort == "relevance" else None
             final = self._match(snapshot, query, filters, ranked, request.query)[2]
@@ -277,8 +212,38 @@ class ArchiveIndex:
             raise QueryError(f"the page must be 1 or more and the page size 1 to {MAX_PER_PAGE}")
         return filters
 
-    @staticmethod
-    def _match(snapshot: Snapshot, query, filters: dict, ranked=None, text: str = ""):
+    def _parse(self, snapshot: Snapshot, text: str):
+        """A request's query parsed (None when it has none), motive clauses rolled up."""
+        return snapshot.parse(with_motive_clauses(text, self.vocabulary)) if text.strip() \
+            else None
+
+    def _motive_counts(self, snapshot: Snapshot, docs) -> list[FacetCount]:
+        """The motive facet over some documents: each term and broader concept with the
+        number of documents stating it or any motive under it, and how many quote it;
+        largest first."""
+        quoted = snapshot.facets.sets["quoted"]
+        counts = []
+        for name, stating in self._rolled(snapshot).items():
+            count = len(docs & stating)
+            if count:
+                quoting = frozenset().union(*(quoted.get(term, frozenset())
+                                              for term in self.vocabulary.narrower(name)))
+                counts.append(FacetCount(name, count, len(docs & stating & quoting),
+                                         self.vocabulary.get(name).broader))
+        return sorted(counts, key=lambda c: (-c.count, str(c.value).casefold()))
+
+    def _rolled(self, snapshot: Snapshot) -> dict[str, frozenset]:
+        """For each term and concept of the thesaurus, the documents stating it or any
+        motive under it (made once per snapshot)."""
+        if self._rolled_for[0] is not snapshot:
+            motives = snapshot.facets.sets["motive"]
+            self._rolled_for = (snapshot, {
+                name: frozenset().union(*(motives.get(term, frozenset())
+                                          for term in self.vocabulary.narrower(name)))
+                for name, _depth in self.vocabulary.tree()})
+        return self._rolled_for[1]
+
+    def _match(self, snapshot: Snapshot, query, filters: dict, ranked=None, text: str = ""):
         """The documents the query matches, each filter's documents, and both together."""
         table = snapshot.facets
         if query is None:
@@ -287,7 +252,9 @@ class ArchiveIndex:
             # The engine's matches include deleted documents (until a merge): keep live ones.
             found = ranked.docs() if ranked is not None else snapshot.docs_for(query, text)
             base = table.live.intersection(found)
-        chosen = {name: table.matching(name, values) for name, values in filters.items()}
+        chosen = {name: table.matching(name, values) if name != "motive" else
+                  frozenset().union(*(self._rolled(snapshot)[value] for value in values))
+                  for name, values in filters.items()}
         return base, chosen, base.intersection(*chosen.values())
 
     def _hits(self, snapshot: Snapshot, query, final: frozenset, request: SearchRequest,
@@ -345,6 +312,17 @@ class ArchiveIndex:
             text = " ".join(filter(None, (stored.get("title"), stored.get("summary"),
                                           stored.get("body"))))
             return tuple(self._hit(fields) for fields in snapshot.more_like(docnum, text, limit))
+
+    def matched(self, request: SearchRequest) -> "Matched":
+        """The documents a search matches with the sets that count them (for comparisons):
+        exact, as its facets; restricted records included, as in every count."""
+        filters = self._check(request)
+        with self._lock:
+            snapshot = self._current()
+            query = self._parse(snapshot, request.query)
+            final = self._match(snapshot, query, filters, None, request.query)[2]
+            return Matched(final, snapshot.facets.sets, snapshot.facets.year,
+                           self._rolled(snapshot), {k: list(v) for k, v in filters.items()})
 
     def count(self) -> int:
         """How many testimonies the index holds."""

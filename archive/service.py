@@ -123,8 +123,8 @@ def results_json(results: SearchResults, url_prefix: str = "/t/") -> dict:
 
 def _facet_json(count) -> dict:
     found = {"value": count.value, "count": count.count}
-    if count.quoted is not None:
-        found["quoted"] = count.quoted
+    if count.quoted is not None:  # a motive: how many quote it, and what it rolls up to
+        found.update(quoted=count.quoted, broader=count.broader)
     return found
 
 

@@ -19,11 +19,12 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
 
-from . import citation, editor, facets
+from . import citation, comparing, editor, facets, heatmap, patterns
 from .coding import passages, term_labels
 from .errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, QueryError,
                      TestimonyNotFound)
 from .rendering import render_markdown
+from .requests import PARAMS, request_from_params
 from .searching import FACETS, SearchRequest
 from .exporting import FORMATS
 from .service import (LOOPBACK, Archive, archive_of, export_text, results_json,
@@ -71,6 +72,7 @@ def make_app(config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     app.json.ensure_ascii = False
     app.register_blueprint(bp)
+    app.register_blueprint(patterns.bp)
     if app.config["PRIVATE"]:
         app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
         CSRFProtect(app)
@@ -109,19 +111,11 @@ def get_archive() -> Archive:
 
 def _params() -> list[tuple[str, str]]:
     """The search parameters of this request, in order, empty values dropped."""
-    known = ("q", *FACETS, "sort", "page", "per_page", "labels")
-    return [(k, v) for k, v in request.args.items(multi=True) if k in known and v.strip()]
+    return [(k, v) for k, v in request.args.items(multi=True) if k in PARAMS and v.strip()]
 
 
 def _search_request(params: list) -> SearchRequest:
-    args = dict(params)
-    filters = {name: [v for k, v in params if k == name] for name in FACETS}
-    try:
-        page, per_page = int(args.get("page", "1")), int(args.get("per_page", PER_PAGE))
-    except ValueError:
-        raise QueryError("the page and per_page must be whole numbers") from None
-    sort = args.get("sort", "relevance")
-    return SearchRequest(args.get("q", ""), filters, sort, page, per_page)
+    return request_from_params(params, PER_PAGE)
 
 
 @bp.get("/")
@@ -130,8 +124,11 @@ def home():
     archive = get_archive()
     results = archive.index.search(SearchRequest(per_page=6))
     motives = facets.facet_groups(results, [], archive.vocabulary)[0]
+    by_period = comparing.compare(archive.index, SearchRequest(), "period")
     return render_template("home.html", results=results, motives=motives,
-                           chart=facets.year_chart(results, []))
+                           chart=facets.year_chart(results, []),
+                           map=heatmap.heatmap(by_period, [], archive.vocabulary)
+                           if by_period.columns else None)
 
 
 @bp.get("/search")
@@ -156,6 +153,8 @@ def search():
         csv_url=facets.search_url(params, "/search.csv"),
         export_urls={fmt: facets.search_url(params, f"/export/{fmt}") for fmt in FORMATS},
         json_url=facets.search_url(params, "/api/search"),
+        compare_url=facets.search_url([p for p in params if p[0] not in ("page", "sort")],
+                                      "/compare"),
         suggestion_url=results.suggestion and facets.search_url(
             facets.replaced(params, "q", results.suggestion)))
 

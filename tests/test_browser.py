@@ -135,3 +135,17 @@ def test_unknown_record_is_a_styled_404(page, server):
     assert response.status == 404
     assert page.locator("h1").inner_text() == "Not found"
     assert page.evaluate("getComputedStyle(document.body).fontFamily") != ""
+
+
+def test_a_cell_of_the_comparison_opens_the_search_it_counts(page, server):
+    page.goto(server + "/search?sector=diplomatic")
+    page.get_by_role("link", name="compare these 4 testimonies").click()
+    page.wait_for_url("**/compare?sector=diplomatic")
+    cell = page.locator(".heatmap svg a[aria-label^=\"children's freedom, 2015-2019\"]")
+    assert cell.get_attribute("aria-label").startswith(
+        "children's freedom, 2015-2019: 3 of 3 testimonies (100%)")
+    page.screenshot(path=str(OUTPUT / "compare-page.png"), full_page=True)
+    cell.click()
+    page.wait_for_url("**/search?**")
+    assert page.locator("#hit-count").inner_text().startswith("3 testimonies")
+    page.watch.check()

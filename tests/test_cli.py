@@ -134,7 +134,8 @@ def test_search_json_contract(run, sample):
     assert set(data["facets"]) == {"motive", "sector", "country", "year", "gender", "language",
                                    "account"}
     assert {"value": "diplomatic", "count": 4} in data["facets"]["sector"]
-    assert all(set(v) == ({"value", "count", "quoted"} if name == "motive" else {"value", "count"})
+    assert all(set(v) == ({"value", "count", "quoted", "broader"} if name == "motive"
+                          else {"value", "count"})
                for name, f in data["facets"].items() for v in f)
 
 

@@ -134,7 +134,7 @@ def test_a_plain_search_keeps_its_snippets_and_has_evidence_in_the_json(client):
 def test_the_motive_facet_counts_the_records_that_quote_each_motive(client):
     data = client.get("/api/search").get_json()
     children = next(v for v in data["facets"]["motive"] if v["value"] == "children's freedom")
-    assert children == {"value": "children's freedom", "count": 6, "quoted": 6}
+    assert children == {"value": "children's freedom", "count": 6, "quoted": 6, "broader": "family"}
     html = client.get("/search").get_data(as_text=True)
     assert "6 · 6 quoted" in html
 

@@ -46,10 +46,12 @@ FILTERS = st.dictionaries(st.sampled_from(["motive", "sector", "country", "year"
 
 def check_web(client, query: str, filters: dict) -> None:
     params = urlencode({"q": query.replace("\x00", ""), **filters}, errors="surrogatepass")
-    for path in ("/search", "/api/search", "/search.csv"):
-        response = client.get(f"{path}?{params}")
+    for path in ("/search", "/api/search", "/search.csv", "/compare", "/api/compare",
+                 "/compare.csv", "/compare?by=motive", "/api/compare?by=sector&period=3"):
+        joined = "&" if "?" in path else "?"
+        response = client.get(f"{path}{joined}{params}")
         assert response.status_code in (200, 400), (path, params, response.status_code)
-        if response.status_code == 400 and path == "/api/search":
+        if response.status_code == 400 and path.startswith("/api/"):
             message = response.get_json()["error"]
             assert "\n" not in message and "Traceback" not in message
 

@@ -141,14 +141,19 @@ def test_year_ranges(text, expected):
     assert parse_year_range(text) == expected
 
 
+VOCABULARY = vocabulary_for(SAMPLE)
+
+
 def public_records():
     return [public_view(t) for t in read_archive(SAMPLE).testimonies]
 
 
 def expected_counts(records, name):
     counts = Counter()
-    for record in records:
-        values = record.motives if name == "motive" else [getattr(record, name)]
+    for record in records:  # a motive counts for itself and every broader one above it
+        values = {above for motive in record.motives
+                  for above in (motive, *VOCABULARY.ancestors(motive))} \
+            if name == "motive" else [getattr(record, name)]
         counts.update(v for v in values if v is not None)
     return counts
 

@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from archive import create_app
+
 from archive.collection import vocabulary_for
 from archive.records import parse_testimony
 
@@ -84,9 +86,32 @@ def test_year_chart_bars_link_to_their_year(client):
     assert "<td><a href=" in html  # the text alternative as a table
 
 
-def test_long_facets_show_the_top_values_and_the_rest_behind_show_all(client):
+def test_long_facets_show_the_top_values_and_the_rest_behind_show_all(empty_archive):
+    from archive.indexing import update_index
+
+    from .helpers import write_record
+
+    for number in range(12):
+        write_record(empty_archive.testimonies, f"posted-{number:02d}", country=f"Land {number:02d}")
+    update_index(empty_archive.testimonies, empty_archive.index)
+    client = create_app({"TESTING": True, "TESTIMONIES": str(empty_archive.testimonies),
+                         "INDEX": str(empty_archive.index)}).test_client()
     html = client.get("/search").get_data(as_text=True)
-    assert "Show all 22" in html
+    assert "Show all 12" in html
+
+
+def test_the_motive_facet_shows_the_thesaurus_with_rolled_up_counts(client):
+    html = client.get("/search").get_data(as_text=True)
+    family = html.index('class="depth-0"><a href="/search?motive=family">family</a>')
+    child = html.index('class="depth-1"><a href="/search?motive=children%27s+freedom">', family)
+    assert family < child
+    facets = client.get("/api/search").get_json()["facets"]["motive"]
+    counts = {v["value"]: (v["count"], v["broader"]) for v in facets}
+    # A parent counts the records stating any motive under it, not the sum of their counts.
+    assert counts["family"] == (8, None) and counts["children's freedom"] == (6, "family")
+    assert counts["family reunion"] == (2, "family")
+    under = [name for name, (_, broader) in counts.items() if broader == "repression"]
+    assert counts["repression"][0] == 10 < sum(counts[name][0] for name in under)
 
 
 def test_sort_and_pagination(client):

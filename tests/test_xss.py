@@ -59,11 +59,14 @@ def hostile(tmp_path_factory):
 
 
 def test_no_payload_runs_or_calls_out_on_any_page(hostile):
-    pages = ["/", "/search", "/search?labels=ko", "/new", "/nowhere", "/search?q=year:abc"]
+    pages = ["/", "/search", "/search?labels=ko", "/new", "/nowhere", "/search?q=year:abc",
+             "/compare", "/compare?by=country", "/compare?by=nope"]
     for number, payload in enumerate(PAYLOADS):
         pages += [f"/t/payload-{number:02d}", f"/t/payload-{number:02d}/edit",
                   f"/search?q={quote(payload)}", f"/search?country={quote('C ' + payload)}",
-                  f"/search?q={quote(payload)}&sector=civilian&motive=famine"]
+                  f"/search?q={quote(payload)}&sector=civilian&motive=famine",
+                  f"/compare?country={quote('C ' + payload)}&by=country",
+                  f"/compare?q={quote(payload)}&by=motive"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])

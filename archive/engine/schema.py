@@ -18,7 +18,9 @@ SCHEMA_VERSION = 8
 SEARCH_FIELDS = ("title", "summary", "body", "post", "names", "country_text", "motive_text")
 # Other names a query may use for a field: `motive:famine`, `name:thae`.
 FIELD_ALIASES = {"motive_text": ["motive", "motives"], "country_text": ["country"],
-                 "names": ["name", "aliases", "alias"], "tags": ["tag"]}
+                 "names": ["name", "aliases", "alias"], "tags": ["tag"],
+                 # The exact preferred term, for motive clauses the archive rewrites.
+                 "motive": ["motive_term"]}
 # Exact values counted for facets and used by filters.
 FACET_FIELDS = ("motive", "sector", "country", "year", "gender", "language", "account")
 # Beside them, the motives each record quotes (has a coded passage for), for counts.
