@@ -162,6 +162,25 @@ def stem_back(stems: list[str], records: Path) -> list[str]:
     return [by_stem.get(s, s) for s in stems]
 
 
+def comparisons(database: str) -> list[tuple[str, str, str]]:
+    """(label, archive path, Datasette SQL) for the same counts of motives by column."""
+    each = "from testimonies, json_each(testimonies.motives) m"
+    return [
+        ("compare by period (JSON)", "/api/compare?by=period",
+         f"select m.value, year / 5 * 5, count(*) {each} group by 1, 2"),
+        ("compare by sector (JSON)", "/api/compare?by=sector",
+         f"select m.value, sector, count(*) {each} group by 1, 2"),
+        ("motives stated together (JSON)", "/api/compare?by=motive",
+         "select a.value, b.value, count(*) from testimonies, json_each(testimonies.motives) a, "
+         "json_each(testimonies.motives) b group by 1, 2"),
+        ("compare by period (page)", "/compare?by=period",
+         f"select m.value, year / 5 * 5, count(*) {each} group by 1, 2"),
+        ("motives stated together (page)", "/compare?by=motive",
+         "select a.value, b.value, count(*) from testimonies, json_each(testimonies.motives) a, "
+         "json_each(testimonies.motives) b group by 1, 2"),
+    ]
+
+
 def measure(label: str, ours: str, theirs: str, repeat: int) -> dict:
     for url in (ours, theirs):  # warm up
         fetch(url)
@@ -244,6 +263,12 @@ def main() -> None:
                           + urllib.parse.urlencode(dict(theirs, _searchmode="raw", _size=20))
                           + "&" + FACETS)
             rows.append(measure(label, ours_url, theirs_url, args.repeat))
+        # Comparisons: Datasette's side is the same counts in SQL (json_each over motives).
+        for label, path, sql in comparisons(database.stem):
+            theirs_url = (f"http://127.0.0.1:{dport}/{database.stem}.json?"
+                          + urllib.parse.urlencode({"sql": sql, "_shape": "array"}))
+            rows.append(measure(label, f"http://127.0.0.1:{port}{path}", theirs_url,
+                                args.repeat))
         edits = edit_visibility(records, index, port)
         memory = {"archive": peak_rss_mb(archive.pid), "datasette": peak_rss_mb(datasette.pid)}
     finally:
@@ -253,16 +278,18 @@ def main() -> None:
         datasette.wait()
 
     print(f"\nqueries, each with all facet counts (words: {common[0]!r}, {common[1]!r}; "
-          f"rare: {rare!r}), {args.repeat} runs each, in turns:\n")
+          f"rare: {rare!r}), then comparisons of motives (Datasette: the same counts in SQL), "
+          f"{args.repeat} runs each, in turns:\n")
     print("| query | archive p50 | archive p95 | Datasette p50 | Datasette p95 | p50 ratio |")
     print("|---|---|---|---|---|---|")
     for row in rows:
         a, d = row["archive"], row["datasette"]
         print(f"| {row['query']} | {a['p50']:.0f} ms | {a['p95']:.0f} ms | {d['p50']:.0f} ms | "
               f"{d['p95']:.0f} ms | {a['p50'] / d['p50']:.2f} |")
-    all_ours = [r["archive"]["p50"] for r in rows]
-    all_theirs = [r["datasette"]["p50"] for r in rows]
-    print(f"| median of the queries | {statistics.median(all_ours):.0f} ms | | "
+    searches = [r for r in rows if not r["query"].startswith(("compare", "motives stated"))]
+    all_ours = [r["archive"]["p50"] for r in searches]
+    all_theirs = [r["datasette"]["p50"] for r in searches]
+    print(f"| median of the searches | {statistics.median(all_ours):.0f} ms | | "
           f"{statistics.median(all_theirs):.0f} ms | | "
           f"{statistics.median(all_ours) / statistics.median(all_theirs):.2f} |")
     print()
