@@ -5,8 +5,9 @@
   that `자유` finds `자유를` and `자유롭게` without a dictionary (see README, "Searching in
   Korean", for the figures behind this choice).
 - `spelling_words`: the same words unstemmed, the source of spelling suggestions.
-- `name_analyzer`: names in any romanisation: `Yong-ho`, `Yong Ho` and `Yongho` meet, and
-  common surname spellings (Ri, Rhee, Lee, Yi) fold to one key.
+- `name_analyzer`: names in any romanisation: `Yong-ho`, `Yong Ho` and `Yongho` meet,
+  common surname spellings (Ri, Rhee, Lee, Yi) fold to one key, and a name written in
+  Hangul is also indexed in its romanisations (`리일규`: Ri Il-gyu, Ri Il-kyu).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import zlib
 from whoosh.analysis import (STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer,
                              StemFilter, StopFilter, Token, Tokenizer)
 from whoosh.lang.porter import stem as porter_stem
+
+from ..romanisation import is_hangul, name_spellings, syllable_spellings
 
 _HANGUL_CHAR = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _SCRIPT_RUNS = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+|[^\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+")
@@ -49,9 +52,10 @@ SURNAME_KEY = {spelling: group[0] for group in SURNAMES for spelling in group}
 class HangulBigramFilter(Filter):
     """Cut each run of Hangul in a token into overlapping syllable pairs.
 
-    A token such as `UN에서` becomes `un`, `에서`; `자유를` becomes `자유`, `유를`. Positions
-    are renumbered so that phrase queries keep working; character offsets are kept
-    (`term_spans` gives the same ones, for snippets).
+    A token such as `UN에서` becomes `un`, `에서`; `자유를` becomes `자유`, `유를`; a
+    one-syllable noun with a particle, `꿈도`, also gives the noun, `꿈`, `꿈도` (`_pairs`).
+    Positions are renumbered so that phrase queries keep working; character offsets are
+    kept (`term_spans` gives the same ones, for snippets).
     """
 
     def __call__(self, tokens):
@@ -63,21 +67,33 @@ class HangulBigramFilter(Filter):
                 token.pos = position
                 yield token
                 continue
-            for run in _SCRIPT_RUNS.finditer(text):
-                piece = run.group(0)
-                if not _HANGUL_CHAR.match(piece):
-                    pieces = [(piece, run.start())]
-                elif len(piece) == 1:
-                    pieces = [(piece, run.start())]
-                else:
-                    pieces = [(piece[i:i + 2], run.start() + i) for i in range(len(piece) - 1)]
-                for chunk, offset in pieces:
-                    position += 1
-                    token.text, token.pos = chunk, position
-                    if token.chars:
-                        token.startchar = start + offset
-                        token.endchar = start + offset + len(chunk)
-                    yield token
+            for chunk, offset in _pairs(text):
+                position += 1
+                token.text, token.pos = chunk, position
+                if token.chars:
+                    token.startchar = start + offset
+                    token.endchar = start + offset + len(chunk)
+                yield token
+
+
+class HangulNameFilter(Filter):
+    """At index time, a name written in Hangul also gives its spellings in Latin letters
+    (Revised Romanization and McCune-Reischauer, `romanisation.py`): `리일규` gives `ri`,
+    `il`, `gyu`, `kyu`, `ilgyu`, `ilkyu`, so that `Ri Il-gyu`, `Ri Il Kyu` and, with the
+    surname folded by `NameFilter`, `Lee Il-kyu` find it. Queries are left as they are."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            text = token.text
+            yield token
+            if token.mode == "query" or not is_hangul(text) or len(text) > 5:
+                continue
+            spellings = [spelling for char in text for spelling in syllable_spellings(char)]
+            for part in name_spellings(text)[1:]:
+                spellings += part
+            for spelling in dict.fromkeys(spellings):
+                token.text = spelling
+                yield token
 
 
 class NameFilter(Filter):
@@ -219,15 +235,32 @@ def term_spans(value: str) -> list[tuple[str, int, int]]:
 
 
 def _pairs(word: str) -> list[tuple[str, int]]:
-    """A word's runs of Hangul as overlapping syllable pairs, other runs whole, with offsets."""
+    """A word's runs of Hangul as overlapping syllable pairs, other runs whole, with offsets.
+
+    A run that is one syllable and a particle (`꿈도`, `돈을`, `집에서`) gives that syllable
+    first, at a position of its own: a one-syllable noun is then found alone, in a phrase
+    (`"싶다는 꿈"` finds `싶다는 꿈도`, whose terms are `싶다 다는 꿈 꿈도`), and with any
+    particle. The index and the query are cut alike, so phrases of such words still match.
+    """
     pieces = []
     for run in _SCRIPT_RUNS.finditer(word):
         piece = run.group(0)
         if len(piece) > 1 and _HANGUL_CHAR.match(piece):
+            if piece[1:] in PARTICLES:
+                pieces.append((piece[0], run.start()))
             pieces += [(piece[i:i + 2], run.start() + i) for i in range(len(piece) - 1)]
         else:
             pieces.append((piece, run.start()))
     return pieces
+
+
+# Particles and copula endings that follow a noun; after one syllable they mark it as a
+# noun of its own (`집에서`: 집). Some two-syllable nouns look alike (`도로`, road, gives
+# 도): the README gives the precision this costs one-syllable searches.
+PARTICLES = frozenset("""이 가 을 를 은 는 의 에 에서 에게 께 한테 와 과 도 만 로 으로 까지 부터 보다
+처럼 이나 마다 조차 마저 뿐 밖에 이다 이었다 였다 이고 이며 입니다 이었습니다 였습니다 에도 에서도
+에게도 으로도 로도 에는 에서는 으로는 로는 이라는 이라고 이란 만큼 대로 이야 이에요 예요 라도
+이라도 하고 이랑 랑 까지도 부터는 만은 만이""".split())
 
 
 _WORD = re.compile(WORD_PATTERN, re.UNICODE)
@@ -261,6 +294,7 @@ def spelling_words(*texts: str | None) -> list[str]:
 
 
 def name_analyzer():
-    """Names in every common romanisation, and Hangul names as syllable pairs."""
-    return (RegexTokenizer(r"\w+(?:[-'’]\w+)*") | LowercaseFilter() | HangulBigramFilter()
-            | NameFilter())
+    """Names in every common romanisation, and Hangul names as syllable pairs and as their
+    romanisations."""
+    return (RegexTokenizer(r"\w+(?:[-'’]\w+)*") | LowercaseFilter() | HangulNameFilter()
+            | HangulBigramFilter() | NameFilter())

@@ -13,7 +13,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .analysis import TextTokenizer, indexed_terms, name_analyzer, text_analyzer
 from .codec import AT, FOLLOWED_BY, PackedPositions
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # Searched by a query without a field name, in this order.
 SEARCH_FIELDS = ("title", "summary", "body", "post", "names", "country_text", "motive_text")
 # Other names a query may use for a field: `motive:famine`, `name:thae`.
