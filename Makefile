@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: serve test test-all index bench clean
+.PHONY: serve test test-all index bench wheelhouse clean
 
 $(BIN)/archive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,16 @@ bench: $(BIN)/archive
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py --n $(N) --repeat $(REPEAT)
 
+## wheelhouse: the project's wheel and a wheel of every runtime dependency, for this Python, in dist/wheelhouse/ (to install on a laptop with no network)
+wheelhouse: $(BIN)/archive
+	rm -rf dist/wheelhouse
+	$(BIN)/python -m pip wheel --quiet --wheel-dir dist/wheelhouse .
+	cp docs/wheelhouse-INSTALL.txt dist/wheelhouse/INSTALL.txt
+	@echo "Wrote dist/wheelhouse/ ($$(ls dist/wheelhouse/*.whl | wc -l) wheels); see dist/wheelhouse/INSTALL.txt"
+
 ## index: build or update the index in index/
 index: $(BIN)/archive
 	$(BIN)/archive index
 
 clean:
-	rm -rf $(VENV) index test-output .pytest_cache *.egg-info
+	rm -rf $(VENV) index test-output .pytest_cache *.egg-info dist

@@ -12,8 +12,9 @@ import json
 import re
 
 from .records import Testimony
+from .settings import Settings
 
-ARCHIVE_NAME = "Testimony Archive"
+DEFAULT = Settings()  # an archive without archive.toml: the name "Testimony Archive"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -24,7 +25,13 @@ def _author(testimony: Testimony) -> str | None:
     return f"{testimony.name} (pseudonym)" if testimony.pseudonym else testimony.name
 
 
-def chicago(testimony: Testimony, url: str, accessed: dt.date, paragraph: int | None = None) -> str:
+def _holder(archive: Settings) -> str:
+    """The archive as a citation names it: its name, and its publisher when it has one."""
+    return f"{archive.name}, {archive.publisher}" if archive.publisher else archive.name
+
+
+def chicago(testimony: Testimony, url: str, accessed: dt.date, paragraph: int | None = None,
+            archive: Settings = DEFAULT) -> str:
     """A Chicago-style bibliography entry with the permalink and the date accessed; with a
     `paragraph`, the entry of that paragraph (`para. 3`, and the paragraph's address)."""
     author = _author(testimony)
@@ -34,7 +41,7 @@ def chicago(testimony: Testimony, url: str, accessed: dt.date, paragraph: int | 
     parts = [f"{author}." if author else None,
              f"\u201c{title}.\u201d",
              f"Testimony record {testimony.id}, {testimony.year}{where}.",
-             f"{ARCHIVE_NAME}.",
+             f"{_holder(archive)}.",
              f"Accessed {MONTHS[accessed.month - 1]} {accessed.day}, {accessed.year}.",
              f"{url}."]
     return " ".join(p for p in parts if p)
@@ -46,14 +53,16 @@ def _bibtex_escape(text: str) -> str:
     return text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
 
 
-def bibtex(testimony: Testimony, url: str, accessed: dt.date) -> str:
+def bibtex(testimony: Testimony, url: str, accessed: dt.date, archive: Settings = DEFAULT) -> str:
     """A BibTeX `@misc` entry that BibTeX, biblatex and reference managers read."""
     fields = [("title", "{" + _bibtex_escape(testimony.title) + "}")]
     author = _author(testimony)
     if author:
         fields.append(("author", "{" + _bibtex_escape(author) + "}"))  # a name, not First Last
     fields += [("year", str(testimony.year)),
-               ("howpublished", _bibtex_escape(ARCHIVE_NAME)),
+               ("howpublished", _bibtex_escape(archive.name)),
+               *((("publisher", "{" + _bibtex_escape(archive.publisher) + "}"),)
+                 if archive.publisher else ()),
                ("note", _bibtex_escape(f"Testimony record {testimony.id}; {testimony.post}")),
                ("url", url),
                ("urldate", accessed.isoformat()),
@@ -62,7 +71,8 @@ def bibtex(testimony: Testimony, url: str, accessed: dt.date) -> str:
     return f"@misc{{{testimony.id},\n{body}\n}}\n"
 
 
-def csl_item(testimony: Testimony, url: str, accessed: dt.date) -> dict:
+def csl_item(testimony: Testimony, url: str, accessed: dt.date,
+             archive: Settings = DEFAULT) -> dict:
     """A CSL-JSON item (the format of Zotero, citeproc and pandoc)."""
     item = {
         "id": testimony.id,
@@ -70,8 +80,8 @@ def csl_item(testimony: Testimony, url: str, accessed: dt.date) -> dict:
         "title": testimony.title,
         "genre": "Testimony",
         "issued": {"date-parts": [[testimony.year]]},
-        "publisher": ARCHIVE_NAME,
-        "archive": ARCHIVE_NAME,
+        "publisher": archive.publisher or archive.name,
+        "archive": archive.name,
         "archive_location": testimony.id,
         "URL": url,
         "accessed": {"date-parts": [[accessed.year, accessed.month, accessed.day]]},
@@ -86,6 +96,6 @@ def csl_item(testimony: Testimony, url: str, accessed: dt.date) -> dict:
     return item
 
 
-def csl_json(testimony: Testimony, url: str, accessed: dt.date) -> str:
+def csl_json(testimony: Testimony, url: str, accessed: dt.date, archive: Settings = DEFAULT) -> str:
     """A CSL-JSON document: a list holding the testimony's item."""
-    return json.dumps([csl_item(testimony, url, accessed)], ensure_ascii=False, indent=2)
+    return json.dumps([csl_item(testimony, url, accessed, archive)], ensure_ascii=False, indent=2)

@@ -18,6 +18,8 @@ from .checking import (MANIFEST, check_fixity, check_index, file_hashes, note_wr
 from .collection import display_path, read_archive, record_files, vocabulary_for
 from .editing import create_record
 from .errors import ArchiveError
+from .founding import create_archive
+from .settings import find_root, load_settings
 from .exporting import BINARY, FORMATS
 from .forms import slug, testimony_from_form
 from .importing import read_import, write_import
@@ -38,16 +40,24 @@ class ArchiveGroup(click.Group):
 
 @click.group(cls=ArchiveGroup)
 @click.option("--testimonies", type=click.Path(file_okay=False, path_type=Path),
-              envvar="ARCHIVE_TESTIMONIES", default="testimonies", show_default=True,
-              help="Folder of record files and vocabulary.yaml.")
+              envvar="ARCHIVE_TESTIMONIES",
+              help="Folder of record files and vocabulary.yaml [default: the archive's "
+                   "testimonies/, found by walking up to archive.toml, else ./testimonies].")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              envvar="ARCHIVE_INDEX", default="index", show_default=True,
-              help="Folder of the generated index.")
+              envvar="ARCHIVE_INDEX",
+              help="Folder of the generated index [default: the archive's index/, else ./index].")
 @click.version_option(package_name="testimony-archive", prog_name="archive")
 @click.pass_context
-def cli(ctx, testimonies: Path, index_dir: Path):
+def cli(ctx, testimonies: Path | None, index_dir: Path | None):
     """A searchable archive of testimonies of people who left North Korea."""
-    ctx.obj = service.Paths(testimonies.absolute(), index_dir.absolute())
+    root = find_root(Path.cwd())
+    settings = load_settings(root)
+    if ctx.invoked_subcommand != "init":
+        for warning in settings.warnings:
+            click.echo(warning, err=True)
+    base = root or Path(".")
+    ctx.obj = service.Paths((testimonies or base / "testimonies").absolute(),
+                            (index_dir or base / "index").absolute(), settings)
 
 
 @cli.command()
@@ -153,8 +163,19 @@ def show(paths, testimony_id, as_json, private):
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default=None, help="The archive's name [default: the folder's name].")
+def init(folder, name):
+    """Start a new archive in FOLDER: records' folder, archive.toml, .gitignore, git."""
+    for line in create_archive(folder, name or folder.absolute().name):
+        click.echo(line)
+    click.echo(f"Next: cd {folder} && archive new, then archive serve.")
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=5000, show_default=True)
+@click.option("--port", type=int, default=None,
+              help="Port [default: the archive's port in archive.toml, else 5000].")
 @click.option("--private", is_flag=True, help="Archivist's mode: show everything (loopback only).")
 @click.pass_obj
 def serve(paths, host, port, private):
@@ -170,8 +191,10 @@ def serve(paths, host, port, private):
     if damage:  # never serve a damaged index silently: say so, and rebuild it
         click.echo("The index is damaged: " + " ".join(damage) + " Rebuilding it.", err=True)
         click.echo(describe(update_index(paths.testimonies, paths.index, rebuild=True)), err=True)
+    port = port or paths.settings.port
     app = create_app({"TESTIMONIES": str(paths.testimonies), "INDEX": str(paths.index),
-                      "PRIVATE": private, "SERVER_HOST": host, "SERVER_PORT": port})
+                      "PRIVATE": private, "SERVER_HOST": host, "SERVER_PORT": port,
+                      "SETTINGS": paths.settings})
     click.echo(f"Serving the {'PRIVATE' if private else 'public'} archive on "
                f"http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     service.run_server(app, host, port)
@@ -192,8 +215,9 @@ def serve(paths, host, port, private):
 @click.option("--language", default="en", show_default=True)
 @click.option("--summary")
 @click.option("--tag", "tags", multiple=True)
-@click.option("--access", type=click.Choice(["public", "restricted"]), default="public",
-              show_default=True)
+@click.option("--access", type=click.Choice(["public", "restricted"]), default=None,
+              help="Who may see it [default: the archive's default_access, restricted unless "
+                   "archive.toml says public].")
 @click.option("--body", help="The testimony's text (Markdown).")
 @click.option("--edit", "edit_body", is_flag=True, help="Write the body in $EDITOR.")
 @click.option("--no-input", is_flag=True, help="Never prompt; fail if a required field is missing.")
@@ -210,6 +234,7 @@ def new(paths, testimony_id, edit_body, no_input, **fields):
     if edit_body:
         fields["body"] = click.edit(fields["body"] or "\n", extension=".md") or fields["body"]
     testimony_id = testimony_id or slug(fields["title"] or "", fields["year"] or "")
+    fields["access"] = fields["access"] or paths.settings.default_access
     result = testimony_from_form(form_values(fields), testimony_id, vocabulary)
     for problem in result.problems:
         click.echo(str(problem), err=True)
@@ -217,6 +242,9 @@ def new(paths, testimony_id, edit_body, no_input, **fields):
         raise click.ClickException("Nothing was written; correct the values above.")
     saved = create_record(paths.testimonies, paths.index, result.testimony)
     click.echo(f"Wrote {display_path(saved.path)}; it is in the index.")
+    if result.testimony.restricted:
+        click.echo("It is restricted: the public sees only its title, year, post, sector, "
+                   "country and motives (--access public publishes it).", err=True)
 
 
 @cli.command("import")
@@ -226,7 +254,8 @@ def new(paths, testimony_id, edit_body, no_input, **fields):
 @click.pass_obj
 def import_(paths, file, dry_run, skip_invalid):
     """Import records from a CSV file (one per row) or a JSON export; ids never overwrite."""
-    report = read_import(file, vocabulary_for(paths.testimonies), paths.testimonies)
+    report = read_import(file, vocabulary_for(paths.testimonies), paths.testimonies,
+                         paths.settings.default_access)
     for problem in report.problems:
         click.echo(problem, err=True)
     valid, invalid = len(report.testimonies), report.invalid_rows
@@ -255,8 +284,9 @@ def import_(paths, file, dry_run, skip_invalid):
 @click.option("--sort", type=click.Choice(SORTS), default="year", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to a file instead of standard output.")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
-              help="Where the archive is served, for the records' permalinks.")
+@click.option("--base-url", default=None,
+              help="Where the archive is served, for the records' permalinks [default: "
+                   "base_url of archive.toml, else http://127.0.0.1:PORT].")
 @click.option("--private", is_flag=True, help="Export everything, restricted records included.")
 @click.pass_obj
 def export(paths, words, fmt, filters, sort, output, base_url, private):
@@ -267,6 +297,7 @@ def export(paths, words, fmt, filters, sort, output, base_url, private):
                                "--output archive.qdpx")
     archive = service.open_archive(paths, private=private, build=True)
     request = SearchRequest(_text(" ".join(words)), _filters(filters), sort)
+    base_url = base_url or paths.settings.base_url or f"http://127.0.0.1:{paths.settings.port}"
     text = service.export_text(archive, request, fmt, lambda i: f"{base_url.rstrip('/')}/t/{i}")
     if output:
         if isinstance(text, bytes):

@@ -41,8 +41,13 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+# Markdown files of the records' folder that are not records (no id has capitals).
+NOT_RECORDS = frozenset({"README.md"})
+
+
 def record_files(testimonies_dir: str | Path) -> list[Path]:
-    """Every record file below the folder, sorted, skipping hidden files and folders."""
+    """Every record file below the folder, sorted, skipping hidden files and folders and
+    the archivists' README."""
     root = Path(testimonies_dir)
     return [root / rel for rel, _size, _mtime in record_entries(root)]
 
@@ -59,7 +64,7 @@ def record_entries(testimonies_dir: str | Path) -> list[tuple[str, int, int]]:
         prefix, folder = pending.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.startswith("."):
+                if entry.name.startswith(".") or entry.name in NOT_RECORDS:
                     continue
                 if entry.is_dir():
                     pending.append((f"{prefix}{entry.name}/", entry.path))

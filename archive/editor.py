@@ -55,7 +55,8 @@ def _preview(body: str, language: str, vocabulary) -> str:
 @bp.get("/new")
 def new():
     """An empty record form."""
-    return _page({"language": ["en"], "access": ["public"]})
+    settings = archive_of(current_app).paths.settings
+    return _page({"language": ["en"], "access": [settings.default_access]})
 
 
 @bp.post("/new")

@@ -18,6 +18,7 @@ from . import citation
 from .coding import passages
 from .qda import qdpx
 from .records import Testimony
+from .settings import Settings
 from .vocabulary import Vocabulary
 
 FORMATS = {"json": ("application/json", "json"), "csv": ("text/csv", "csv"),
@@ -44,17 +45,19 @@ class ExportInfo:
     private: bool = False
     count: int = 0
     made: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    archive: Settings = field(default_factory=Settings)
 
     def as_dict(self) -> dict:
         """The export's provenance as plain data."""
-        return {"archive": citation.ARCHIVE_NAME, "exported": self.made.isoformat(timespec="seconds"),
+        return {"archive": self.archive.name, "publisher": self.archive.publisher,
+                "exported": self.made.isoformat(timespec="seconds"),
                 "query": self.query, "filters": self.filters, "sort": self.sort,
                 "mode": "private" if self.private else "public", "records": self.count}
 
     def sentence(self) -> str:
         """The provenance as one line of text."""
         filters = "; ".join(f"{k}={', '.join(map(str, v))}" for k, v in self.filters.items())
-        return (f"Exported from the {citation.ARCHIVE_NAME} on "
+        return (f"Exported from {self.archive.name} on "
                 f"{self.made.isoformat(timespec='seconds')} ({'private' if self.private else 'public'} "
                 f"mode): query {self.query!r}, filters [{filters}], {self.count} records.")
 
@@ -90,13 +93,14 @@ def export(fmt: str, testimonies: list[Testimony], info: ExportInfo, url_of,
     if fmt == "csl-json":
         items = []
         for t in testimonies:
-            item = citation.csl_item(t, url_of(t.id), accessed)
+            item = citation.csl_item(t, url_of(t.id), accessed, info.archive)
             item["custom"] = {"export": info.as_dict()}
             items.append(item)
         return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
     if fmt == "bibtex":
         header = f"@comment{{{info.sentence().replace('{', '(').replace('}', ')')}}}\n\n"
-        return header + "\n".join(citation.bibtex(t, url_of(t.id), accessed) for t in testimonies)
+        return header + "\n".join(citation.bibtex(t, url_of(t.id), accessed, info.archive)
+                                   for t in testimonies)
     if fmt == "ris":
         return "".join(_ris(t, url_of(t.id), accessed, info) for t in testimonies)
     raise ValueError(f"unknown export format {fmt!r}")
@@ -146,7 +150,8 @@ def _ris(t: Testimony, url: str, accessed: dt.date, info: ExportInfo) -> str:
     lines = [("TY", "GEN"), ("ID", t.id), ("TI", t.title)]
     if t.name:
         lines.append(("AU", f"{t.name} (pseudonym)" if t.pseudonym else t.name))
-    lines += [("PY", str(t.year)), ("PB", citation.ARCHIVE_NAME), ("DB", citation.ARCHIVE_NAME),
+    lines += [("PY", str(t.year)), ("PB", info.archive.publisher or info.archive.name),
+              ("DB", info.archive.name),
               ("UR", url), ("Y2", accessed.isoformat()), ("LA", t.language),
               ("N1", f"{t.post}. Sector: {t.sector}." + (f" Country: {t.country}." if t.country else ""))]
     lines += [("KW", motive) for motive in t.motives]

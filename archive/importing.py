@@ -43,13 +43,15 @@ class ImportReport:
     written: list[Path] = field(default_factory=list)
 
 
-def read_import(path: Path, vocabulary: Vocabulary, testimonies_dir: Path) -> ImportReport:
-    """Read and check every row of a CSV or JSON import file."""
+def read_import(path: Path, vocabulary: Vocabulary, testimonies_dir: Path,
+                default_access: str = "restricted") -> ImportReport:
+    """Read and check every row of a CSV or JSON import file; a row that says nothing of
+    its access gets the archive's default (restricted unless the archive says public)."""
     rows = _json_rows(path) if path.suffix.lower() == ".json" else _csv_rows(path)
     existing = {p.stem for p in record_files(testimonies_dir)}
     report, seen = ImportReport(), {}
     for number, row in rows:
-        problems = _check_row(row, number, vocabulary, existing, seen, report)
+        problems = _check_row(row, number, vocabulary, existing, seen, report, default_access)
         if problems:
             report.problems += problems
             report.invalid_rows += 1
@@ -129,8 +131,9 @@ def _front_matter(row: dict) -> tuple[dict, str, str]:
     return meta, (body + "\n" if body else ""), testimony_id
 
 
-def _check_row(row, number, vocabulary, existing, seen, report) -> list[str]:
+def _check_row(row, number, vocabulary, existing, seen, report, default_access) -> list[str]:
     meta, body, testimony_id = _front_matter(row)
+    meta.setdefault("access", default_access)
     where = f"row {number}"
     messages = [str(p) for p in validate_id(where, testimony_id)]
     if testimony_id in existing:

@@ -74,7 +74,7 @@ def qdpx(testimonies: list[Testimony], vocabulary: Vocabulary, url_of, made: str
     ET.register_namespace("", NAMESPACE)
     version = metadata.version("testimony-archive")
     project = ET.Element(f"{{{NAMESPACE}}}Project", {
-        "name": title, "origin": f"Testimony Archive {version}", "creationDateTime": made})
+        "name": title, "origin": f"testimony-archive {version}", "creationDateTime": made})
     user = guid("user", "archive")
     _element(_element(project, "Users"), "User", guid=user, name="Testimony Archive")
     codes = _codebook(project, vocabulary)

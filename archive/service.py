@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collection import find_record, vocabulary_for
@@ -16,6 +16,7 @@ from .records import Testimony, read_testimony
 from .redaction import visible
 from .rendering import render_markdown
 from .exporting import ExportInfo, export
+from .settings import Settings
 from .searching import FACETS, ArchiveIndex, SearchRequest, SearchResults, normalise_filters
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -23,10 +24,11 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 @dataclass(frozen=True)
 class Paths:
-    """Where an archive's records and index live."""
+    """Where an archive's records and index live, and what the archive says of itself."""
 
     testimonies: Path
     index: Path
+    settings: Settings = field(default_factory=Settings, compare=False)
 
 
 class Archive:
@@ -67,7 +69,8 @@ def archive_of(app) -> Archive:
     (its searcher refreshes itself when the index changes)."""
     archive = app.extensions.get("testimony_archive")
     if archive is None:
-        paths = Paths(Path(app.config["TESTIMONIES"]), Path(app.config["INDEX"]))
+        paths = Paths(Path(app.config["TESTIMONIES"]), Path(app.config["INDEX"]),
+                      app.config["SETTINGS"])
         archive = Archive(paths, private=app.config["PRIVATE"])
         app.extensions["testimony_archive"] = archive
     return archive
@@ -92,7 +95,7 @@ def export_text(archive: Archive, request: SearchRequest, fmt: str, url_of) -> s
     hits = archive.index.matching(request)
     records = [archive.testimony(hit.id) for hit in hits]
     info = ExportInfo(request.query, normalise_filters(request.filters, archive.vocabulary),
-                      request.sort, archive.private, len(records))
+                      request.sort, archive.private, len(records), archive=archive.paths.settings)
     return export(fmt, records, info, url_of, archive.vocabulary)
 
 

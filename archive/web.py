@@ -25,6 +25,7 @@ from .errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, Q
                      TestimonyNotFound)
 from .rendering import render_markdown
 from .requests import PARAMS, request_from_params
+from .settings import Settings
 from .searching import FACETS, SearchRequest
 from .exporting import FORMATS
 from .service import (LOOPBACK, Archive, archive_of, export_text, results_json,
@@ -64,6 +65,7 @@ def make_app(config: dict | None = None) -> Flask:
         SERVER_HOST="127.0.0.1",
         MAX_CONTENT_LENGTH=2_000_000,
         MAX_FORM_MEMORY_SIZE=500_000,
+        SETTINGS=Settings(),  # archive.toml's, from `archive serve`
         JSON_AS_ASCII=False,
     )
     app.config.from_mapping(config or {})
@@ -83,6 +85,7 @@ def make_app(config: dict | None = None) -> Flask:
     app.register_error_handler(ArchiveError, _archive_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.globals["private_mode"] = app.config["PRIVATE"]
+    app.jinja_env.globals["archive"] = app.config["SETTINGS"]
     return app
 
 
@@ -213,18 +216,19 @@ def testimony(testimony_id: str):
     """A testimony's page: body, metadata with links, sources, citation, related records."""
     archive = get_archive()
     record = archive.testimony(testimony_id)
-    url = url_for("archive.testimony", testimony_id=testimony_id, _external=True)
-    today = dt.date.today()
+    url = _permalink(testimony_id)
+    today, settings = dt.date.today(), archive.paths.settings
     vocabulary = archive.vocabulary
     evidence = [(passage, [(m, facets.search_url([("motive", m)])) for m in passage.motives],
-                 citation.chicago(record, url, today, passage.paragraph))
+                 citation.chicago(record, url, today, passage.paragraph, settings))
                 for passage in passages(record.body, vocabulary)[1]]
     return render_template(
         "testimony.html", t=record, url=url, evidence=evidence,
         body=Markup(render_markdown(record.body, record.language, anchors=True,
                                     motive_label=term_labels(vocabulary))),
         facts=_facts(record, archive), related=archive.index.related(testimony_id),
-        citation=citation.chicago(record, url, today), saved=request.args.get("saved"))
+        citation=citation.chicago(record, url, today, archive=settings),
+        saved=request.args.get("saved"))
 
 
 def _facts(record, archive) -> list[tuple[str, list[tuple[str, str | None]]]]:
@@ -279,14 +283,19 @@ def cite_csl(testimony_id: str):
 
 
 def _citation(testimony_id: str, make, mimetype: str, extension: str) -> Response:
-    record = get_archive().testimony(testimony_id)
-    return Response(make(record, _permalink(testimony_id), dt.date.today()), mimetype=mimetype,
+    archive = get_archive()
+    record = archive.testimony(testimony_id)
+    return Response(make(record, _permalink(testimony_id), dt.date.today(),
+                         archive.paths.settings), mimetype=mimetype,
                     headers={"Content-Disposition":
                              f'attachment; filename="{testimony_id}.{extension}"'})
 
 
 def _permalink(testimony_id: str) -> str:
-    return url_for("archive.testimony", testimony_id=testimony_id, _external=True)
+    """A record's permanent address: under the archive's base_url, else where it is served."""
+    path = url_for("archive.testimony", testimony_id=testimony_id)
+    return current_app.config["SETTINGS"].permalink(path, url_for(
+        "archive.testimony", testimony_id=testimony_id, _external=True))
 
 
 @bp.get("/api/t/<id:testimony_id>")

@@ -294,7 +294,7 @@ def test_the_passages_csv_has_a_row_per_passage_and_motive(client):
     response = client.get("/export/passages?sector=diplomatic")
     assert response.mimetype == "text/csv"
     lines = response.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("# Exported from the Testimony Archive")
+    assert lines[0].startswith("# Exported from Testimony Archive")
     rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
     assert list(rows[0]) == ["id", "motive", "paragraph", "text", "year", "sector", "country",
                              "account", "url"]

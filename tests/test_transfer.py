@@ -33,10 +33,15 @@ def test_new_with_options_writes_a_valid_record_and_indexes_it(run, empty_archiv
                  "--name", "Kim Ok", "--pseudonym", "--body", "No medicine at all.", "--no-input")
     assert result.exit_code == 0, result.output
     assert result.stdout == "Wrote testimonies/nurse-in-chongjin-2005.md; it is in the index.\n"
+    assert result.stderr.startswith("It is restricted: the public sees only its title")
     assert (empty_archive.testimonies / "nurse-in-chongjin-2005.md").read_text(encoding="utf-8") == (
         "---\ntitle: Nurse in Chongjin\nyear: 2005\npost: Nurse\nsector: civilian\nname: Kim Ok\n"
-        "pseudonym: true\nmotives: [economic hardship, famine]\n---\n\nNo medicine at all.\n")
+        "pseudonym: true\nmotives: [economic hardship, famine]\naccess: restricted\n---\n\n"
+        "No medicine at all.\n")
+    # Private by default: the public does not find its words; the archivist does.
     found = json.loads(run(empty_archive, "search", "medicine", "--json").stdout)
+    assert found["results"] == []
+    found = json.loads(run(empty_archive, "search", "medicine", "--json", "--private").stdout)
     assert [r["id"] for r in found["results"]] == ["nurse-in-chongjin-2005"]
 
 
@@ -185,13 +190,13 @@ def test_json_export_imports_into_an_empty_archive_as_the_same_records(run, samp
 
 def test_exports_say_when_and_from_what_they_were_made(exported):
     data = json.loads(exported("json", "famine", "--filter", "sector=civilian"))
-    assert set(data["export"]) == {"archive", "exported", "query", "filters", "sort", "mode",
-                                   "records"}
+    assert set(data["export"]) == {"archive", "publisher", "exported", "query", "filters",
+                                   "sort", "mode", "records"}
     assert (data["export"]["query"], data["export"]["filters"], data["export"]["records"]) == (
         "famine", {"sector": ["civilian"]}, 1)
-    assert exported("csv", "famine").startswith("# Exported from the Testimony Archive on ")
+    assert exported("csv", "famine").startswith("# Exported from Testimony Archive on ")
     assert "query 'famine', filters [], 3 records." in exported("bibtex", "famine").splitlines()[0]
-    assert "N1  - Exported from the Testimony Archive on" in exported("ris", "famine")
+    assert "N1  - Exported from Testimony Archive on" in exported("ris", "famine")
     assert json.loads(exported("csl-json", "famine"))[0]["custom"]["export"]["records"] == 3
 
 
