@@ -10,14 +10,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from .i18n import lazy_gettext
 from .searching import FACETS, SearchResults
 from .vocabulary import Vocabulary
 
-FACET_TITLES = {"motive": "Motive", "sector": "Sector", "country": "Country", "year": "Year",
-                "gender": "Gender", "language": "Language", "account": "Account"}
+FACET_TITLES = {"motive": lazy_gettext("Motive"), "sector": lazy_gettext("Sector"),
+                "country": lazy_gettext("Country"), "year": lazy_gettext("Year"),
+                "gender": lazy_gettext("Gender"), "language": lazy_gettext("Language"),
+                "account": lazy_gettext("Account")}
 FACET_TITLES_KO = {"motive": "동기", "sector": "분야", "country": "국가", "year": "연도",
                    "gender": "성별", "language": "언어", "account": "증언 경로"}
-LANGUAGE_NAMES = {"en": "English", "ko": "Korean (한국어)"}
+# The values of the record format's closed lists, as each language shows them.
+VALUE_LABELS = {
+    "sector": {"diplomatic": lazy_gettext("diplomatic"), "trade": lazy_gettext("trade"),
+               "military": lazy_gettext("military"), "security": lazy_gettext("security"),
+               "party": lazy_gettext("party"), "overseas-labour": lazy_gettext("overseas-labour"),
+               "student": lazy_gettext("student"), "civilian": lazy_gettext("civilian"),
+               "other": lazy_gettext("other")},
+    "gender": {"female": lazy_gettext("female"), "male": lazy_gettext("male"),
+               "unknown": lazy_gettext("unknown")},
+    "account": {"interview": lazy_gettext("interview"), "memoir": lazy_gettext("memoir"),
+                "inquiry": lazy_gettext("inquiry"), "press": lazy_gettext("press"),
+                "other": lazy_gettext("other")},
+    "access": {"public": lazy_gettext("public"), "restricted": lazy_gettext("restricted")},
+    "language": {"en": lazy_gettext("English"), "ko": lazy_gettext("Korean (한국어)")},
+    # The fields an archivist may withhold from the public.
+    "field": {"name": lazy_gettext("name"), "aliases": lazy_gettext("aliases"),
+              "summary": lazy_gettext("summary"), "sources": lazy_gettext("sources"),
+              "born": lazy_gettext("year of birth"), "gender": lazy_gettext("gender"),
+              "defected_on": lazy_gettext("date of leaving"), "tags": lazy_gettext("tags"),
+              "recorded_by": lazy_gettext("recorded by"),
+              "recorded_on": lazy_gettext("recorded on")},
+}
+LANGUAGE_NAMES = VALUE_LABELS["language"]
 SHOWN_FIRST = 8  # a longer facet shows this many, the rest behind 'show all'
 CHART_MIN_YEARS = 10
 CHART_WIDTH, CHART_HEIGHT, CHART_AXIS = 640, 150, 22
@@ -134,12 +159,16 @@ def _motive_tree(results: SearchResults, params: list, vocabulary: Vocabulary,
     return tuple(shown)
 
 
+def value_label(name: str, value: str) -> str:
+    """A facet value as the page's language shows it (sectors, genders, accounts, access,
+    languages); other values (countries) as they are."""
+    return str(VALUE_LABELS.get(name, {}).get(value, value))
+
+
 def _label(name: str, value: str, vocabulary: Vocabulary, labels: str) -> str:
     if name == "motive":
         return vocabulary.label(value, labels)
-    if name == "language":
-        return LANGUAGE_NAMES.get(value, value)
-    return value
+    return value_label(name, value)
 
 
 def year_chart(results: SearchResults, params: list) -> list[Bar]:

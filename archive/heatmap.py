@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .comparing import TOO_FEW, Comparison
-from .facets import search_url
+from .facets import search_url, value_label
+from .i18n import gettext, ngettext, number
 from .requests import parse_year_range
 from .vocabulary import Vocabulary
 
@@ -33,6 +34,7 @@ class Cell:
     dark: bool
     url: str
     description: str
+    too_few: bool
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Heatmap:
     rows: tuple[Heading, ...]
     cells: tuple[Cell, ...]
     too_few: bool
+    minimum: int = TOO_FEW
 
 
 def shade(share: float) -> str:
@@ -90,26 +93,34 @@ def heatmap(comparison: Comparison, params: list, vocabulary: Vocabulary,
     (the page's other parameters kept)."""
     kept = [(name, value) for name, value in params if name not in ("by", "period", "page")]
     columns = []
-    for number, column in enumerate(comparison.columns):
-        x = LABEL_WIDTH + number * COLUMN_WIDTH + COLUMN_WIDTH // 2
-        columns.append(Heading(x, HEADER_HEIGHT - 8, column.label, column.too_few,
+    by = comparison.by
+    names = [vocabulary.label(c.label, labels) if by == "motive" else value_label(by, c.label)
+             for c in comparison.columns]
+    for place, column in enumerate(comparison.columns):
+        x = LABEL_WIDTH + place * COLUMN_WIDTH + COLUMN_WIDTH // 2
+        columns.append(Heading(x, HEADER_HEIGHT - 8, names[place], column.too_few,
                                search_url(narrowed(kept, column.filter))))
     rows, cells = [], []
-    for number, row in enumerate(comparison.rows):
-        y = HEADER_HEIGHT + number * ROW_HEIGHT
+    for place, row in enumerate(comparison.rows):
+        y = HEADER_HEIGHT + place * ROW_HEIGHT
         name = vocabulary.label(row.motive, labels)
         rows.append(Heading(6 + row.depth * INDENT, y + ROW_HEIGHT // 2 + 5, name, False,
                             search_url(narrowed(kept, ("motive", row.motive))), row.depth))
         for at, (column, count, share) in enumerate(zip(comparison.columns, row.counts,
                                                         row.shares)):
-            few = f"; fewer than {TOO_FEW}, too few to compare" if column.too_few else ""
-            description = (f"{name}, {column.label}: {count} of {column.total} "
-                           f"testimon{'y' if column.total == 1 else 'ies'} ({share:.0%}){few}")
+            label = names[at]
+            description = ngettext(
+                "%(motive)s, %(column)s: %(count)s of %(num)s testimony (%(share)s)",
+                "%(motive)s, %(column)s: %(count)s of %(num)s testimonies (%(share)s)",
+                column.total, motive=name, column=label, count=number(count),
+                share=f"{share:.0%}")
+            if column.too_few:
+                description += gettext("; fewer than %(num)s, too few to compare", num=TOO_FEW)
             cells.append(Cell(LABEL_WIDTH + at * COLUMN_WIDTH + 1, y + 1, COLUMN_WIDTH - 2,
                               ROW_HEIGHT - 2, shade(share), str(count), share > 0.55,
                               search_url(narrowed(narrowed(kept, ("motive", row.motive)),
                                                   column.filter)),
-                              description))
+                              description, column.too_few))
     return Heatmap(LABEL_WIDTH + COLUMN_WIDTH * len(comparison.columns) + 60,
                    HEADER_HEIGHT + ROW_HEIGHT * len(comparison.rows) + 4, tuple(columns),
                    tuple(rows), tuple(cells), any(c.too_few for c in comparison.columns))

@@ -10,13 +10,15 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from . import comparing, facets, heatmap
 from .errors import QueryError
+from .i18n import language, lazy_gettext
 from .requests import PARAMS, request_from_params
 from .service import archive_of
 
 bp = Blueprint("patterns", __name__)
-BY_LABELS = {"period": "period", "sector": "sector", "country": "country",
-             "account": "account", "gender": "gender", "language": "language",
-             "motive": "motives stated together"}
+BY_LABELS = {"period": lazy_gettext("period"), "sector": lazy_gettext("sector"),
+             "country": lazy_gettext("country"), "account": lazy_gettext("account"),
+             "gender": lazy_gettext("gender"), "language": lazy_gettext("language"),
+             "motive": lazy_gettext("motives stated together")}
 
 
 def _params() -> list[tuple[str, str]]:
@@ -35,7 +37,7 @@ def _comparison():
 def compare():
     """Motives across periods or groups for any search: a heatmap, the table beside it."""
     params, archive = _params(), archive_of(current_app)
-    labels = dict(params).get("labels", "en")
+    labels = dict(params).get("labels", language())
     try:
         comparison = _comparison()
     except QueryError as exc:
@@ -47,7 +49,7 @@ def compare():
         map=heatmap.heatmap(comparison, params, archive.vocabulary, labels),
         by_links=[(label, facets.search_url(params + [("by", by)], "/compare"),
                    by == comparison.by) for by, label in BY_LABELS.items()],
-        search_url=facets.search_url(params),
+        search_url=facets.search_url(params), facet_titles=facets.FACET_TITLES,
         csv_url=facets.search_url(here, "/compare.csv"),
         json_url=facets.search_url(here, "/api/compare"))
 

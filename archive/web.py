@@ -12,14 +12,16 @@ import io
 import secrets
 from pathlib import Path
 
-from flask import (Blueprint, Flask, Response, abort, current_app, jsonify, render_template,
-                   request, url_for)
+from flask import (Blueprint, Flask, Response, abort, current_app, jsonify, redirect,
+                   render_template, request, url_for)
+from flask_babel import format_date
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
 
-from . import citation, comparing, editor, facets, heatmap, patterns
+from . import citation, comparing, editor, facets, heatmap, i18n, patterns
+from .i18n import gettext as _, language
 from .coding import passages, term_labels
 from .errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, QueryError,
                      TestimonyNotFound)
@@ -86,6 +88,9 @@ def make_app(config: dict | None = None) -> Flask:
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.globals["private_mode"] = app.config["PRIVATE"]
     app.jinja_env.globals["archive"] = app.config["SETTINGS"]
+    app.jinja_env.globals["motive_label"] = _motive_label
+    app.jinja_env.globals["value_label"] = facets.value_label
+    i18n.init_app(app)
     return app
 
 
@@ -94,6 +99,11 @@ def _assets(name: str) -> Path:
     else at the top of the checkout (an editable install)."""
     packaged = HERE / name
     return packaged if packaged.is_dir() else HERE.parent / name
+
+
+def _motive_label(term: str) -> str:
+    """A motive as the page's language shows it (its Korean label on a Korean page)."""
+    return get_archive().vocabulary.label(term, language())
 
 
 def _trusted_hosts(host: str) -> list[str]:
@@ -126,11 +136,11 @@ def home():
     """The home page: what the archive holds, a search box, and recent testimonies."""
     archive = get_archive()
     results = archive.index.search(SearchRequest(per_page=6))
-    motives = facets.facet_groups(results, [], archive.vocabulary)[0]
+    motives = facets.facet_groups(results, [], archive.vocabulary, language())[0]
     by_period = comparing.compare(archive.index, SearchRequest(), "period")
     return render_template("home.html", results=results, motives=motives,
                            chart=facets.year_chart(results, []),
-                           map=heatmap.heatmap(by_period, [], archive.vocabulary)
+                           map=heatmap.heatmap(by_period, [], archive.vocabulary, language())
                            if by_period.columns else None)
 
 
@@ -138,7 +148,7 @@ def home():
 def search():
     """The search page: query, facet sidebar, year chart, results and pagination."""
     archive, params = get_archive(), _params()
-    labels = dict(params).get("labels", "en")
+    labels = dict(params).get("labels", language())
     try:
         results = archive.index.search(_search_request(params))
     except QueryError as exc:
@@ -151,6 +161,7 @@ def search():
         chosen=_chosen(results, params, archive), labels=labels,
         sort_urls={s: facets.search_url(facets.replaced(params, "sort", s))
                    for s in ("relevance", "year")},
+        sort_names={"relevance": _("relevance"), "year": _("year")},
         labels_url=facets.search_url(facets.replaced(params, "labels",
                                                      None if labels == "ko" else "ko")),
         csv_url=facets.search_url(params, "/search.csv"),
@@ -168,9 +179,24 @@ def _chosen(results, params, archive) -> list[tuple[str, str]]:
     for name, values in results.filters.items():
         for value in values:
             label = archive.vocabulary.label(value) if name == "motive" else value
+            label = label if name == "motive" else facets.value_label(name, value)
             chosen.append((f"{facets.FACET_TITLES[name]}: {label}",
                            facets.search_url(facets.toggled(params, name, value))))
     return chosen
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    """The language switch: remember the reader's choice, and go back to the page."""
+    if code not in i18n.LANGUAGES:
+        abort(404)
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"  # only pages of this archive
+    response = redirect(target, 303)
+    response.set_cookie(i18n.COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True)
+    return response
 
 
 @bp.get("/search.csv")
@@ -236,26 +262,31 @@ def _facts(record, archive) -> list[tuple[str, list[tuple[str, str | None]]]]:
     def link(name, value):
         return facets.search_url([(name, str(value))])
 
-    rows = [("Year", [(str(record.year), link("year", f"{record.year}..{record.year}"))]),
-            ("Post", [(record.post, None)]),
-            ("Sector", [(record.sector, link("sector", record.sector))]),
-            ("Country", [(record.country, link("country", record.country))] if record.country else []),
-            ("Motives", [(f"{m} · {archive.vocabulary.label(m, 'ko')}", link("motive", m))
-                         for m in record.motives] or [("not stated", None)]),
-            ("Name", [(record.name + (" (pseudonym)" if record.pseudonym else ""), None)]
-             if record.name else []),
-            ("Also written", [(a, None) for a in record.aliases]),
-            ("Left on", [(record.defected_on, None)] if record.defected_on else []),
-            ("Gender", [(record.gender, link("gender", record.gender))] if record.gender else []),
-            ("Born", [(str(record.born), None)] if record.born else []),
-            ("Language", [(facets.LANGUAGE_NAMES.get(record.language, record.language),
-                           link("language", record.language))]),
-            ("Account", [(record.account, link("account", record.account))]
+    other = "en" if language() == "ko" else "ko"
+    value = facets.value_label
+    rows = [(_("Year"), [(str(record.year), link("year", f"{record.year}..{record.year}"))]),
+            (_("Post"), [(record.post, None)]),
+            (_("Sector"), [(value("sector", record.sector), link("sector", record.sector))]),
+            (_("Country"), [(record.country, link("country", record.country))]
+             if record.country else []),
+            (_("Motives"), [(f"{archive.vocabulary.label(m, language())} · "
+                             f"{archive.vocabulary.label(m, other)}", link("motive", m))
+                            for m in record.motives] or [(_("not stated"), None)]),
+            (_("Name"), [(_("%(name)s (pseudonym)", name=record.name) if record.pseudonym
+                          else record.name, None)] if record.name else []),
+            (_("Also written"), [(a, None) for a in record.aliases]),
+            (_("Left on"), [(record.defected_on, None)] if record.defected_on else []),
+            (_("Gender"), [(value("gender", record.gender), link("gender", record.gender))]
+             if record.gender else []),
+            (_("Born"), [(str(record.born), None)] if record.born else []),
+            (_("Language"), [(value("language", record.language),
+                              link("language", record.language))]),
+            (_("Account"), [(value("account", record.account), link("account", record.account))]
              if record.account else []),
-            ("Tags", [(tag, facets.search_url([("q", f'tag:"{tag}"')])) for tag in record.tags]),
-            ("Recorded", [(" on ".join(filter(None, (record.recorded_by, record.recorded_on))),
-                           None)] if record.recorded_by or record.recorded_on else []),
-            ("Access", [(record.access, None)])]
+            (_("Tags"), [(tag, facets.search_url([("q", f'tag:"{tag}"')])) for tag in record.tags]),
+            (_("Recorded"), [(_recorded(record), None)]
+             if record.recorded_by or record.recorded_on else []),
+            (_("Access"), [(value("access", record.access), None)])]
     return [(label, values) for label, values in rows if values]
 
 
@@ -308,32 +339,45 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _recorded(record) -> str:
+    """Who entered a record and when, the date written as the reader's language writes it."""
+    when = format_date(dt.date.fromisoformat(record.recorded_on), "long") \
+        if record.recorded_on else None
+    if record.recorded_by and when:
+        return _("%(who)s on %(date)s", who=record.recorded_by, date=when)
+    return record.recorded_by or when
+
+
 def _csrf_error(exc: CSRFError):
-    message = ("This form has expired or did not come from this archive, so nothing was saved. "
-               "Go back, reload the form and submit it again.")
-    return render_template("error.html", code=400, title="Form expired", message=message), 400
+    message = _("This form has expired or did not come from this archive, so nothing was "
+                "saved. Go back, reload the form and submit it again.")
+    return render_template("error.html", code=400, title=_("Form expired"),
+                           message=message), 400
 
 
 def _http_error(exc: HTTPException):
     if isinstance(exc, SecurityError):  # an untrusted Host: no page of ours to link from
         return Response("This archive does not answer for that host name.\n", 400,
                         mimetype="text/plain")
-    message = {404: "There is no page at this address.",
-               400: "The request could not be understood."}.get(exc.code, exc.name + ".")
+    message = {404: _("There is no page at this address."),
+               400: _("The request could not be understood.")}.get(exc.code, exc.name + ".")
+    title = {404: _("Not found"), 400: _("Bad request")}.get(exc.code, exc.name)
     if _wants_json():
         return jsonify({"error": message}), exc.code
-    return render_template("error.html", code=exc.code, title=exc.name, message=message), exc.code
+    return render_template("error.html", code=exc.code, title=title, message=message), exc.code
 
 
 def _archive_error(exc: ArchiveError):
     code = 404 if isinstance(exc, TestimonyNotFound) else \
         400 if isinstance(exc, QueryError) else 503
-    title = {404: "Not found", 400: "Bad request", 503: "Unavailable"}[code]
+    title = {404: _("Not found"), 400: _("Bad request"), 503: _("Unavailable")}[code]
     message = str(exc)
-    if isinstance(exc, IndexMissing):
-        message = "The archive has no index yet: run 'archive index', then reload this page."
+    if isinstance(exc, TestimonyNotFound):
+        message = _("No testimony with the id '%(id)s'.", id=exc.testimony_id)
+    elif isinstance(exc, IndexMissing):
+        message = _("The archive has no index yet: run 'archive index', then reload this page.")
     elif isinstance(exc, (IndexDamaged, IndexUntrusted)):
-        message = "The archive's index is damaged. Run 'archive check --repair', then reload."
+        message = _("The archive's index is damaged. Run 'archive check --repair', then reload.")
     if _wants_json():
         return jsonify({"error": message}), code
     return render_template("error.html", code=code, title=title, message=message), code
@@ -341,7 +385,7 @@ def _archive_error(exc: ArchiveError):
 
 def _unexpected_error(exc: Exception):
     current_app.logger.exception("Unexpected error on %s", request.path)
-    message = "Something went wrong on our side. The error has been logged."
+    message = _("Something went wrong on our side. The error has been logged.")
     if _wants_json():
         return jsonify({"error": message}), 500
-    return render_template("error.html", code=500, title="Server error", message=message), 500
+    return render_template("error.html", code=500, title=_("Server error"), message=message), 500

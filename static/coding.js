@@ -12,15 +12,15 @@
   button.addEventListener("click", function () {
     var start = body.selectionStart, end = body.selectionEnd;
     var words = body.value.slice(start, end);
-    if (!words.trim()) { status.textContent = "Select the words that state the motive first."; return; }
-    if (/\n\s*\n/.test(words)) { status.textContent = "A coded passage lies within one paragraph."; return; }
+    if (!words.trim()) { status.textContent = button.dataset.empty; return; }
+    if (/\n\s*\n/.test(words)) { status.textContent = button.dataset.across; return; }
     var term = choice.value.replace(/"/g, "");
     var coded = "[" + words + "]{.motive term=\"" + term + "\"}";
     body.setRangeText(coded, start, end, "select");
     body.dispatchEvent(new Event("input", {bubbles: true}));  // the live preview follows
     var boxes = document.querySelectorAll("input[name=motives][type=checkbox]");
     for (var i = 0; i < boxes.length; i++) { if (boxes[i].value === choice.value) boxes[i].checked = true; }
-    status.textContent = "Coded as " + choice.value + ".";
+    status.textContent = button.dataset.done.replace("{motive}", choice.value);
     body.focus();
   });
 })();

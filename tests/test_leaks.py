@@ -96,9 +96,11 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
 def web_outputs(paths, private: bool, words: list[str]) -> str:
     app = create_app({"TESTING": True, "TESTIMONIES": str(paths.testimonies),
                       "INDEX": str(paths.index), "PRIVATE": private})
-    client = app.test_client()
+    client, korean = app.test_client(), app.test_client()
+    korean.set_cookie("lang", "ko")  # the Korean pages are crawled too
     ids = ["closed-account", "open-account", "changing-account"]
-    return "\n".join(readable(client.get(url).data) for url in urls(ids, words))
+    return "\n".join(readable(reader.get(url).data) for url in urls(ids, words)
+                     for reader in (client, korean))
 
 
 def readable(data: bytes) -> str:
