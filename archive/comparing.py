@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .translation import gettext as _
 from .errors import QueryError
 from .searching import ArchiveIndex, Matched, SearchRequest
 from .vocabulary import Vocabulary
@@ -69,13 +70,14 @@ def check_parameters(by: str | None, period: str | int | None) -> tuple[str, int
     """The comparison asked for, or QueryError with one sentence naming what is wrong."""
     by = by or "period"
     if by not in BY:
-        raise QueryError(f"by: expected one of {', '.join(BY)}, got {by!r}")
+        raise QueryError(_("by: expected one of %(options)s, got %(value)r",
+                           options=", ".join(BY), value=by))
     if period in (None, ""):
         return by, DEFAULT_PERIOD
     text = str(period).strip()
     if not text.isdigit() or not 1 <= int(text) <= MAX_PERIOD:
-        raise QueryError(f"period: expected a number of years from 1 to {MAX_PERIOD}, "
-                         f"got {str(period)!r}")
+        raise QueryError(_("period: expected a number of years from 1 to %(most)s, got "
+                           "%(value)r", most=MAX_PERIOD, value=str(period)))
     return by, int(text)
 
 

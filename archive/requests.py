@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from .engine import FACET_FIELDS
+from .translation import gettext as _
 from .errors import QueryError
 from .validation import SECTORS
 from .vocabulary import Vocabulary
@@ -31,12 +32,12 @@ def parse_year_range(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d{4})?\s*(\.\.)?\s*(\d{4})?\s*", text or "")
     if not match or not (match.group(1) or match.group(3)) or \
             (not match.group(2) and not (match.group(1) and not match.group(3))):
-        raise QueryError(f"invalid year {text!r}: expected a year such as 2016 or a range "
-                         "such as 2016..2024")
+        raise QueryError(_("invalid year %(value)r: expected a year such as 2016 or a range "
+                           "such as 2016..2024", value=text))
     low = int(match.group(1)) if match.group(1) else 0
     high = int(match.group(3)) if match.group(3) else (9999 if match.group(2) else low)
     if low > high:
-        raise QueryError(f"invalid year {text!r}: the range starts after it ends")
+        raise QueryError(_("invalid year %(value)r: the range starts after it ends", value=text))
     return low, high
 
 
@@ -70,7 +71,8 @@ def normalise_filters(filters: dict, vocabulary: Vocabulary) -> dict[str, tuple]
         values = [values] if isinstance(values, (str, int)) else list(values)
         values = [str(v).strip() for v in values if str(v).strip()]
         if name not in FACETS:
-            raise QueryError(f"unknown filter {name!r}; expected one of {', '.join(FACETS)}")
+            raise QueryError(_("unknown filter %(name)r; expected one of %(options)s",
+                               name=name, options=", ".join(FACETS)))
         if not values:
             continue
         if name == "motive":  # a term, alias or Korean label, or a broader concept
@@ -79,8 +81,9 @@ def normalise_filters(filters: dict, vocabulary: Vocabulary) -> dict[str, tuple]
                 term = vocabulary.normalise_any(value)
                 if term is None:
                     hint = vocabulary.closest(value)
-                    raise QueryError(f"unknown motive {value!r}" +
-                                     (f"; did you mean '{hint}'?" if hint else ""))
+                    raise QueryError(_("unknown motive %(value)r; did you mean '%(hint)s'?",
+                                       value=value, hint=hint) if hint else
+                                     _("unknown motive %(value)r", value=value))
                 terms.append(term)
             values = terms
         elif name == "year":
@@ -88,8 +91,8 @@ def normalise_filters(filters: dict, vocabulary: Vocabulary) -> dict[str, tuple]
         elif name == "sector":
             for value in values:
                 if value not in SECTORS:
-                    raise QueryError(f"unknown sector {value!r}; expected one of "
-                                     f"{', '.join(SECTORS)}")
+                    raise QueryError(_("unknown sector %(value)r; expected one of %(options)s",
+                                       value=value, options=", ".join(SECTORS)))
         clean[name] = tuple(dict.fromkeys(values))
     return clean
 
@@ -122,6 +125,6 @@ def request_from_params(params: list[tuple[str, str]], per_page: int = 20) -> Se
     try:
         page, per_page = int(args.get("page", "1")), int(args.get("per_page", per_page))
     except ValueError:
-        raise QueryError("the page and per_page must be whole numbers") from None
+        raise QueryError(_("the page and per_page must be whole numbers")) from None
     return SearchRequest(args.get("q", ""), filters, args.get("sort", "relevance"), page,
                          per_page)

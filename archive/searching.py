@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import snippets
 from .engine import MAX_QUERY_CHARS, Snapshot, guard_query, open_snapshot
+from .translation import gettext as _
 from .errors import QueryError
 from .requests import (FACETS, SORTS, SearchRequest, asked_motives, normalise_filters,
                        parse_year_range, with_motive_clauses)
@@ -207,9 +208,11 @@ class ArchiveIndex:
     def _check(self, request: SearchRequest) -> dict:
         filters = normalise_filters(request.filters, self.vocabulary)
         if request.sort not in SORTS:
-            raise QueryError(f"unknown sort {request.sort!r}; expected relevance or year")
+            raise QueryError(_("unknown sort %(value)r; expected relevance or year",
+                               value=request.sort))
         if request.page < 1 or not 1 <= request.per_page <= MAX_PER_PAGE:
-            raise QueryError(f"the page must be 1 or more and the page size 1 to {MAX_PER_PAGE}")
+            raise QueryError(_("the page must be 1 or more and the page size 1 to %(most)s",
+                               most=MAX_PER_PAGE))
         return filters
 
     def _parse(self, snapshot: Snapshot, text: str):

@@ -8,6 +8,7 @@ import re
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
 from whoosh.query import NullQuery, Query
 
+from ..translation import gettext as _
 from ..errors import QueryError
 from .schema import FIELD_ALIASES, SEARCH_FIELDS
 
@@ -20,18 +21,19 @@ def guard_query(text: str) -> str:
     """Refuse queries that would make the parser slow or fail; rewrite year prefixes, and a
     leading minus as NOT."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is {len(text):,} characters long; the limit is "
-                         f"{MAX_QUERY_CHARS:,}")
+        raise QueryError(_("the query is %(length)s characters long; the limit is %(limit)s",
+                           length=f"{len(text):,}", limit=f"{MAX_QUERY_CHARS:,}"))
     longest = max((len(word) for word in text.split()), default=0)
     if longest > MAX_WORD_CHARS:
-        raise QueryError(f"the query has a word of {longest:,} characters; the limit is "
-                         f"{MAX_WORD_CHARS}")
+        raise QueryError(_("the query has a word of %(length)s characters; the limit is "
+                           "%(limit)s", length=f"{longest:,}", limit=MAX_WORD_CHARS))
     depth = deepest = 0
     for char in text:
         depth += {"(": 1, ")": -1}.get(char, 0)
         deepest = max(deepest, depth)
     if deepest > MAX_NESTING:
-        raise QueryError(f"the query nests parentheses {deepest} deep; the limit is {MAX_NESTING}")
+        raise QueryError(_("the query nests parentheses %(depth)s deep; the limit is %(limit)s",
+                           depth=deepest, limit=MAX_NESTING))
     text = _MINUS.sub(lambda match: match.group(0) if match.group(0) != "-" else "NOT ", text)
     return re.sub(r"\byear:(\S+)", _year_clause, text)
 
@@ -50,8 +52,8 @@ def _year_clause(match: re.Match) -> str:
         return f"year:[{digits}{'0' * width} TO {digits}{'9' * width}]"
     if re.fullmatch(r"\d{4}|[<>]=?\d{4}|\[\d{4}|\{\d{4}|\[|\{|\(?\d{4}\)?", value):
         return match.group(0)
-    raise QueryError(f"invalid year {value!r} in the query: use year:2016, year:199*, "
-                     "year:[1990 TO 1999] or year:>=2000")
+    raise QueryError(_("invalid year %(value)r in the query: use year:2016, year:199*, "
+                       "year:[1990 TO 1999] or year:>=2000", value=value))
 
 
 def make_parser(schema) -> MultifieldParser:
@@ -70,9 +72,10 @@ def parse_query(parser: MultifieldParser, text: str) -> Query:
     try:
         query = parser.parse(guarded)
     except Exception as exc:  # Whoosh's parser raises many kinds on odd input
-        raise QueryError(f"the query {text!r} cannot be read ({type(exc).__name__}); "
-                         "check its quotes, brackets and field names") from None
+        raise QueryError(_("the query %(query)r cannot be read (%(kind)s); check its quotes, "
+                           "brackets and field names", query=text, kind=type(exc).__name__)) \
+            from None
     if query is NullQuery:
-        raise QueryError(f"the query {text!r} has no word that can be searched: it holds "
-                         "only very common words or punctuation")
+        raise QueryError(_("the query %(query)r has no word that can be searched: it holds "
+                           "only very common words or punctuation", query=text))
     return query
