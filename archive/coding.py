@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .rendering import plain_passages
+from .translation import gettext as _
 from .validation import Problem
 from .vocabulary import Vocabulary
 
@@ -104,11 +105,11 @@ def _attributes(text: str) -> tuple[dict, str | None]:
     while at < len(text.rstrip()):
         match = _ATTR.match(text, at)
         if not match:
-            return found, f"cannot read the attributes {{{text}}}; write them as " \
-                          '{.motive term="children\'s freedom"}'
+            return found, _("cannot read the attributes %(attributes)s; write them as "
+                            '{.motive term="children\'s freedom"}', attributes="{" + text + "}")
         if match.group(5):
-            return found, f"{match.group(3)}={match.group(5)}: write the value between " \
-                          'double quotes, as term="..."'
+            return found, _('%(written)s: write the value between double quotes, as term="..."',
+                            written=f"{match.group(3)}={match.group(5)}")
         if match.group(3):
             found[match.group(3)] = match.group(4) if match.group(4) is not None \
                 else match.group(6)
@@ -130,36 +131,37 @@ def coding_problems(body: str, motives: tuple[str, ...], vocabulary: Vocabulary,
     for span in spans:
         attribute_starts.add(span.end - len(span.attributes) - 2)
         if _PARAGRAPH_BREAK.search(span.text):
-            report(span.start, "a coded passage lies within one paragraph, but this one runs "
-                               f"to line {first_line + body.count(chr(10), 0, span.end)}; "
-                               "code each paragraph's words in a span of their own")
+            report(span.start, _("a coded passage lies within one paragraph, but this one "
+                                 "runs to line %(line)s; code each paragraph's words in a span "
+                                 "of their own", line=first_line + body.count("\n", 0, span.end)))
             continue
         if not _plain(span.text).strip():
-            report(span.start, "the coded passage holds no text; put the words that state "
-                               "the motive between the brackets")
+            report(span.start, _("the coded passage holds no text; put the words that state "
+                                 "the motive between the brackets"))
         attributes, problem = _attributes(span.attributes)
         if problem:
             report(span.start, problem)
             continue
         terms = split_terms(attributes.get("term") or "")
         if not terms:
-            report(span.start, 'the coded passage names no motive; add term="..." with a '
-                               "term of testimonies/vocabulary.yaml")
+            report(span.start, _('the coded passage names no motive; add term="..." with a '
+                                 "term of testimonies/vocabulary.yaml"))
         for label in terms:
             term = vocabulary.normalise(label)
             if term is None:
                 hint = vocabulary.closest(label)
-                report(span.start, f"unknown motive {label!r} in a coded passage, not a term "
-                                   "or alias of testimonies/vocabulary.yaml"
-                                   + (f"; did you mean '{hint}'?" if hint else ""))
+                report(span.start, _("unknown motive %(label)r in a coded passage, not a term "
+                                     "or alias of testimonies/vocabulary.yaml", label=label)
+                                   + (_("; did you mean '%(hint)s'?", hint=hint) if hint else ""))
             elif term not in motives:
-                report(span.start, f"the passage is coded '{term}', which motives: does not "
-                                   f"list; add '{term}' to motives")
+                report(span.start, _("the passage is coded '%(term)s', which motives: does "
+                                     "not list; add '%(term)s' to motives", term=term))
     for orphan in _ORPHAN.finditer(body):
         if orphan.start() not in attribute_starts and not _escaped(body, orphan.start()):
-            report(orphan.start(), f"the coded passage {orphan.group(0)!r} is never closed; "
-                                   'write it as [the words that state it]{.motive term="..."}, '
-                                   "with its brackets and braces closed in the same paragraph")
+            report(orphan.start(), _("the coded passage %(span)r is never closed; write it as "
+                                     '[the words that state it]{.motive term="..."}, with its '
+                                     "brackets and braces closed in the same paragraph",
+                                     span=orphan.group(0)))
     return sorted(problems, key=lambda p: p.line or 0)
 
 

@@ -13,7 +13,13 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from .translation import gettext as _
 from .vocabulary import Vocabulary
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs where it is defined; it is translated where shown."""
+    return message
 
 SECTORS = ("diplomatic", "trade", "military", "security", "party", "overseas-labour",
            "student", "civilian", "other")
@@ -63,9 +69,9 @@ def validate_id(shown: str, testimony_id: str) -> list[Problem]:
     if ID_PATTERN.match(testimony_id) and 3 <= len(testimony_id) <= 80:
         return []
     return [Problem(shown, None, "id",
-                    f"the file name gives the id {testimony_id!r}; an id is 3 to 80 lower-case "
-                    "ASCII letters, digits and single hyphens, such as 'ri-il-kyu-2023': "
-                    "rename the file")]
+                    _("the file name gives the id %(id)r; an id is 3 to 80 lower-case ASCII "
+                      "letters, digits and single hyphens, such as 'ri-il-kyu-2023': rename "
+                      "the file", id=testimony_id))]
 
 
 def validate_fields(meta: dict, lines: dict, body: str, testimony_id: str,
@@ -80,14 +86,15 @@ def validate_fields(meta: dict, lines: dict, body: str, testimony_id: str,
 
     for name in REQUIRED:
         if name not in meta:
-            problems.append(Problem(shown, None, name, f"is required; {EXPECTED[name]}"))
+            problems.append(Problem(shown, None, name, _("is required; %(expected)s",
+                                                         expected=_(EXPECTED[name]))))
     extra = []
     for key, value in meta.items():
         name = str(key)
         rule = RULES.get(name)
         if name == "id":
-            report((key,), "the id is the file's name and never appears in the front matter; "
-                           "remove this line")
+            report((key,), _("the id is the file's name and never appears in the front "
+                             "matter; remove this line"))
         elif rule is None:
             hint = difflib.get_close_matches(name, list(RULES), n=1)
             extra.append((name, value))
@@ -116,8 +123,8 @@ def _cross_checks(values: dict, lines: dict, testimony_id: str, shown: str) -> l
     if defected_on and int(defected_on[:4]) != values["year"]:
         problems.append(Problem(
             shown, lines.get(("defected_on",)), "defected_on",
-            f"{defected_on} disagrees with year {values['year']}; the year a person left must "
-            "be the year of defected_on"))
+            _("%(date)s disagrees with year %(year)s; the year a person left must be the year "
+              "of defected_on", date=defected_on, year=values["year"])))
     withheld = set(values.get("withhold", ()))
     name = values.get("name")
     restricted = values.get("access") == "restricted"
@@ -125,16 +132,17 @@ def _cross_checks(values: dict, lines: dict, testimony_id: str, shown: str) -> l
             and not values.get("name_public")):
         problems.append(Problem(
             shown, lines.get(("name",)), "name",
-            f"names {name!r} publicly without 'pseudonym: true'; confirm the name may be "
-            "public with 'name_public: true', or restrict the record or withhold the name",
+            _("names %(name)r publicly without 'pseudonym: true'; confirm the name may be "
+              "public with 'name_public: true', or restrict the record or withhold the name",
+              name=name),
             warning=True))
     if name and (restricted or "name" in withheld):
         for field_name, text in (("id", testimony_id), ("title", values.get("title", ""))):
             if _mentions(text, name):
                 problems.append(Problem(
                     shown, lines.get((field_name,)), field_name,
-                    f"contains the withheld name {name!r}; ids and titles are public, so "
-                    "choose ones that do not name the person", warning=True))
+                    _("contains the withheld name %(name)r; ids and titles are public, so "
+                      "choose ones that do not name the person", name=name), warning=True))
     return problems
 
 
@@ -161,27 +169,31 @@ def _bad_text(value) -> str | None:
 def _string(limit: int = 10_000) -> Callable:
     def rule(value):
         if not isinstance(value, str) or not value.strip():
-            raise _Invalid(f"expected text, got {_shown(value)}")
+            raise _Invalid(_("expected text, got %(value)s", value=_shown(value)))
         if len(value) > limit:
-            raise _Invalid(f"expected at most {limit:,} characters, got {len(value):,}")
+            raise _Invalid(_("expected at most %(limit)s characters, got %(length)s",
+                             limit=f"{limit:,}", length=f"{len(value):,}"))
         return value.strip()
     return rule
 
 
 def _title(value):
     if not isinstance(value, str) or not value.strip():
-        raise _Invalid(f"expected a title of 1 to 300 characters, got {_shown(value)}")
+        raise _Invalid(_("expected a title of 1 to 300 characters, got %(value)s",
+                         value=_shown(value)))
     if len(value.strip()) > 300:
-        raise _Invalid(f"expected a title of 1 to 300 characters, got {len(value.strip())}")
+        raise _Invalid(_("expected a title of 1 to 300 characters, got %(value)s",
+                         value=len(value.strip())))
     return value.strip()
 
 
 def _year(value, first: int = FIRST_YEAR):
     last = dt.date.today().year
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"expected a year such as 2019, got {_shown(value)}")
+        raise _Invalid(_("expected a year such as 2019, got %(value)s", value=_shown(value)))
     if not first <= value <= last:
-        raise _Invalid(f"expected a year from {first} to {last}, got {value}")
+        raise _Invalid(_("expected a year from %(first)s to %(last)s, got %(value)s",
+                         first=first, last=last, value=value))
     return value
 
 
@@ -190,17 +202,19 @@ def _choice(options: tuple) -> Callable:
         if isinstance(value, str) and value.strip().lower() in options:
             return value.strip().lower()
         hint = difflib.get_close_matches(str(value).lower(), options, n=1)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-        raise _Invalid(f"expected one of {', '.join(options)}, got {_shown(value)}{suggestion}")
+        message = _("expected one of %(options)s, got %(value)s", options=", ".join(options),
+                    value=_shown(value))
+        raise _Invalid(message + (_("; did you mean '%(hint)s'?", hint=hint[0]) if hint else ""))
     return rule
 
 
 def _string_list(value):
     if not isinstance(value, list):
-        raise _Invalid(f"expected a list such as [a, b], got {_shown(value)}")
+        raise _Invalid(_("expected a list such as [a, b], got %(value)s", value=_shown(value)))
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            raise _Invalid(f"expected text in the list, got {_shown(item)}", (index,))
+            raise _Invalid(_("expected text in the list, got %(value)s", value=_shown(item)),
+                           (index,))
     return tuple(item.strip() for item in value)
 
 
@@ -210,9 +224,10 @@ def _motives(value, vocabulary: Vocabulary):
         term = vocabulary.normalise(label)
         if term is None:
             hint = vocabulary.closest(label)
-            suggestion = f"; did you mean '{hint}'?" if hint else ""
-            problems.append(_Invalid(f"unknown motive {label!r}, not a term or alias of "
-                                     f"testimonies/vocabulary.yaml{suggestion}", (index,)))
+            suggestion = _("; did you mean '%(hint)s'?", hint=hint) if hint else ""
+            problems.append(_Invalid(_("unknown motive %(label)r, not a term or alias of "
+                                       "testimonies/vocabulary.yaml", label=label) + suggestion,
+                                     (index,)))
         elif term not in terms:
             terms.append(term)
     if problems:
@@ -222,7 +237,7 @@ def _motives(value, vocabulary: Vocabulary):
 
 def _boolean(value):
     if not isinstance(value, bool):
-        raise _Invalid(f"expected true or false, got {_shown(value)}")
+        raise _Invalid(_("expected true or false, got %(value)s", value=_shown(value)))
     return value
 
 
@@ -230,7 +245,8 @@ def _partial_date(value):
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     match = PARTIAL_DATE.match(text) if isinstance(text, str) else None
     if not match:
-        raise _Invalid(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {_shown(value)}")
+        raise _Invalid(_("expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got %(value)s",
+                         value=_shown(value)))
     year, month, day = (int(part) if part else 1 for part in match.groups())
     try:
         dt.date(year, month, day)
@@ -243,13 +259,14 @@ def _partial_date(value):
 def _full_date(value):
     text = _partial_date(value)
     if len(text) != 10:
-        raise _Invalid(f"expected a full date as YYYY-MM-DD, got {_shown(value)}")
+        raise _Invalid(_("expected a full date as YYYY-MM-DD, got %(value)s", value=_shown(value)))
     return text
 
 
 def _language(value):
     if not isinstance(value, str) or not LANGUAGE_TAG.match(value.strip()):
-        raise _Invalid(f"expected a BCP 47 language code such as en or ko, got {_shown(value)}")
+        raise _Invalid(_("expected a BCP 47 language code such as en or ko, got %(value)s",
+                         value=_shown(value)))
     return value.strip().lower()
 
 
@@ -283,7 +300,7 @@ def _source(item, index: int) -> dict:
     if not isinstance(item, dict):
         raise _Invalid(f"expected a source with 'title:', got {_shown(item)}", (index,))
     if "title" not in item:
-        raise _Invalid("this source has no title; add 'title: ...'", (index,))
+        raise _Invalid(_("this source has no title; add 'title: ...'"), (index,))
     source = {}
     for key, field_value in item.items():
         if key == "url":
@@ -301,14 +318,14 @@ def _source(item, index: int) -> dict:
 
 def _url(value, index: int):
     if not isinstance(value, str) or not re.match(r"^https?://[^\s<>\"]+$", value.strip()):
-        raise _Invalid(f"url: expected an http:// or https:// address, got {_shown(value)}",
-                       (index, "url"))
+        raise _Invalid(_("url: expected an http:// or https:// address, got %(value)s",
+                         value=_shown(value)), (index, "url"))
     return value.strip()
 
 
 def _shown(value) -> str:
     if value is None:
-        return "nothing"
+        return _("nothing")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -343,10 +360,11 @@ RULES: dict[str, Callable] = {
     "recorded_on": _full_date,
 }
 
-EXPECTED = {
-    "title": "expected a title of 1 to 300 characters",
-    "year": "expected the year the person left, such as 2016",
-    "post": "expected the position held, such as 'Counsellor, DPRK Embassy in Cuba'",
-    "sector": f"expected one of {', '.join(SECTORS)}",
-    "motives": "expected a list of motives from the vocabulary, or [] when not stated",
+EXPECTED = {  # each marked for the catalogs where it is shown (`validate_fields`)
+    "title": N_("expected a title of 1 to 300 characters"),
+    "year": N_("expected the year the person left, such as 2016"),
+    "post": N_("expected the position held, such as 'Counsellor, DPRK Embassy in Cuba'"),
+    "sector": N_("expected one of diplomatic, trade, military, security, party, "
+                 "overseas-labour, student, civilian, other"),
+    "motives": N_("expected a list of motives from the vocabulary, or [] when not stated"),
 }

@@ -20,7 +20,7 @@ from .helpers import ROOT
 
 CATALOG = ROOT / "archive" / "translations" / "ko" / "LC_MESSAGES" / "messages.po"
 METHODS = [("archive/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
 
 
 def shown_strings(root: Path) -> dict:
@@ -170,3 +170,24 @@ def test_numbers_and_dates_follow_the_language(app):
 def test_motives_and_facet_values_are_shown_in_korean(korean):
     html = korean.get("/search?sector=diplomatic").get_data(as_text=True)
     assert ">자녀의 자유</a>" in html and ">외교</a>" in html and "분야: 외교" in html
+
+
+def test_the_form_s_problems_and_search_errors_are_said_in_korean(sample, korean):
+    import re as re_
+
+    client = create_app({"TESTING": True, "PRIVATE": True, "TESTIMONIES": str(sample.testimonies),
+                         "INDEX": str(sample.index)}).test_client()
+    client.set_cookie(COOKIE, "ko")
+    token = re_.search(r'name="csrf_token" value="([^"]+)"',
+                       client.get("/new").get_data(as_text=True)).group(1)
+    page = client.post("/new", data={"csrf_token": token, "title": "A clerk", "year": "soon",
+                                     "post": "Clerk", "sector": "trade", "action": "save",
+                                     "body": "[words]{.motive term=\"famine\"}"})
+    html = unescape(page.get_data(as_text=True))
+    assert "2019 같은 연도여야 하는데 'soon'입니다" in html
+    data = korean.get("/api/search?q=year:abc").get_json()
+    assert data["error"].startswith("검색어의 잘못된 연도 'abc'")
+    english = create_app({"TESTING": True, "TESTIMONIES": str(sample.testimonies),
+                          "INDEX": str(sample.index)}).test_client()
+    assert english.get("/api/search?q=year:abc").get_json()["error"].startswith(
+        "invalid year 'abc' in the query")
