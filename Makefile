@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: serve test test-all index bench wheelhouse clean
+.PHONY: serve test test-all index bench bench-korean wheelhouse clean
 
 $(BIN)/archive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ REPEAT ?= 15
 bench: $(BIN)/archive
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py --n $(N) --repeat $(REPEAT)
+
+## bench-korean: recall and precision of Korean search, with kiwipiepy (a morphological analyzer) as the oracle
+bench-korean: $(BIN)/archive
+	$(BIN)/python -m pip install --quiet 'kiwipiepy==0.24.1'
+	$(BIN)/python bench/korean_oracle.py
 
 ## wheelhouse: the project's wheel and a wheel of every runtime dependency, for this Python, in dist/wheelhouse/ (to install on a laptop with no network)
 wheelhouse: $(BIN)/archive

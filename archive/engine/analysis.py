@@ -237,16 +237,18 @@ def term_spans(value: str) -> list[tuple[str, int, int]]:
 def _pairs(word: str) -> list[tuple[str, int]]:
     """A word's runs of Hangul as overlapping syllable pairs, other runs whole, with offsets.
 
-    A run that is one syllable and a particle (`꿈도`, `돈을`, `집에서`) gives that syllable
-    first, at a position of its own: a one-syllable noun is then found alone, in a phrase
-    (`"싶다는 꿈"` finds `싶다는 꿈도`, whose terms are `싶다 다는 꿈 꿈도`), and with any
-    particle. The index and the query are cut alike, so phrases of such words still match.
+    A run whose second syllable starts a particle (`꿈도`, `돈을`, `집에서`) gives its first
+    syllable first, at a position of its own: a one-syllable noun is then found alone, in a
+    phrase (`"싶다는 꿈"` finds `싶다는 꿈도`, whose terms are `싶다 다는 꿈 꿈도`), and with
+    any particle. "Starts", not "is": a query word is then always cut as the longer words that
+    begin with it are (`도로` as in `도로를`), so that a word still finds its inflected forms;
+    `bench/korean_oracle.py` measured both rules.
     """
     pieces = []
     for run in _SCRIPT_RUNS.finditer(word):
         piece = run.group(0)
         if len(piece) > 1 and _HANGUL_CHAR.match(piece):
-            if piece[1:] in PARTICLES:
+            if any(piece[1:1 + size] in PARTICLES for size in _PARTICLE_SIZES):
                 pieces.append((piece[0], run.start()))
             pieces += [(piece[i:i + 2], run.start() + i) for i in range(len(piece) - 1)]
         else:
@@ -261,6 +263,7 @@ PARTICLES = frozenset("""이 가 을 를 은 는 의 에 에서 에게 께 한�
 처럼 이나 마다 조차 마저 뿐 밖에 이다 이었다 였다 이고 이며 입니다 이었습니다 였습니다 에도 에서도
 에게도 으로도 로도 에는 에서는 으로는 로는 이라는 이라고 이란 만큼 대로 이야 이에요 예요 라도
 이라도 하고 이랑 랑 까지도 부터는 만은 만이""".split())
+_PARTICLE_SIZES = sorted({len(particle) for particle in PARTICLES})
 
 
 _WORD = re.compile(WORD_PATTERN, re.UNICODE)
