@@ -171,3 +171,35 @@ def test_the_language_switch_works_without_javascript_and_is_remembered(browser,
     assert page.locator("html").get_attribute("lang") == "en"
     watch.check()
     context.close()
+
+
+@pytest.fixture(scope="module")
+def private_server(tmp_path_factory):
+    import shutil
+
+    from .helpers import SAMPLE, served
+
+    base = tmp_path_factory.mktemp("private-served")
+    shutil.copytree(SAMPLE, base / "testimonies")
+    with served(base / "testimonies", base / "index", "--private") as url:
+        yield url
+
+
+def test_selecting_words_and_choosing_a_motive_codes_them(browser, private_server):
+    context = browser.new_context()
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(private_server + "/new")
+    body = page.locator("#f-body")
+    body.fill("We left at night. We left for the children.")
+    body.evaluate("b => { b.focus(); b.setSelectionRange(21, 42); }")  # "left for the children"
+    page.select_option("#code-motive", "children's freedom")
+    page.get_by_role("button", name="Code selection").click()
+    assert body.input_value() == \
+        'We left at night. We [left for the children]{.motive term="children\'s freedom"}.'
+    assert page.locator("input[name=motives][value=\"children's freedom\"]").is_checked()
+    page.locator("#preview .coded-label").wait_for()
+    assert page.locator("#preview .coded-label").inner_text() == "[children's freedom]"
+    assert page.locator(".coding-status").inner_text() == "Coded as children's freedom."
+    watch.check()
+    context.close()
