@@ -8,9 +8,8 @@ index changes.
 
 from __future__ import annotations
 
-import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 

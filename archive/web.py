@@ -28,7 +28,7 @@ from .errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, Q
 from .rendering import render_markdown
 from .requests import PARAMS, request_from_params
 from .settings import Settings
-from .searching import FACETS, SearchRequest
+from .searching import SearchRequest
 from .exporting import FORMATS
 from .service import (LOOPBACK, Archive, archive_of, export_text, results_json,
                       testimony_json)

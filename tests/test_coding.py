@@ -13,10 +13,8 @@ import xmlschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive import create_app
 from archive.coding import coded_terms, coding_problems, passages, with_coded_motives
 from archive.collection import vocabulary_for
-from archive.indexing import update_index
 from archive.records import read_testimony
 from archive.rendering import plain_text, render_markdown
 

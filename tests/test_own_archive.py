@@ -65,7 +65,7 @@ def test_init_makes_the_records_folder_settings_gitignore_and_a_first_commit(own
 def test_init_refuses_a_folder_that_holds_an_archive(own, tmp_path):
     result = cli_in(tmp_path, "init", "kim-archive")
     assert result.exit_code == 1
-    assert result.output == (f"Error: kim-archive already holds an archive (archive.toml or "
+    assert result.output == ("Error: kim-archive already holds an archive (archive.toml or "
                              "testimonies/); choose an empty folder or a new one.\n")
 
 

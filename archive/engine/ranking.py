@@ -18,7 +18,7 @@ from whoosh.query import And, Not, Or, Phrase, Term
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from ..translation import gettext as _
+from ..translation import gettext
 from ..errors import QueryError
 from .analysis import follower_code
 from .codec import PackedPositions, position_count, posting_blocks, unpack_positions
@@ -34,7 +34,7 @@ def rank(searcher, query, lengths: dict, by_year: bool, text: str) -> "Ranking":
     try:
         results = searcher.search(query, limit=None, sortedby=sortedby)
     except Exception as exc:  # a searcher can fail on odd queries too
-        raise QueryError(_("the query %(query)r cannot be run (%(kind)s); simplify it",
+        raise QueryError(gettext("the query %(query)r cannot be run (%(kind)s); simplify it",
                            query=text, kind=type(exc).__name__)) from None
     return Ranking(order=[docnum for _, docnum in results.top_n])
 

@@ -13,7 +13,7 @@ from whoosh.query import Term
 from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
 
-from ..translation import gettext as _
+from ..translation import gettext
 from ..errors import IndexDamaged, IndexMissing, IndexUntrusted, QueryError
 from .codec import posting_blocks
 from .generations import VIEWS, current_generation, read_state, settle, untrusted
@@ -170,7 +170,7 @@ class Snapshot:
         try:
             return self.searcher.docs_for_query(query)
         except Exception as exc:  # a searcher can fail on odd queries too
-            raise QueryError(_("the query %(query)r cannot be run (%(kind)s); simplify it",
+            raise QueryError(gettext("the query %(query)r cannot be run (%(kind)s); simplify it",
                                query=text, kind=type(exc).__name__)) from None
 
     def body_terms(self, query) -> frozenset:
