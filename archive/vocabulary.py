@@ -153,13 +153,12 @@ def load_vocabulary(path: str | Path) -> Vocabulary:
         raise InvalidVocabulary(f"{path}: expected a mapping with a 'motives:' mapping of terms.")
     if not isinstance(data.get("concepts") or {}, dict):
         raise InvalidVocabulary(f"{path}: concepts: expected a mapping of broader concepts.")
-    lines = _lines(text)
     motives = [_entry(path, "motives", term, entry) for term, entry in data["motives"].items()]
     concepts = [_entry(path, "concepts", term, entry, concept=True)
                 for term, entry in (data.get("concepts") or {}).items()]
-    problems = _thesaurus_problems(path, motives, concepts, lines)
-    if problems:
-        raise InvalidVocabulary("\n".join(problems))
+    if _thesaurus_problems(path, motives, concepts, {}):  # the lines only for the message
+        raise InvalidVocabulary("\n".join(_thesaurus_problems(path, motives, concepts,
+                                                               _lines(text))))
     return Vocabulary(tuple(motives), tuple(concepts))
 
 
