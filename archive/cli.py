@@ -11,12 +11,11 @@ from pathlib import Path
 
 import click
 
-from . import comparing, service
+from . import cli_history, comparing, history, service
 from .comparing import BY, DEFAULT_PERIOD, MAX_PERIOD
-from .checking import (MANIFEST, check_fixity, check_index, file_hashes, note_written,
-                       write_manifest)
+from .checking import (MANIFEST, check_fixity, check_index, file_hashes, write_manifest)
 from .collection import display_path, read_archive, record_files, vocabulary_for
-from .editing import create_record
+from .editing import create_record, written as record_written
 from .errors import ArchiveError
 from .founding import create_archive
 from .settings import find_root, load_settings
@@ -268,7 +267,8 @@ def import_(paths, file, dry_run, skip_invalid):
                    "with --skip-invalid.", err=True)
         sys.exit(1)
     written = write_import(report, paths.testimonies)
-    note_written(paths.testimonies, written)
+    record_written(paths.testimonies, written,
+                   f"Import {len(written)} record{'s' if len(written) != 1 else ''} from {file.name}")
     index_report = update_index(paths.testimonies, paths.index, only=written)
     click.echo(f"{summary}; wrote {len(written)} record{'s' if len(written) != 1 else ''}. "
                + describe(index_report))
@@ -350,6 +350,8 @@ def check(paths, repair, record_fixity):
                             ("changed", fixity.changed)):
             for name in names:
                 click.echo(f"fixity: {kind} outside the archive: {name}", err=True)
+    for name in history.uncommitted(paths.testimonies):  # an archive kept in git
+        click.echo(f"git: not committed (changed outside the archive): {name}", err=True)
     fixity_ok = record_fixity or fixity.ok
     if not problems and fixity_ok:
         click.echo(f"The index matches the {len(hashes) - 1} record files, and every file "
@@ -419,3 +421,7 @@ class _progress:
 def main() -> None:
     """Entry point of the `archive` console script."""
     cli(prog_name="archive")
+
+
+for _command in (cli_history.log, cli_history.diff, cli_history.restore):
+    cli.add_command(_command)

@@ -12,12 +12,14 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checking import note_written
+from . import history
+from .checking import MANIFEST, note_written
 from .collection import find_record
 from .errors import ArchiveError, TestimonyNotFound
 from .indexing import IndexReport, update_index
 from .records import Testimony
-from .writing import FileExists, create_testimony_file, format_testimony, write_testimony
+from .writing import (FileExists, atomic_write, create_testimony_file, format_testimony,
+                      write_testimony)
 
 
 class EditConflict(ArchiveError):
@@ -48,9 +50,19 @@ def version_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def written(testimonies_dir: Path, paths: list[Path], message: str,
+            author: str | None = None) -> str | None:
+    """Record the archive's own write: the fixity manifest, then one commit of exactly
+    these files (and the manifest) when the archive is a git repository."""
+    note_written(testimonies_dir, paths)
+    manifest = Path(testimonies_dir) / MANIFEST
+    return history.commit(testimonies_dir, paths + ([manifest] if manifest.exists() else []),
+                          message, author)
+
+
 def create_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,
-                  folder: str = "") -> Saved:
-    """Write a new record file (never replacing one) and index it."""
+                  folder: str = "", author: str | None = None) -> Saved:
+    """Write a new record file (never replacing one), commit it and index it."""
     try:
         existing = find_record(testimonies_dir, testimony.id)
     except TestimonyNotFound:
@@ -64,20 +76,49 @@ def create_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,
     except FileExists:
         raise RecordExists(f"A testimony with the id '{testimony.id}' already exists; "
                            "choose another id.") from None
-    note_written(testimonies_dir, [path])
+    written(testimonies_dir, [path], f"Add {testimony.id}", author)
     return Saved(path, True, update_index(testimonies_dir, index_dir, only=[path]))
 
 
 def save_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,
-                started_from: str) -> Saved:
-    """Write a corrected record if the file is still the version the edit started from."""
+                started_from: str, author: str | None = None) -> Saved:
+    """Write a corrected record if the file is still the version the edit started from;
+    commit it with a message naming what changed."""
     path = find_record(testimonies_dir, testimony.id)
     current = path.read_bytes()
     current_version = hashlib.sha256(current).hexdigest()
     if current_version != started_from:
         raise EditConflict(testimony.id, current.decode("utf-8", "replace"), current_version)
-    if format_testimony(testimony).encode("utf-8") == current:
+    text = format_testimony(testimony)
+    if text.encode("utf-8") == current:
         return Saved(path, False, None)
     write_testimony(testimony, path)
-    note_written(testimonies_dir, [path])
+    fields = history.changed_fields(current.decode("utf-8", "replace"), text)
+    written(testimonies_dir, [path], f"Correct {testimony.id}: {', '.join(fields)}", author)
+    return Saved(path, True, update_index(testimonies_dir, index_dir, only=[path]))
+
+
+def restore_record(testimonies_dir: Path, index_dir: Path, testimony_id: str, revision: str,
+                   vocabulary, started_from: str | None = None,
+                   author: str | None = None) -> Saved:
+    """Write an earlier version of a record back, as a new commit; the conflict rule of
+    corrections holds (`started_from`, the version the archivist was looking at)."""
+    from .records import parse_testimony
+
+    path = find_record(testimonies_dir, testimony_id)
+    current = path.read_bytes()
+    current_version = hashlib.sha256(current).hexdigest()
+    if started_from is not None and current_version != started_from:
+        raise EditConflict(testimony_id, current.decode("utf-8", "replace"), current_version)
+    text = history.text_at(path, revision)
+    testimony, problems = parse_testimony(text.encode("utf-8"), testimony_id, vocabulary,
+                                          str(path))
+    if testimony is None:
+        raise ArchiveError(f"The version {revision} of '{testimony_id}' is not a valid record "
+                           "under today's rules: " + "; ".join(str(p) for p in problems
+                                                               if not p.warning))
+    if text.encode("utf-8") == current:
+        return Saved(path, False, None)
+    atomic_write(path, text)
+    written(testimonies_dir, [path], f"Restore {testimony_id} to {revision[:10]}", author)
     return Saved(path, True, update_index(testimonies_dir, index_dir, only=[path]))

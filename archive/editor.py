@@ -72,7 +72,8 @@ def create():
         return _page(form, result, extra_sources=2 if action == "add-source" else 1,
                      status=400 if action == "save" else 200)
     try:
-        create_record(archive.paths.testimonies, archive.paths.index, result.testimony)
+        create_record(archive.paths.testimonies, archive.paths.index, result.testimony,
+                      author=result.testimony.recorded_by)
     except RecordExists as exc:
         result.problems.append(_problem("id", str(exc)))
         return _page(form, result, status=409)
@@ -103,7 +104,7 @@ def update(testimony_id: str):
                      status=400 if action == "save" else 200, **page)
     try:
         saved = save_record(archive.paths.testimonies, archive.paths.index, result.testimony,
-                            version)
+                            version, author=result.testimony.recorded_by)
     except EditConflict as conflict:
         mine = format_testimony(result.testimony)
         diff = "".join(difflib.unified_diff(conflict.current_text.splitlines(True),

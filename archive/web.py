@@ -20,7 +20,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
 
-from . import citation, comparing, editor, facets, heatmap, i18n, patterns
+from . import citation, comparing, editor, facets, heatmap, history_web, i18n, patterns
 from .i18n import gettext as _, language
 from .coding import passages, term_labels
 from .errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, QueryError,
@@ -81,6 +81,7 @@ def make_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
         CSRFProtect(app)
         app.register_blueprint(editor.bp)
+        app.register_blueprint(history_web.bp)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

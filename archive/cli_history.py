@@ -1,0 +1,61 @@
+"""The command line of a record's history (git): `archive log`, `archive diff` and
+`archive restore`, each a few lines over `history.py` and `editing.py`."""
+
+from __future__ import annotations
+
+import click
+
+from . import history
+from .collection import find_record, vocabulary_for
+from .editing import restore_record
+
+
+@click.command()
+@click.argument("testimony_id", metavar="[ID]", required=False)
+@click.pass_obj
+def log(paths, testimony_id):
+    """List the versions of a record (or of the whole archive): date, author, message."""
+    if testimony_id:
+        found = history.versions(find_record(paths.testimonies, testimony_id))
+    else:
+        history.require_repository(paths.testimonies)
+        found = history.versions(paths.testimonies)
+    for version in found:
+        click.echo(f"{version.short}  {version.date[:10]}  {version.author}  {version.message}")
+    if not found:
+        click.echo("No committed version yet.")
+
+
+@click.command()
+@click.argument("testimony_id", metavar="ID")
+@click.argument("revisions", nargs=-1, metavar="[REV [REV]]")
+@click.pass_obj
+def diff(paths, testimony_id, revisions):
+    """Show how a record differs between two versions: fields, then the body's lines
+    (default: its last committed version against the file now)."""
+    if len(revisions) > 2:
+        raise click.UsageError("give at most two revisions: archive diff ID [REV [REV]]")
+    path = find_record(paths.testimonies, testimony_id)
+    found = history.versions(path)
+    before = revisions[0] if revisions else (found[0].revision if found else "working")
+    after = revisions[1] if len(revisions) == 2 else "working"
+    fields, body = history.difference(history.text_at(path, before),
+                                      history.text_at(path, after))
+    for name, old, new in fields:
+        click.echo(f"{name}: {old!r} -> {new!r}")
+    for line in body:
+        click.echo(line)
+    if not fields and not body:
+        click.echo("No difference.")
+
+
+@click.command()
+@click.argument("testimony_id", metavar="ID")
+@click.argument("revision", metavar="REV")
+@click.pass_obj
+def restore(paths, testimony_id, revision):
+    """Write an earlier version of a record back, as a new commit, and index it."""
+    saved = restore_record(paths.testimonies, paths.index, testimony_id, revision,
+                           vocabulary_for(paths.testimonies))
+    click.echo(f"Restored {testimony_id} to {revision[:10]}." if saved.changed
+               else f"{testimony_id} is already as it was at {revision[:10]}; nothing changed.")

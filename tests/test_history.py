@@ -1,0 +1,159 @@
+"""Every change kept in git: one commit per write of the archive, with its author and a
+message saying what changed; log, diff and restore; changes made outside never committed;
+everything still working without git."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+NEW = ["new", "--title", "Clerk in Sinuiju", "--year", "2018", "--post", "Clerk",
+       "--sector", "trade", "--motive", "famine", "--body", "The market closed.", "--no-input",
+       "--access", "public"]
+
+
+def run_in(folder, *args):
+    runner = CliRunner(env={"ARCHIVE_TESTIMONIES": None, "ARCHIVE_INDEX": None})
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        return runner.invoke(cli, list(args))
+    finally:
+        os.chdir(before)
+
+
+def git(folder, *args) -> str:
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.fixture
+def archive(tmp_path):
+    assert run_in(tmp_path, "init", "team", "--name", "Team Archive").exit_code == 0
+    folder = tmp_path / "team"
+    git(folder, "config", "user.name", "Kim Archivist")
+    git(folder, "config", "user.email", "kim@example.org")
+    return folder
+
+
+def test_archive_new_is_one_commit_with_its_author_and_message(archive):
+    assert run_in(archive, *NEW).exit_code == 0
+    log = git(archive, "log", "--format=%an <%ae>|%s", "-1")
+    assert log == "Kim Archivist <kim@example.org>|Add clerk-in-sinuiju-2018\n"
+    assert git(archive, "show", "--stat", "--format=", "HEAD").split()[0] == \
+        "testimonies/clerk-in-sinuiju-2018.md"
+    assert git(archive, "status", "--porcelain") == ""
+
+
+def test_a_correction_says_which_fields_changed_and_changes_outside_are_left_alone(archive):
+    from archive import create_app
+    from archive.editing import save_record, version_of
+    from archive.records import read_testimony
+    from archive.collection import vocabulary_for
+    import dataclasses
+
+    assert run_in(archive, *NEW).exit_code == 0
+    outside = archive / "testimonies" / "README.md"
+    outside.write_text(outside.read_text("utf-8") + "\nA note typed in an editor.\n", "utf-8")
+    path = archive / "testimonies" / "clerk-in-sinuiju-2018.md"
+    testimony = read_testimony(path, vocabulary_for(archive / "testimonies"))[0]
+    changed = dataclasses.replace(testimony, motives=("famine", "children's freedom"),
+                                  body="The market closed. We left for the children.\n")
+    save_record(archive / "testimonies", archive / "index", changed, version_of(path),
+                author="Pak Editor")
+    assert git(archive, "log", "--format=%an|%s", "-1") == \
+        "Pak Editor|Correct clerk-in-sinuiju-2018: motives, body\n"
+    assert git(archive, "status", "--porcelain") == " M testimonies/README.md\n"
+    result = run_in(archive, "check")
+    assert "git: not committed (changed outside the archive): testimonies/README.md" in \
+        result.stderr
+    assert create_app  # the web form calls the same save_record
+
+
+def test_import_is_one_commit(archive, tmp_path):
+    rows = tmp_path / "rows.csv"
+    rows.write_text("id,title,year,post,sector,motives,body\n"
+                    "miner-2001,Miner,2001,Miner,civilian,famine,The mine.\n"
+                    "driver-2002,Driver,2002,Driver,civilian,famine,The road.\n", "utf-8")
+    assert run_in(archive, "import", str(rows)).exit_code == 0
+    assert git(archive, "log", "--format=%s", "-1") == "Import 2 records from rows.csv\n"
+    assert len(git(archive, "log", "--format=%s").splitlines()) == 2
+
+
+def test_log_diff_and_restore_from_the_command_line(archive):
+    assert run_in(archive, *NEW).exit_code == 0
+    path = archive / "testimonies" / "clerk-in-sinuiju-2018.md"
+    first = git(archive, "rev-parse", "HEAD").strip()
+    path.write_text(path.read_text("utf-8").replace("The market closed.", "The market burned."),
+                    "utf-8")
+    git(archive, "commit", "-qam", "Edit by hand")
+    log = run_in(archive, "log", "clerk-in-sinuiju-2018").output.splitlines()
+    assert [line.split("  ", 3)[3] for line in log] == ["Edit by hand", "Add clerk-in-sinuiju-2018"]
+    diff = run_in(archive, "diff", "clerk-in-sinuiju-2018", first[:10], "working").output
+    assert "-The market closed." in diff and "+The market burned." in diff
+    result = run_in(archive, "restore", "clerk-in-sinuiju-2018", first[:10])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Restored clerk-in-sinuiju-2018 to {first[:10]}.\n"
+    assert "The market closed." in path.read_text("utf-8")
+    assert git(archive, "log", "--format=%s", "-1") == \
+        f"Restore clerk-in-sinuiju-2018 to {first[:10]}\n"
+    assert run_in(archive, "search", "closed", "--json").output.count("clerk-in-sinuiju") == 2
+
+
+def test_without_git_everything_works_and_history_says_it_needs_git(tmp_path, monkeypatch):
+    folder = tmp_path / "plain"
+    (folder / "testimonies").mkdir(parents=True)
+    shutil.copy(__import__("tests.helpers", fromlist=["SAMPLE"]).SAMPLE / "vocabulary.yaml",
+                folder / "testimonies" / "vocabulary.yaml")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    assert run_in(folder, *NEW).exit_code == 0
+    result = run_in(folder, "log", "clerk-in-sinuiju-2018")
+    assert result.exit_code == 1
+    assert result.output == ("Error: A record's history needs git, which is not installed; "
+                             "install git, then `git init` the archive's folder.\n")
+
+
+def test_the_history_page_in_private_mode_shows_versions_a_difference_and_restores(archive):
+    import re
+
+    from archive import create_app
+    from archive.settings import load_settings
+
+    assert run_in(archive, *NEW).exit_code == 0
+    path = archive / "testimonies" / "clerk-in-sinuiju-2018.md"
+    first = git(archive, "rev-parse", "HEAD").strip()
+    path.write_text(path.read_text("utf-8").replace("The market closed.", "The market burned."),
+                    "utf-8")
+    git(archive, "commit", "-qam", "Edit by hand")
+    config = {"TESTING": True, "TESTIMONIES": str(archive / "testimonies"),
+              "INDEX": str(archive / "index"), "SETTINGS": load_settings(archive)}
+    public = create_app(config).test_client()
+    assert public.get("/t/clerk-in-sinuiju-2018/history").status_code == 404
+    assert "History" not in public.get("/t/clerk-in-sinuiju-2018").get_data(as_text=True)
+    client = create_app({**config, "PRIVATE": True}).test_client()
+    assert "/t/clerk-in-sinuiju-2018/history" in \
+        client.get("/t/clerk-in-sinuiju-2018").get_data(as_text=True)
+    page = client.get("/t/clerk-in-sinuiju-2018/history").get_data(as_text=True)
+    assert "Edit by hand" in page and "Add clerk-in-sinuiju-2018" in page
+    assert "-The market closed." in page and "+The market burned." in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    version = re.search(r'name="version" value="([0-9a-f]{64})"', page).group(1)
+    stale = client.post("/t/clerk-in-sinuiju-2018/restore",
+                        data={"csrf_token": token, "revision": first, "version": "0" * 64})
+    assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
+    response = client.post("/t/clerk-in-sinuiju-2018/restore",
+                           data={"csrf_token": token, "revision": first, "version": version})
+    assert response.status_code == 303
+    assert "The market closed." in path.read_text("utf-8")
+    assert git(archive, "log", "--format=%s", "-1") == \
+        f"Restore clerk-in-sinuiju-2018 to {first[:10]}\n"
+    assert "Restored the version" in client.get(response.headers["Location"]).get_data(
+        as_text=True)
