@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from .collection import display_path, read_archive, record_files, vocabulary_for
 from .editing import create_record, written as record_written
 from .errors import ArchiveError
 from .founding import create_archive
+from .watching import Watcher
 from .settings import find_root, load_settings
 from .exporting import BINARY, FORMATS
 from .forms import slug, testimony_from_form
@@ -176,8 +178,10 @@ def init(folder, name):
 @click.option("--port", type=int, default=None,
               help="Port [default: the archive's port in archive.toml, else 5000].")
 @click.option("--private", is_flag=True, help="Archivist's mode: show everything (loopback only).")
+@click.option("--watch/--no-watch", default=True, show_default=True,
+              help="Index records edited outside the archive as they are saved.")
 @click.pass_obj
-def serve(paths, host, port, private):
+def serve(paths, host, port, private, watch):
     """Serve the web archive (loopback only by default, never in debug mode)."""
     from . import create_app
 
@@ -194,6 +198,12 @@ def serve(paths, host, port, private):
     app = create_app({"TESTIMONIES": str(paths.testimonies), "INDEX": str(paths.index),
                       "PRIVATE": private, "SERVER_HOST": host, "SERVER_PORT": port,
                       "SETTINGS": paths.settings})
+    if watch:
+        watcher = Watcher(paths.testimonies, paths.index)
+        watcher.start()
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        click.echo(f"Watching {display_path(paths.testimonies)} for edits made outside "
+                   f"({watcher.method}).", err=True)
     click.echo(f"Serving the {'PRIVATE' if private else 'public'} archive on "
                f"http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     service.run_server(app, host, port)

@@ -222,6 +222,34 @@ def edit_visibility(records: Path, index: Path, port: int) -> dict:
     return results
 
 
+def watched_edit(records: Path, index: Path, runs: int = 3) -> float:
+    """Seconds from an outside save (a text editor's) to finding it, with no `archive
+    index`: the running server's watcher indexes it (the median of a few saves)."""
+    port = free_port()
+    server = subprocess.Popen([BIN / "archive", "--testimonies", records, "--index", index,
+                               "serve", "--port", str(port)], stderr=subprocess.DEVNULL)
+    path = sorted(records.glob("*.md"))[11]
+    original = path.read_text(encoding="utf-8")
+    times = []
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/search")
+        time.sleep(1)  # the watcher starts after the server
+        for number in range(runs):
+            word = f"wrenquartz{'abcdefghij'[number]}"
+            path.write_text(original.rstrip("\n") + f"\n\nA new word {word}.\n", encoding="utf-8")
+            started = time.perf_counter()
+            url = f"http://127.0.0.1:{port}/api/search?q={word}"
+            while json.loads(urllib.request.urlopen(url).read())["total"] != 1:
+                time.sleep(0.01)
+            times.append(time.perf_counter() - started)
+    finally:
+        path.write_text(original, encoding="utf-8")
+        time.sleep(1.5)
+        server.terminate()
+        server.wait()
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=34000)
@@ -244,7 +272,8 @@ def main() -> None:
 
     port, dport = free_port(), free_port()
     archive = subprocess.Popen([BIN / "archive", "--testimonies", records, "--index", index,
-                                "serve", "--port", str(port)], stderr=subprocess.DEVNULL)
+                                "serve", "--port", str(port), "--no-watch"],
+                               stderr=subprocess.DEVNULL)
     datasette = subprocess.Popen([BIN / "datasette", "serve", database, "--port", str(dport),
                                   "--setting", "default_facet_size", "50",
                                   "--setting", "sql_time_limit_ms", "20000",
@@ -276,6 +305,7 @@ def main() -> None:
         datasette.terminate()
         archive.wait()
         datasette.wait()
+    edits["an outside edit, seen by the server's watcher"] = watched_edit(records, index)
 
     print(f"\nqueries, each with all facet counts (words: {common[0]!r}, {common[1]!r}; "
           f"rare: {rare!r}), then comparisons of motives (Datasette: the same counts in SQL), "
