@@ -433,5 +433,5 @@ def main() -> None:
     cli(prog_name="archive")
 
 
-for _command in (cli_history.log, cli_history.diff, cli_history.restore):
+for _command in (cli_history.log, cli_history.diff, cli_history.restore, cli_history.withdraw):
     cli.add_command(_command)

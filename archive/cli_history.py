@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from . import history
+from . import history, withdrawal
 from .collection import find_record, vocabulary_for
 from .editing import restore_record
 
@@ -59,3 +59,19 @@ def restore(paths, testimony_id, revision):
                            vocabulary_for(paths.testimonies))
     click.echo(f"Restored {testimony_id} to {revision[:10]}." if saved.changed
                else f"{testimony_id} is already as it was at {revision[:10]}; nothing changed.")
+
+
+@click.command()
+@click.argument("testimony_id", metavar="ID")
+@click.option("--reason", required=True, help="Why (kept in the tombstone, never published).")
+@click.pass_obj
+def withdraw(paths, testimony_id, reason):
+    """Withdraw a record for good (consent withdrawn): its file and index entries go, a
+    tombstone keeps its id, date and reason."""
+    path = find_record(paths.testimonies, testimony_id)
+    relative = path.relative_to(paths.testimonies.parent).as_posix()
+    stone = withdrawal.withdraw(paths.testimonies, paths.index, testimony_id, reason)
+    click.echo(f"Withdrew {stone.id} on {stone.withdrawn_on}; its file and index entries are "
+               "gone, and its tombstone is in testimonies/withdrawn.yaml.")
+    if history.repository(paths.testimonies):
+        click.echo(withdrawal.history_note(paths.testimonies, relative), err=True)

@@ -6,7 +6,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InvalidTestimony, TestimonyNotFound
+import yaml
+
+from .errors import ArchiveError, InvalidTestimony, TestimonyNotFound
 from .records import Testimony, read_testimony
 from .validation import Problem
 from .vocabulary import Vocabulary, load_vocabulary
@@ -118,3 +120,33 @@ def load_testimony(testimonies_dir: str | Path, testimony_id: str,
     path = find_record(testimonies_dir, testimony_id)
     vocabulary = vocabulary or vocabulary_for(testimonies_dir)
     return read_testimony(path, vocabulary, display_path(path))[0]
+
+
+TOMBSTONES = "withdrawn.yaml"
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """What is kept of a withdrawn record: its id, when, and why."""
+
+    id: str
+    withdrawn_on: str
+    reason: str
+
+
+def tombstones(testimonies_dir: Path) -> list[Tombstone]:
+    """The archive's withdrawn records, oldest first."""
+    path = Path(testimonies_dir) / TOMBSTONES
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(data, list):
+        raise ArchiveError(f"{path}: expected a list of withdrawn records (id, withdrawn_on, "
+                           "reason); correct the file.")
+    return [Tombstone(str(item.get("id")), str(item.get("withdrawn_on")),
+                      str(item.get("reason", ""))) for item in data if isinstance(item, dict)]
+
+
+def withdrawn(testimonies_dir: Path, testimony_id: str) -> Tombstone | None:
+    """The tombstone of a record id, or None when it was never withdrawn."""
+    return next((t for t in tombstones(testimonies_dir) if t.id == testimony_id), None)

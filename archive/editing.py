@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import history
 from .checking import MANIFEST, note_written
-from .collection import find_record
+from .collection import find_record, withdrawn
 from .errors import ArchiveError, TestimonyNotFound
 from .indexing import IndexReport, update_index
 from .records import Testimony
@@ -70,6 +70,9 @@ def create_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,
     if existing is not None:
         raise RecordExists(f"A testimony with the id '{testimony.id}' already exists "
                            f"({existing.name}); choose another id.")
+    if withdrawn(testimonies_dir, testimony.id):
+        raise RecordExists(f"The id '{testimony.id}' belonged to a withdrawn testimony and is "
+                           "never given again; choose another id.")
     path = Path(testimonies_dir) / folder / f"{testimony.id}.md"
     try:
         create_testimony_file(testimony, path)

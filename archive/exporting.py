@@ -46,6 +46,7 @@ class ExportInfo:
     count: int = 0
     made: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     archive: Settings = field(default_factory=Settings)
+    withdrawn: tuple = ()  # (id, date) of each record withdrawn from the archive
 
     def as_dict(self) -> dict:
         """The export's provenance as plain data."""
@@ -86,6 +87,7 @@ def export(fmt: str, testimonies: list[Testimony], info: ExportInfo, url_of,
                     info.sentence())
     if fmt == "json":
         return json.dumps({"export": info.as_dict(),
+                           "withdrawn": [{"id": i, "withdrawn_on": d} for i, d in info.withdrawn],
                            "records": [dict(record_dict(t), url=url_of(t.id)) for t in testimonies]},
                           ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .collection import record_files
+from .collection import record_files, tombstones
 from .errors import ArchiveError
 from .records import Testimony, build_testimony
 from .validation import RULES, validate_id
@@ -48,7 +48,8 @@ def read_import(path: Path, vocabulary: Vocabulary, testimonies_dir: Path,
     """Read and check every row of a CSV or JSON import file; a row that says nothing of
     its access gets the archive's default (restricted unless the archive says public)."""
     rows = _json_rows(path) if path.suffix.lower() == ".json" else _csv_rows(path)
-    existing = {p.stem for p in record_files(testimonies_dir)}
+    existing = {p.stem for p in record_files(testimonies_dir)} | {
+        t.id for t in tombstones(testimonies_dir)}  # a withdrawn id is never given again
     report, seen = ImportReport(), {}
     for number, row in rows:
         problems = _check_row(row, number, vocabulary, existing, seen, report, default_access)

@@ -8,7 +8,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .collection import find_record, vocabulary_for
+from .collection import find_record, tombstones, vocabulary_for
 from .errors import ArchiveError, InvalidTestimony
 from .engine.generations import current_generation
 from .indexing import update_index
@@ -95,7 +95,9 @@ def export_text(archive: Archive, request: SearchRequest, fmt: str, url_of) -> s
     hits = archive.index.matching(request)
     records = [archive.testimony(hit.id) for hit in hits]
     info = ExportInfo(request.query, normalise_filters(request.filters, archive.vocabulary),
-                      request.sort, archive.private, len(records), archive=archive.paths.settings)
+                      request.sort, archive.private, len(records), archive=archive.paths.settings,
+                      withdrawn=tuple((t.id, t.withdrawn_on)
+                                      for t in tombstones(archive.paths.testimonies)))
     return export(fmt, records, info, url_of, archive.vocabulary)
 
 

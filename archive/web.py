@@ -23,6 +23,7 @@ from werkzeug.routing import BaseConverter
 from . import citation, comparing, editor, facets, heatmap, history_web, i18n, patterns
 from .i18n import gettext as _, language
 from .coding import passages, term_labels
+from .collection import withdrawn
 from .errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, QueryError,
                      TestimonyNotFound)
 from .rendering import render_markdown
@@ -242,6 +243,11 @@ def api_search():
 def testimony(testimony_id: str):
     """A testimony's page: body, metadata with links, sources, citation, related records."""
     archive = get_archive()
+    stone = withdrawn(archive.paths.testimonies, testimony_id)
+    if stone is not None:  # its id stays known; nothing else of it
+        message = _("This testimony was withdrawn on %(date)s.", date=stone.withdrawn_on)
+        return render_template("error.html", code=410, title=_("Withdrawn"),
+                               message=message), 410
     record = archive.testimony(testimony_id)
     url = _permalink(testimony_id)
     today, settings = dt.date.today(), archive.paths.settings

@@ -157,3 +157,41 @@ def test_the_history_page_in_private_mode_shows_versions_a_difference_and_restor
         f"Restore clerk-in-sinuiju-2018 to {first[:10]}\n"
     assert "Restored the version" in client.get(response.headers["Location"]).get_data(
         as_text=True)
+
+
+def test_withdraw_leaves_a_tombstone_and_nothing_else(archive):
+    from archive import create_app
+    from archive.engine.generations import current_generation
+    from archive.settings import load_settings
+
+    body = ["--body", "The qzwithdrawnword market closed."]
+    assert run_in(archive, *NEW[:-5], *body, "--no-input", "--access", "public").exit_code == 0
+    index_bytes = lambda: b"".join(p.read_bytes() for p in  # noqa: E731
+                                   (current_generation(archive / "index") / "public").iterdir()
+                                   if p.is_file())
+    assert b"qzwithdrawnword" in index_bytes()
+    result = run_in(archive, "withdraw", "clerk-in-sinuiju-2018", "--reason",
+                    "The witness withdrew consent")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Withdrew clerk-in-sinuiju-2018 on ")
+    assert "git filter-repo --invert-paths --path testimonies/clerk-in-sinuiju-2018.md" in \
+        result.stderr
+    assert not (archive / "testimonies" / "clerk-in-sinuiju-2018.md").exists()
+    stones = (archive / "testimonies" / "withdrawn.yaml").read_text("utf-8")
+    assert "id: clerk-in-sinuiju-2018" in stones and "The witness withdrew consent" in stones
+    assert "qzwithdrawnword" not in stones and "Sinuiju" not in stones
+    assert b"qzwithdrawnword" not in index_bytes()
+    assert git(archive, "log", "--format=%s", "-1") == \
+        "Withdraw clerk-in-sinuiju-2018: The witness withdrew consent\n"
+    client = create_app({"TESTING": True, "TESTIMONIES": str(archive / "testimonies"),
+                         "INDEX": str(archive / "index"),
+                         "SETTINGS": load_settings(archive)}).test_client()
+    page = client.get("/t/clerk-in-sinuiju-2018")
+    assert page.status_code == 410 and "was withdrawn on" in page.get_data(as_text=True)
+    everything = "".join(client.get(url).get_data(as_text=True) for url in
+                         ("/", "/search?q=market", "/api/search", "/export/json", "/compare"))
+    assert "qzwithdrawnword" not in everything and "Sinuiju" not in everything
+    export = client.get("/export/json").get_json()
+    assert export["withdrawn"][0]["id"] == "clerk-in-sinuiju-2018"
+    again = run_in(archive, *NEW)
+    assert again.exit_code == 1 and "belonged to a withdrawn testimony" in again.output
