@@ -433,5 +433,6 @@ def main() -> None:
     cli(prog_name="archive")
 
 
-for _command in (cli_history.log, cli_history.diff, cli_history.restore, cli_history.withdraw):
+for _command in (cli_history.log, cli_history.diff, cli_history.restore, cli_history.withdraw,
+                 cli_history.sync):
     cli.add_command(_command)

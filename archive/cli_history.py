@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from . import history, withdrawal
 from .collection import find_record, vocabulary_for
 from .editing import restore_record
+from .indexing import describe, update_index
 
 
 @click.command()
@@ -75,3 +78,24 @@ def withdraw(paths, testimony_id, reason):
                "gone, and its tombstone is in testimonies/withdrawn.yaml.")
     if history.repository(paths.testimonies):
         click.echo(withdrawal.history_note(paths.testimonies, relative), err=True)
+
+
+@click.command()
+@click.option("--remote", default="origin", show_default=True,
+              help="The git remote: a bare repository on a USB stick, or a server.")
+@click.pass_obj
+def sync(paths, remote):
+    """Pull the others' changes, index them, and push yours; stop at records changed on
+    both sides, naming them (git keeps both versions until they are resolved)."""
+    result = history.sync(paths.testimonies, remote)
+    report = update_index(paths.testimonies, paths.index)
+    if result.conflicts:
+        ids = ", ".join(Path(name).stem for name in result.conflicts)
+        click.echo(f"The sync stopped: changed here and on the other side: {ids}. Nothing "
+                   "is lost: both versions are kept. Resolve each in the form (archive serve "
+                   "--private, then the record's Correct page), then run archive sync again.",
+                   err=True)
+        raise SystemExit(1)
+    click.echo(f"Synced with {remote}: {len(result.changed)} file"
+               f"{'s' if len(result.changed) != 1 else ''} brought in, yours pushed. "
+               + describe(report))

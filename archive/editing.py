@@ -18,6 +18,7 @@ from .collection import find_record, withdrawn
 from .errors import ArchiveError, TestimonyNotFound
 from .indexing import IndexReport, update_index
 from .records import Testimony
+from .settings import find_root, load_settings
 from .writing import (FileExists, atomic_write, create_testimony_file, format_testimony,
                       write_testimony)
 
@@ -53,11 +54,13 @@ def version_of(path: Path) -> str:
 def written(testimonies_dir: Path, paths: list[Path], message: str,
             author: str | None = None) -> str | None:
     """Record the archive's own write: the fixity manifest, then one commit of exactly
-    these files (and the manifest) when the archive is a git repository."""
+    these files (and the manifest) when the archive is a git repository. The author is
+    the one given (the form's), else archive.toml's `archivist`, else git's own."""
     note_written(testimonies_dir, paths)
     manifest = Path(testimonies_dir) / MANIFEST
+    settings = load_settings(find_root(Path(testimonies_dir)))
     return history.commit(testimonies_dir, paths + ([manifest] if manifest.exists() else []),
-                          message, author)
+                          message, author or settings.archivist, settings.archivist_email)
 
 
 def create_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,

@@ -12,7 +12,12 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from . import history
 from .coding import term_labels
+from .collection import find_record
+from .errors import TestimonyNotFound
+from .i18n import gettext as _
+from .records import parse_testimony
 from .editing import EditConflict, RecordExists, create_record, save_record, version_of
 from .forms import FormResult, form_from_testimony, slug, sources_in, testimony_from_form
 from .rendering import render_markdown
@@ -82,11 +87,39 @@ def create():
 
 @bp.get("/t/<id:testimony_id>/edit")
 def edit(testimony_id: str):
-    """The form of an existing record, carrying the version it starts from."""
+    """The form of an existing record, carrying the version it starts from; for a record a
+    sync left changed on both sides, both versions, to choose from."""
     archive = archive_of(current_app)
+    path = _path(testimony_id)
+    synced = _both_sides(path, testimony_id)
+    if synced is not None:
+        testimony, conflict = synced
+        return _page(form_from_testimony(testimony), testimony_id=testimony_id,
+                     version=version_of(path), extra=testimony.extra, conflict=conflict,
+                     status=409)
     testimony = archive.testimony(testimony_id)
     return _page(form_from_testimony(testimony), testimony_id=testimony_id,
-                 version=version_of(_path(testimony_id)), extra=testimony.extra)
+                 version=version_of(path), extra=testimony.extra)
+
+
+def _both_sides(path: Path, testimony_id: str):
+    """For a record a sync left changed here and on the other side: this copy's version as
+    a testimony, and the conflict view of both (None for any other record)."""
+    root = history.repository(path.parent)
+    if root is None or str(path.absolute().relative_to(root.absolute())) not in \
+            history.unmerged(path.parent):
+        return None
+    mine, theirs = history.sides(path)
+    testimony = parse_testimony(mine.encode("utf-8"), testimony_id,
+                                archive_of(current_app).vocabulary, str(path))[0]
+    if testimony is None:
+        return None
+    diff = "".join(difflib.unified_diff(theirs.splitlines(True), mine.splitlines(True),
+                                        "the other side", "this copy"))
+    message = _("This record was changed on this copy and on the other side of the sync. "
+                "Both versions are below; the form holds this copy's: make it what the "
+                "record should say, and save.")
+    return testimony, {"message": message, "theirs": theirs, "mine": mine, "diff": diff}
 
 
 @bp.post("/t/<id:testimony_id>/edit")
@@ -94,7 +127,8 @@ def update(testimony_id: str):
     """Check a correction; preview it, save it, or show a conflict with both versions."""
     archive = archive_of(current_app)
     form = request.form.to_dict(flat=False)
-    current = archive.testimony(testimony_id)
+    synced = _both_sides(_path(testimony_id), testimony_id)
+    current = synced[0] if synced else archive.testimony(testimony_id)
     version = (form.get("version") or [""])[0]
     result = testimony_from_form(form, testimony_id, archive.vocabulary, extra=current.extra)
     action = (form.get("action") or ["save"])[0]
@@ -127,9 +161,12 @@ def preview():
 def _path(testimony_id: str) -> Path:
     archive = archive_of(current_app)
     rel = archive.index.path_of(testimony_id)
-    if rel is None:
+    if rel is not None:
+        return archive.paths.testimonies / rel
+    try:  # not in the index now (a file a sync left unreadable): the file itself
+        return find_record(archive.paths.testimonies, testimony_id)
+    except TestimonyNotFound:
         abort(404)
-    return archive.paths.testimonies / rel
 
 
 def _problem(field_name: str, message: str) -> Problem:

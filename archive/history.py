@@ -81,15 +81,84 @@ def commit(folder: Path, paths: list[Path], message: str, author: str | None = N
         return None
     relative = [str(Path(p).absolute().relative_to(root.absolute())) for p in paths]
     _git(root, "add", "--all", "--", *relative)
+    if (root / ".git" / "MERGE_HEAD").exists():  # resolving a sync: the merge's own commit
+        if unmerged(folder):
+            return None
+        _git(root, *_identity(root, author, email), "commit", "--quiet", "--no-edit")
+        return _git(root, "rev-parse", "HEAD").stdout.strip()
     if not _git(root, "diff", "--cached", "--quiet", "--", *relative, check=False).returncode:
         return None
-    identity = []
-    if not _git(root, "config", "user.email", check=False).stdout.strip():
-        identity = ["-c", f"user.name={author or 'Archivist'}",
-                    "-c", f"user.email={email or 'archivist@localhost'}"]
     options = [f"--author={author} <{email or 'archivist@localhost'}>"] if author else []
-    _git(root, *identity, "commit", "--quiet", "-m", message, *options, "--", *relative)
+    _git(root, *_identity(root, author, email), "commit", "--quiet", "-m", message, *options,
+         "--", *relative)
     return _git(root, "rev-parse", "HEAD").stdout.strip()
+
+
+def _identity(root: Path, author: str | None, email: str | None) -> list[str]:
+    """Who commits, where git's configuration does not say: the archivist, or "Archivist"."""
+    if _git(root, "config", "user.email", check=False).stdout.strip():
+        return []
+    return ["-c", f"user.name={author or 'Archivist'}",
+            "-c", f"user.email={email or 'archivist@localhost'}"]
+
+
+def unmerged(folder: Path) -> list[str]:
+    """The files a sync left changed on both sides (paths from the repository's root)."""
+    root = repository(folder)
+    if root is None:
+        return []
+    return _git(root, "diff", "--name-only", "--diff-filter=U", check=False).stdout.split()
+
+
+def sides(path: Path) -> tuple[str, str]:
+    """A file a sync left changed on both sides: this copy's version, and the other's."""
+    root = require_repository(path.parent)
+    name = str(path.absolute().relative_to(root.absolute()))
+    return (_git(root, "show", f":2:{name}").stdout, _git(root, "show", f":3:{name}").stdout)
+
+
+@dataclass(frozen=True)
+class Synced:
+    """What a sync did: the files it brought, those changed on both sides, and whether it
+    pushed."""
+
+    changed: list[str]
+    conflicts: list[str]
+    pushed: bool
+
+
+def sync(folder: Path, remote: str = "origin") -> Synced:
+    """Pull from a remote (merging), then push; stop, naming them, at files changed on both
+    sides (git keeps both versions until they are resolved)."""
+    root = require_repository(folder)
+    if (root / ".git" / "MERGE_HEAD").exists():
+        left = unmerged(folder)
+        if left:
+            return Synced([], left, False)
+        _git(root, *_identity(root, None, None), "commit", "--quiet", "--no-edit")
+    outside = uncommitted(folder)
+    if outside:
+        raise HistoryUnavailable("Changes made outside the archive are not committed ("
+                                 + ", ".join(outside) + "); commit them with git, or undo "
+                                 "them, then sync again.")
+    branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
+    before = _git(root, "rev-parse", "HEAD").stdout.strip()
+    _git(root, "fetch", "--quiet", remote)
+    if _git(root, "rev-parse", "--verify", "--quiet", f"{remote}/{branch}",
+            check=False).returncode == 0:
+        merged = _git(root, *_identity(root, None, None), "merge", "--no-edit", "--quiet",
+                      f"{remote}/{branch}", check=False)
+        if merged.returncode != 0:
+            conflicts = unmerged(folder)
+            if not conflicts:
+                raise HistoryUnavailable("git merge failed: " + " ".join(merged.stderr.split()))
+            return Synced(_changed(root, before), conflicts, False)
+    _git(root, "push", "--quiet", remote, f"HEAD:{branch}")
+    return Synced(_changed(root, before), [], True)
+
+
+def _changed(root: Path, before: str) -> list[str]:
+    return _git(root, "diff", "--name-only", before, check=False).stdout.split()
 
 
 def versions(path: Path) -> list[Version]:

@@ -38,6 +38,8 @@ class Settings:
     language: str = "en"
     default_access: str = "restricted"
     port: int = 5000
+    archivist: str | None = None  # who commits the archive's writes, unless the form says
+    archivist_email: str | None = None
     root: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -118,7 +120,8 @@ def _port(value):
 
 
 RULES = {"name": _text(200), "publisher": _text(200), "base_url": _base_url,
-         "language": _choice(LANGUAGES), "default_access": _choice(ACCESS), "port": _port}
+         "language": _choice(LANGUAGES), "default_access": _choice(ACCESS), "port": _port,
+         "archivist": _text(200), "archivist_email": _text(200)}
 
 
 def settings_text(name: str) -> str:
@@ -142,4 +145,8 @@ default_access = "restricted"
 
 # The port `archive serve` listens on (on 127.0.0.1).
 port = 5000
+
+# Who the archive's commits name when the form does not (else git's own configuration).
+# archivist = "Kim Archivist"
+# archivist_email = "kim@example.org"
 '''

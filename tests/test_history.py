@@ -195,3 +195,71 @@ def test_withdraw_leaves_a_tombstone_and_nothing_else(archive):
     assert export["withdrawn"][0]["id"] == "clerk-in-sinuiju-2018"
     again = run_in(archive, *NEW)
     assert again.exit_code == 1 and "belonged to a withdrawn testimony" in again.output
+
+
+def test_sync_round_trips_and_stops_at_a_record_changed_on_both_sides(tmp_path):
+    import re
+
+    from archive import create_app
+    from archive.settings import load_settings
+
+    bare = tmp_path / "usb-stick.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
+    assert run_in(tmp_path, "init", "laptop-a", "--name", "Team Archive").exit_code == 0
+    a = tmp_path / "laptop-a"
+    for key, value in (("user.name", "Kim"), ("user.email", "kim@example.org")):
+        git(a, "config", key, value)
+    git(a, "remote", "add", "origin", str(bare))
+    assert run_in(a, *NEW).exit_code == 0
+    first = run_in(a, "sync")
+    assert first.exit_code == 0, first.output
+    subprocess.run(["git", "clone", "--quiet", str(bare), str(tmp_path / "laptop-b")], check=True)
+    b = tmp_path / "laptop-b"
+    for key, value in (("user.name", "Pak"), ("user.email", "pak@example.org")):
+        git(b, "config", key, value)
+    assert run_in(b, "index").exit_code == 0
+    assert '"total": 1' in run_in(b, "search", "market", "--json").output  # a round trip
+
+    record = "testimonies/clerk-in-sinuiju-2018.md"
+    for folder, words in ((b, "The market burned."), (a, "The market was closed by decree.")):
+        path = folder / record
+        path.write_text(path.read_text("utf-8").replace("The market closed.", words), "utf-8")
+        git(folder, "commit", "-qam", f"Edit on {folder.name}")
+    assert run_in(b, "sync").exit_code == 0
+    stopped = run_in(a, "sync")
+    assert stopped.exit_code == 1
+    assert "The sync stopped: changed here and on the other side: clerk-in-sinuiju-2018." in \
+        stopped.stderr
+
+    client = create_app({"TESTING": True, "PRIVATE": True,
+                         "TESTIMONIES": str(a / "testimonies"), "INDEX": str(a / "index"),
+                         "SETTINGS": load_settings(a)}).test_client()
+    page = client.get("/t/clerk-in-sinuiju-2018/edit")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409 and "changed on this copy and on the other side" in html
+    assert "The market burned." in html and "The market was closed by decree." in html
+    form = {name: value for name, value in re.findall(
+        r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)}
+    token, version = form["csrf_token"], form["version"]
+    saved = client.post("/t/clerk-in-sinuiju-2018/edit", data={
+        "csrf_token": token, "version": version, "title": "Clerk in Sinuiju", "year": "2018",
+        "post": "Clerk", "sector": "trade", "motives": "famine", "access": "public",
+        "language": "en", "action": "save",
+        "body": "The market burned, then was closed by decree."})
+    assert saved.status_code == 303, saved.get_data(as_text=True)[:300]
+    assert not (a / ".git" / "MERGE_HEAD").exists()  # the merge is committed
+    assert run_in(a, "sync").exit_code == 0
+    assert run_in(b, "sync").exit_code == 0
+    for folder in (a, b):
+        assert "The market burned, then was closed by decree." in \
+            (folder / record).read_text("utf-8")
+    assert '"total": 1' in run_in(b, "search", "decree", "--json").output
+
+
+def test_archive_toml_names_the_archivist_of_the_commits(archive):
+    settings = archive / "archive.toml"
+    settings.write_text(settings.read_text("utf-8")
+                        + 'archivist = "Ri Clerk"\narchivist_email = "ri@example.org"\n', "utf-8")
+    git(archive, "commit", "-qam", "Name the archivist")
+    assert run_in(archive, *NEW).exit_code == 0
+    assert git(archive, "log", "--format=%an <%ae>", "-1") == "Ri Clerk <ri@example.org>\n"
