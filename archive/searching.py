@@ -130,6 +130,11 @@ class ArchiveIndex:
             raise
         return self._snapshot
 
+    def snapshot(self) -> object:
+        """The index as it is now: the same object until the index changes (a cache key)."""
+        with self._lock:
+            return self._current()
+
     def close(self) -> None:
         """Release the searcher's files."""
         self._generation = None

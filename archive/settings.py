@@ -40,6 +40,7 @@ class Settings:
     port: int = 5000
     archivist: str | None = None  # who commits the archive's writes, unless the form says
     archivist_email: str | None = None
+    published: bool = False  # online for anyone: robots.txt allows indexing, pages say so
     root: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -113,6 +114,12 @@ def _choice(options: tuple):
     return rule
 
 
+def _flag(value):
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
 def _port(value):
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
         raise ValueError(f"expected a port number from 1 to 65535, got {value!r}")
@@ -121,7 +128,8 @@ def _port(value):
 
 RULES = {"name": _text(200), "publisher": _text(200), "base_url": _base_url,
          "language": _choice(LANGUAGES), "default_access": _choice(ACCESS), "port": _port,
-         "archivist": _text(200), "archivist_email": _text(200)}
+         "archivist": _text(200), "archivist_email": _text(200),
+         "published": _flag}
 
 
 def settings_text(name: str) -> str:
@@ -135,6 +143,8 @@ name = "{quoted}"
 
 # Where it is published, for permalinks, citations and exports (leave it out on a laptop).
 # base_url = "https://archive.example.org"
+# Whether search engines may index it (robots.txt, the sitemap); a laptop archive says no.
+# published = true
 
 # The language of the interface when a reader has not chosen one: "en" or "ko".
 language = "en"

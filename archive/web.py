@@ -20,7 +20,8 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
 
-from . import citation, comparing, editor, facets, heatmap, history_web, i18n, patterns
+from . import (citation, comparing, editor, facets, harvesting_web, heatmap, history_web, i18n,
+               metadata, patterns)
 from .i18n import gettext as _, language
 from .coding import passages, term_labels
 from .collection import withdrawn
@@ -78,9 +79,10 @@ def make_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.register_blueprint(bp)
     app.register_blueprint(patterns.bp)
+    app.register_blueprint(harvesting_web.bp)
     if app.config["PRIVATE"]:
         app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
-        CSRFProtect(app)
+        CSRFProtect(app).exempt(harvesting_web.bp)  # OAI-PMH may POST; it changes nothing
         app.register_blueprint(editor.bp)
         app.register_blueprint(history_web.bp)
     app.after_request(_security_headers)
@@ -92,6 +94,8 @@ def make_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["archive"] = app.config["SETTINGS"]
     app.jinja_env.globals["motive_label"] = _motive_label
     app.jinja_env.globals["value_label"] = facets.value_label
+    app.jinja_env.globals["coins"] = lambda hit: metadata.coins(
+        hit.title, hit.year, _permalink(hit.id), hit.motives)
     i18n.init_app(app)
     return app
 
@@ -257,6 +261,8 @@ def testimony(testimony_id: str):
                 for passage in passages(record.body, vocabulary)[1]]
     return render_template(
         "testimony.html", t=record, url=url, evidence=evidence,
+        meta=metadata.meta_tags(record, url, settings),
+        json_ld=metadata.json_ld(record, url, settings),
         body=Markup(render_markdown(record.body, record.language, anchors=True,
                                     motive_label=term_labels(vocabulary))),
         facts=_facts(record, archive), related=archive.index.related(testimony_id),

@@ -181,6 +181,39 @@ def comparisons(database: str) -> list[tuple[str, str, str]]:
     ]
 
 
+def harvesting(records: Path, database: str, port: int, dport: int) -> list[tuple[str, str, str]]:
+    """(label, archive URL, Datasette URL): a page of 100 records for a harvester, first and
+    deep in the list (OAI-PMH `oai_dc` with its token; Datasette's table JSON by keyset)."""
+    from archive.oai import _token
+
+    ids = sorted(p.stem for p in records.glob("*.md"))
+    middle = ids[len(ids) // 2]
+    oai = f"http://127.0.0.1:{port}/oai?"
+    rows = f"http://127.0.0.1:{dport}/{database}/testimonies.json?_size=100&_sort=id"
+    return [
+        ("OAI-PMH ListRecords, first page", oai + "verb=ListRecords&metadataPrefix=oai_dc", rows),
+        ("OAI-PMH ListRecords, page by token", oai + urllib.parse.urlencode(
+            {"verb": "ListRecords", "resumptionToken": _token(
+                {"metadataPrefix": "oai_dc", "after": middle})}),
+         rows + "&" + urllib.parse.urlencode({"id__gt": middle})),
+    ]
+
+
+def whole_harvest(port: int) -> tuple[float, int]:
+    """Seconds to harvest every identifier, page after page as a harvester does, and pages."""
+    import xml.etree.ElementTree as ET
+
+    url = f"http://127.0.0.1:{port}/oai?verb=ListIdentifiers&metadataPrefix=oai_dc"
+    started, pages = time.perf_counter(), 0
+    while url:
+        root = ET.fromstring(urllib.request.urlopen(url).read())
+        pages += 1
+        token = root.find(".//{http://www.openarchives.org/OAI/2.0/}resumptionToken")
+        url = (f"http://127.0.0.1:{port}/oai?verb=ListIdentifiers&resumptionToken="
+               + urllib.parse.quote(token.text)) if token is not None and token.text else None
+    return time.perf_counter() - started, pages
+
+
 def measure(label: str, ours: str, theirs: str, repeat: int) -> dict:
     for url in (ours, theirs):  # warm up
         fetch(url)
@@ -298,6 +331,11 @@ def main() -> None:
                           + urllib.parse.urlencode({"sql": sql, "_shape": "array"}))
             rows.append(measure(label, f"http://127.0.0.1:{port}{path}", theirs_url,
                                 args.repeat))
+        # Harvesting: a page of 100 records, as OAI-PMH and as Datasette's table JSON.
+        first_oai = fetch(f"http://127.0.0.1:{port}/oai?verb=Identify")  # builds the catalogue
+        for label, ours, theirs in harvesting(records, database.stem, port, dport):
+            rows.append(measure(label, ours, theirs, args.repeat))
+        harvest_seconds, harvest_pages = whole_harvest(port)
         edits = edit_visibility(records, index, port)
         memory = {"archive": peak_rss_mb(archive.pid), "datasette": peak_rss_mb(datasette.pid)}
     finally:
@@ -316,7 +354,8 @@ def main() -> None:
         a, d = row["archive"], row["datasette"]
         print(f"| {row['query']} | {a['p50']:.0f} ms | {a['p95']:.0f} ms | {d['p50']:.0f} ms | "
               f"{d['p95']:.0f} ms | {a['p50'] / d['p50']:.2f} |")
-    searches = [r for r in rows if not r["query"].startswith(("compare", "motives stated"))]
+    searches = [r for r in rows
+                if not r["query"].startswith(("compare", "motives stated", "OAI"))]
     all_ours = [r["archive"]["p50"] for r in searches]
     all_theirs = [r["datasette"]["p50"] for r in searches]
     print(f"| median of the searches | {statistics.median(all_ours):.0f} ms | | "
@@ -329,13 +368,17 @@ def main() -> None:
     if theirs_build:
         print(f"SQLite FTS5 build: {theirs_build['seconds']:.1f} s, database "
               f"{theirs_build['size_mb']:.0f} MB")
+    print(f"OAI-PMH: first answer (the catalogue built) {first_oai * 1000:.0f} ms; every "
+          f"identifier harvested in {harvest_seconds:.1f} s ({harvest_pages} pages)")
     for how, seconds in edits.items():
         print(f"edited record found after {how}: {seconds:.2f} s")
     print(f"server peak memory: archive {memory['archive']:.0f} MB, Datasette "
           f"{memory['datasette']:.0f} MB")
     (args.work / f"results-{args.n}.json").write_text(json.dumps({
         "n": args.n, "queries": rows, "archive_build": ours_build, "sqlite_build": theirs_build,
-        "edits": edits, "memory": memory}, indent=1))
+        "edits": edits, "memory": memory,
+        "harvest": {"first_ms": first_oai * 1000, "seconds": harvest_seconds,
+                    "pages": harvest_pages}}, indent=1))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import string
+import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
 import pytest
@@ -56,6 +57,31 @@ def check_web(client, query: str, filters: dict) -> None:
             assert "\n" not in message and "Traceback" not in message
 
 
+OAI_ARGS = st.lists(st.tuples(
+    st.sampled_from(["verb", "metadataPrefix", "identifier", "from", "until", "set",
+                     "resumptionToken", "x"]),
+    st.one_of(st.text(max_size=30), st.sampled_from([
+        "ListRecords", "ListIdentifiers", "GetRecord", "Identify", "ListSets",
+        "ListMetadataFormats", "oai_dc", "oai:localhost:thae-yong-ho-2016", "2016-01-01",
+        "2016-01-01T00:00:00Z", "sector:diplomatic", "motive", "eyJhZnRlciI6IngifQ"]))),
+    max_size=6)
+
+
+def check_oai(client, args: list) -> None:
+    """Any arguments: a well-formed OAI-PMH answer, an error code the protocol defines or
+    the verb's element."""
+    query = urlencode([(k, v.replace("\x00", "")) for k, v in args], errors="surrogatepass")
+    for response in (client.get(f"/oai?{query}"), client.post(
+            "/oai", data=query, content_type="application/x-www-form-urlencoded")):
+        assert response.status_code == 200, (query, response.status_code)
+        root = ET.fromstring(response.data)
+        error = root.find("{http://www.openarchives.org/OAI/2.0/}error")
+        assert error is None or error.get("code") in (
+            "badVerb", "badArgument", "cannotDisseminateFormat", "idDoesNotExist",
+            "noRecordsMatch", "badResumptionToken", "noMetadataFormats", "noSetHierarchy")
+        assert error is not None or len(root) == 3, query
+
+
 def check_cli(run, sample, query: str, filters: dict) -> None:
     options = [f"--filter={k}={v}" for k, v in filters.items() if v.strip()]
     args = ["search", "--json", *options, "--", query]  # after `--`, even "--json" is a query
@@ -82,6 +108,19 @@ def test_generated_queries_in_the_cli(run, sample, query, filters):
     if "\x00" in query or any("\x00" in v for v in filters.values()):
         return  # an argument vector cannot hold NUL
     check_cli(run, sample, query, filters)
+
+
+@settings(**FAST)
+@given(args=OAI_ARGS)
+def test_generated_oai_requests(client, args):
+    check_oai(client, args)
+
+
+@pytest.mark.slow
+@settings(**SLOW)
+@given(args=OAI_ARGS)
+def test_3000_generated_oai_requests(client, args):
+    check_oai(client, args)
 
 
 @pytest.mark.slow

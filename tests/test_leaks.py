@@ -84,12 +84,17 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
               for query in ("", "?q=famine", "?motive=famine")]
     pages += ["/api/search?motive=famine", "/search?q=motive:famine", "/api/search?q=motive:famine",
               "/search?motive=famine&q=hunger", "/api/search?motive=famine&q=hunger"]
+    pages += ["/oai?verb=ListRecords&metadataPrefix=oai_dc", "/oai?verb=ListSets",
+              "/oai?verb=ListIdentifiers&metadataPrefix=oai_dc&set=motive:famine",
+              "/oai?verb=Identify", "/sitemap.xml", "/robots.txt"]
     for probe in (p for word in words for p in probes(word)):
         pages += [f"/search?q={probe}", f"/api/search?q={probe}", f"/search.csv?q={probe}",
                   f"/search?q=name:{probe}", f"/search?q={probe}&labels=ko"]
     for testimony_id in ids:
         pages += [f"/t/{testimony_id}", f"/t/{testimony_id}.md", f"/t/{testimony_id}/cite.bib",
-                  f"/t/{testimony_id}/cite.json", f"/api/t/{testimony_id}"]
+                  f"/t/{testimony_id}/cite.json", f"/api/t/{testimony_id}",
+                  f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:localhost:"
+                  f"{testimony_id}"]
     return pages
 
 

@@ -60,7 +60,9 @@ def hostile(tmp_path_factory):
 
 def test_no_payload_runs_or_calls_out_on_any_page(hostile):
     pages = ["/", "/search", "/search?labels=ko", "/new", "/nowhere", "/search?q=year:abc",
-             "/compare", "/compare?by=country", "/compare?by=nope"]
+             "/compare", "/compare?by=country", "/compare?by=nope", "/sitemap.xml",
+             "/oai?verb=ListRecords&metadataPrefix=oai_dc", "/oai?verb=ListSets",
+             f"/oai?verb={quote(PAYLOADS[0])}"]
     for number, payload in enumerate(PAYLOADS):
         pages += [f"/t/payload-{number:02d}", f"/t/payload-{number:02d}/edit",
                   f"/search?q={quote(payload)}", f"/search?country={quote('C ' + payload)}",

@@ -1,0 +1,124 @@
+"""What a harvester may gather: the catalogue behind OAI-PMH and the sitemap.
+
+One entry per record id, sorted by id: when it last changed (the date of the last commit
+that touched its file, or the file's time where git knows nothing newer), the sets it
+belongs to (`sector:<sector>`, `motive:<slug>`), and whether it is *deleted* for a harvester.
+A record is deleted when it was withdrawn (its tombstone in `withdrawn.yaml`) or when it is
+restricted: a harvester must never keep more of a restricted record than the archive shows,
+so one that became restricted after a harvest is withdrawn from the harvester's copy too.
+
+Everything comes from the public index: the catalogue of a private server is the public one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .collection import TOMBSTONES, record_entries, tombstones
+from .history import _git, repository
+from .searching import ArchiveIndex, SearchRequest
+
+UTC = dt.timezone.utc
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One record as a harvester sees it."""
+
+    id: str
+    changed: dt.datetime  # UTC, to the second
+    sets: tuple[str, ...] = ()
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every entry, sorted by id, and the sets, `[(spec, name)]`."""
+
+    entries: tuple[Entry, ...]
+    sets: tuple[tuple[str, str], ...]
+
+    def entry(self, testimony_id: str) -> Entry | None:
+        return next((e for e in self.entries if e.id == testimony_id), None)
+
+
+def slug(term: str) -> str:
+    """A motive term as a set's name: `children's freedom` -> `childrens-freedom`."""
+    return re.sub(r"[^a-z0-9]+", "-", term.lower().replace("'", "").replace("\u2019", "")
+                  ).strip("-") or "motive"
+
+
+def catalogue(testimonies_dir: Path, index: ArchiveIndex) -> Catalogue:
+    """The catalogue of an archive, from its public index (`index` must be public)."""
+    assert index.view == "public", "a harvester sees the public index only"
+    hits = index.matching(SearchRequest())
+    changed = last_changes(testimonies_dir)
+    never = dt.datetime(1970, 1, 1, tzinfo=UTC)
+    entries: dict[str, Entry] = {}
+    for hit in hits:
+        sets = (f"sector:{hit.sector}",) + tuple(f"motive:{slug(m)}" for m in hit.motives)
+        entries[hit.id] = Entry(hit.id, changed.get(hit.id, never),
+                                () if hit.restricted else sets, hit.restricted)
+    withdrawn_changed = changed.get(TOMBSTONES, never)
+    for tombstone in tombstones(testimonies_dir):
+        if tombstone.id not in entries:
+            day = _day(tombstone.withdrawn_on) or withdrawn_changed
+            entries[tombstone.id] = Entry(tombstone.id, max(day, withdrawn_changed), (), True)
+    motives = sorted({m for hit in hits if not hit.restricted for m in hit.motives})
+    sectors = sorted({hit.sector for hit in hits if not hit.restricted})
+    sets = ([("sector", "Sectors")] + [(f"sector:{s}", s) for s in sectors]
+            + [("motive", "Motives")] + [(f"motive:{slug(m)}", m) for m in motives])
+    return Catalogue(tuple(entries[i] for i in sorted(entries)), tuple(sets))
+
+
+def last_changes(testimonies_dir: Path) -> dict[str, dt.datetime]:
+    """{record id: when it last changed}, and the tombstones' file under its name: the last
+    commit that touched a file where one did and the file has not changed since, else the
+    file's modification time."""
+    folder = Path(testimonies_dir)
+    files = {rel: mtime for rel, _size, mtime in record_entries(folder)}
+    tomb = folder / TOMBSTONES
+    if tomb.exists():
+        files[TOMBSTONES] = tomb.stat().st_mtime_ns
+    committed = _committed(folder)
+    changes = {}
+    for rel, mtime in files.items():
+        when = committed.get(rel)
+        if when is None:
+            when = dt.datetime.fromtimestamp(mtime // 1_000_000_000, UTC)
+        key = rel if rel == TOMBSTONES else Path(rel).stem
+        changes[key] = when
+    return changes
+
+
+def _committed(folder: Path) -> dict[str, dt.datetime]:
+    """{path relative to the folder: date of the last commit touching it} for the files
+    git has committed and that are unchanged since (empty without a repository)."""
+    root = repository(folder)
+    if root is None:
+        return {}
+    base = folder.resolve().relative_to(root.resolve()).as_posix()
+    prefix = "" if base == "." else base + "/"
+    log = _git(root, "log", "--format=%x00%ct", "--name-only", "--no-renames",
+               "--", prefix or ".", check=False).stdout
+    status = _git(root, "status", "--porcelain", "--no-renames", "--", prefix or ".",
+                  check=False).stdout
+    dirty = {line[3:].strip('"') for line in status.splitlines() if len(line) > 3}
+    found: dict[str, dt.datetime] = {}
+    when = None
+    for line in log.splitlines():
+        if line.startswith("\x00"):
+            when = dt.datetime.fromtimestamp(int(line[1:]), UTC)
+        elif line and when is not None and line.startswith(prefix) and line not in dirty:
+            found.setdefault(line[len(prefix):], when)
+    return found
+
+
+def _day(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(text[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
