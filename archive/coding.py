@@ -65,17 +65,25 @@ class SourceSpan:
         return tuple(m.group(1) for m in _ATTR.finditer(self.attributes) if m.group(1))
 
 
+_SPECIAL = re.compile(r"[\\`\[\]]")
+_BACKTICKS = re.compile(r"`+")
+
+
 def source_spans(body: str) -> list[SourceSpan]:
     """Every `[text]{attributes}` span of a Markdown body, nested ones included, in order
     of their opening bracket; escaped brackets and code spans are skipped."""
     spans, opened, at = [], [], 0
-    while at < len(body):
+    while True:
+        found = _SPECIAL.search(body, at)  # straight to the next character that matters
+        if found is None:
+            break
+        at = found.start()
         char = body[at]
         if char == "\\":
             at += 2
             continue
         if char == "`":
-            run = re.match(r"`+", body[at:]).group(0)
+            run = _BACKTICKS.match(body, at).group(0)
             close = body.find(run, at + len(run))
             at = close + len(run) if close >= 0 else at + len(run)
             continue

@@ -32,6 +32,7 @@ class Entry:
     changed: dt.datetime  # UTC, to the second
     sets: tuple[str, ...] = ()
     deleted: bool = False
+    path: str | None = None  # the record file, relative to the records folder
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,11 @@ class Catalogue:
     entries: tuple[Entry, ...]
     sets: tuple[tuple[str, str], ...]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
     def entry(self, testimony_id: str) -> Entry | None:
-        return next((e for e in self.entries if e.id == testimony_id), None)
+        return self._by_id.get(testimony_id)
 
 
 def slug(term: str) -> str:
@@ -55,13 +59,14 @@ def catalogue(testimonies_dir: Path, index: ArchiveIndex) -> Catalogue:
     """The catalogue of an archive, from its public index (`index` must be public)."""
     assert index.view == "public", "a harvester sees the public index only"
     hits = index.matching(SearchRequest())
-    changed = last_changes(testimonies_dir)
+    changed, paths = last_changes(testimonies_dir)
     never = dt.datetime(1970, 1, 1, tzinfo=UTC)
     entries: dict[str, Entry] = {}
     for hit in hits:
         sets = (f"sector:{hit.sector}",) + tuple(f"motive:{slug(m)}" for m in hit.motives)
         entries[hit.id] = Entry(hit.id, changed.get(hit.id, never),
-                                () if hit.restricted else sets, hit.restricted)
+                                () if hit.restricted else sets, hit.restricted,
+                                paths.get(hit.id))
     withdrawn_changed = changed.get(TOMBSTONES, never)
     for tombstone in tombstones(testimonies_dir):
         if tombstone.id not in entries:
@@ -74,24 +79,24 @@ def catalogue(testimonies_dir: Path, index: ArchiveIndex) -> Catalogue:
     return Catalogue(tuple(entries[i] for i in sorted(entries)), tuple(sets))
 
 
-def last_changes(testimonies_dir: Path) -> dict[str, dt.datetime]:
+def last_changes(testimonies_dir: Path) -> tuple[dict[str, dt.datetime], dict[str, str]]:
     """{record id: when it last changed}, and the tombstones' file under its name: the last
     commit that touched a file where one did and the file has not changed since, else the
-    file's modification time."""
+    file's modification time; and {record id: its file, relative to the folder}."""
     folder = Path(testimonies_dir)
     files = {rel: mtime for rel, _size, mtime in record_entries(folder)}
     tomb = folder / TOMBSTONES
     if tomb.exists():
         files[TOMBSTONES] = tomb.stat().st_mtime_ns
     committed = _committed(folder)
-    changes = {}
+    changes, paths = {}, {}
     for rel, mtime in files.items():
         when = committed.get(rel)
         if when is None:
             when = dt.datetime.fromtimestamp(mtime // 1_000_000_000, UTC)
         key = rel if rel == TOMBSTONES else Path(rel).stem
-        changes[key] = when
-    return changes
+        changes[key], paths[key] = when, rel
+    return changes, paths
 
 
 def _committed(folder: Path) -> dict[str, dt.datetime]:

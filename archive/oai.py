@@ -61,7 +61,7 @@ class Repository:
     base_url: str
     host: str
     admin_email: str
-    record: Callable[[str], Testimony]
+    record: Callable[[str, str | None], Testimony]  # (id, its file if known) -> record
     page_url: Callable[[str], str]
     publisher: str | None = None
 
@@ -263,7 +263,7 @@ def _record(parent, entry: Entry, repo: Repository) -> None:
     if entry.deleted:
         return
     metadata = ET.SubElement(node, f"{{{OAI}}}metadata")
-    metadata.append(dublin_core(repo.record(entry.id), repo))
+    metadata.append(dublin_core(repo.record(entry.id, entry.path), repo))
 
 
 def dublin_core(testimony: Testimony, repo: Repository) -> ET.Element:

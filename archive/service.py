@@ -40,9 +40,10 @@ class Archive:
         self.vocabulary = vocabulary_for(paths.testimonies)
         self.index = ArchiveIndex(paths.index, self.vocabulary, private=private)
 
-    def testimony(self, testimony_id: str) -> Testimony:
-        """The record with this id, as this mode may show it."""
-        rel = self.index.path_of(testimony_id)
+    def testimony(self, testimony_id: str, rel: str | None = None) -> Testimony:
+        """The record with this id, as this mode may show it (`rel`: where its file is
+        thought to be, relative to the records folder, when the caller knows)."""
+        rel = rel or self.index.path_of(testimony_id)
         path = self.paths.testimonies / rel if rel else None
         if path is None or not path.is_file() or path.stem != testimony_id:
             path = find_record(self.paths.testimonies, testimony_id)
