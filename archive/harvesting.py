@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .collection import TOMBSTONES, record_entries, tombstones
-from .history import _git, repository
-from .searching import ArchiveIndex, SearchRequest
+from .history import committed_dates
+from .searching import ArchiveIndex
 
 UTC = dt.timezone.utc
 
@@ -58,22 +58,22 @@ def slug(term: str) -> str:
 def catalogue(testimonies_dir: Path, index: ArchiveIndex) -> Catalogue:
     """The catalogue of an archive, from its public index (`index` must be public)."""
     assert index.view == "public", "a harvester sees the public index only"
-    hits = index.matching(SearchRequest())
+    listed = index.listing()
     changed, paths = last_changes(testimonies_dir)
     never = dt.datetime(1970, 1, 1, tzinfo=UTC)
     entries: dict[str, Entry] = {}
-    for hit in hits:
-        sets = (f"sector:{hit.sector}",) + tuple(f"motive:{slug(m)}" for m in hit.motives)
-        entries[hit.id] = Entry(hit.id, changed.get(hit.id, never),
-                                () if hit.restricted else sets, hit.restricted,
-                                paths.get(hit.id))
+    for testimony_id, sector, motives, restricted in listed:
+        sets = (f"sector:{sector}",) + tuple(f"motive:{slug(m)}" for m in motives)
+        entries[testimony_id] = Entry(testimony_id, changed.get(testimony_id, never),
+                                      () if restricted else sets, restricted,
+                                      paths.get(testimony_id))
     withdrawn_changed = changed.get(TOMBSTONES, never)
     for tombstone in tombstones(testimonies_dir):
         if tombstone.id not in entries:
             day = _day(tombstone.withdrawn_on) or withdrawn_changed
             entries[tombstone.id] = Entry(tombstone.id, max(day, withdrawn_changed), (), True)
-    motives = sorted({m for hit in hits if not hit.restricted for m in hit.motives})
-    sectors = sorted({hit.sector for hit in hits if not hit.restricted})
+    motives = sorted({m for _id, _sector, ms, restricted in listed if not restricted for m in ms})
+    sectors = sorted({sector for _id, sector, _ms, restricted in listed if not restricted})
     sets = ([("sector", "Sectors")] + [(f"sector:{s}", s) for s in sectors]
             + [("motive", "Motives")] + [(f"motive:{slug(m)}", m) for m in motives])
     return Catalogue(tuple(entries[i] for i in sorted(entries)), tuple(sets))
@@ -88,7 +88,7 @@ def last_changes(testimonies_dir: Path) -> tuple[dict[str, dt.datetime], dict[st
     tomb = folder / TOMBSTONES
     if tomb.exists():
         files[TOMBSTONES] = tomb.stat().st_mtime_ns
-    committed = _committed(folder)
+    committed = committed_dates(folder)
     changes, paths = {}, {}
     for rel, mtime in files.items():
         when = committed.get(rel)
@@ -97,29 +97,6 @@ def last_changes(testimonies_dir: Path) -> tuple[dict[str, dt.datetime], dict[st
         key = rel if rel == TOMBSTONES else Path(rel).stem
         changes[key], paths[key] = when, rel
     return changes, paths
-
-
-def _committed(folder: Path) -> dict[str, dt.datetime]:
-    """{path relative to the folder: date of the last commit touching it} for the files
-    git has committed and that are unchanged since (empty without a repository)."""
-    root = repository(folder)
-    if root is None:
-        return {}
-    base = folder.resolve().relative_to(root.resolve()).as_posix()
-    prefix = "" if base == "." else base + "/"
-    log = _git(root, "log", "--format=%x00%ct", "--name-only", "--no-renames",
-               "--", prefix or ".", check=False).stdout
-    status = _git(root, "status", "--porcelain", "--no-renames", "--", prefix or ".",
-                  check=False).stdout
-    dirty = {line[3:].strip('"') for line in status.splitlines() if len(line) > 3}
-    found: dict[str, dt.datetime] = {}
-    when = None
-    for line in log.splitlines():
-        if line.startswith("\x00"):
-            when = dt.datetime.fromtimestamp(int(line[1:]), UTC)
-        elif line and when is not None and line.startswith(prefix) and line not in dirty:
-            found.setdefault(line[len(prefix):], when)
-    return found
 
 
 def _day(text: str) -> dt.datetime | None:

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from . import oai
 from .harvesting import Catalogue, catalogue
-from .history import _git, repository
+from .history import head
 from .service import Archive, archive_of
 
 bp = Blueprint("harvesting", __name__)
@@ -34,8 +34,7 @@ def current_catalogue() -> Catalogue:
     """The catalogue, kept until the index or the repository's HEAD changes."""
     archive = public_archive()
     folder = archive.paths.testimonies
-    head = _git(folder, "rev-parse", "HEAD", check=False).stdout if repository(folder) else ""
-    key = (archive.index.snapshot(), head)
+    key = (archive.index.snapshot(), head(folder))
     with _lock:
         kept = current_app.extensions.get("oai_catalogue")
         if kept is None or kept[0] != key:

@@ -10,6 +10,7 @@ a repository, every function here does nothing and says so; the archive works th
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import shutil
 import subprocess
@@ -185,6 +186,37 @@ def text_at(path: Path, revision: str) -> str:
                  str(path.absolute().relative_to(root.absolute())), check=False).stdout.split()
     name = names[0] if names else str(path.absolute().relative_to(root.absolute()))
     return _git(root, "show", f"{revision}:{name}").stdout
+
+
+def head(folder: Path) -> str:
+    """The commit the folder's repository stands at ("" without one)."""
+    if repository(folder) is None:
+        return ""
+    return _git(Path(folder), "rev-parse", "HEAD", check=False).stdout.strip()
+
+
+def committed_dates(folder: Path) -> dict[str, dt.datetime]:
+    """{path relative to the folder: date of the last commit touching it} for the files
+    committed and unchanged since (empty without a repository): one `git log` and one
+    `git status` for the whole folder."""
+    root = repository(folder)
+    if root is None:
+        return {}
+    base = Path(folder).resolve().relative_to(root.resolve()).as_posix()
+    prefix = "" if base == "." else base + "/"
+    log = _git(root, "log", "--format=%x00%ct", "--name-only", "--no-renames",
+               "--", prefix or ".", check=False).stdout
+    status = _git(root, "status", "--porcelain", "--no-renames", "--", prefix or ".",
+                  check=False).stdout
+    dirty = {line[3:].strip('"') for line in status.splitlines() if len(line) > 3}
+    found: dict[str, dt.datetime] = {}
+    when = None
+    for line in log.splitlines():
+        if line.startswith("\x00"):
+            when = dt.datetime.fromtimestamp(int(line[1:]), dt.timezone.utc)
+        elif line and when is not None and line.startswith(prefix) and line not in dirty:
+            found.setdefault(line[len(prefix):], when)
+    return found
 
 
 def uncommitted(folder: Path) -> list[str]:

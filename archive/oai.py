@@ -28,6 +28,8 @@ OAI = "http://www.openarchives.org/OAI/2.0/"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "http://purl.org/dc/elements/1.1/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+OAI_ID = "http://www.openarchives.org/OAI/2.0/oai-identifier"
+DOMAIN = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+")  # the scheme's rule
 FORMATS = {"oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", OAI_DC)}
 VERBS = {  # verb: (required, optional, exclusive)
     "Identify": ((), (), None),
@@ -40,7 +42,8 @@ VERBS = {  # verb: (required, optional, exclusive)
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
-for _prefix, _uri in (("", OAI), ("oai_dc", OAI_DC), ("dc", DC), ("xsi", XSI)):
+for _prefix, _uri in (("", OAI), ("oai_dc", OAI_DC), ("dc", DC), ("xsi", XSI),
+                      ("oai_id", OAI_ID)):
     ET.register_namespace(_prefix, _uri)
 
 
@@ -138,6 +141,14 @@ def _identify(root, params, catalogue: Catalogue, repo: Repository) -> None:
                         ("deletedRecord", "persistent"),
                         ("granularity", "YYYY-MM-DDThh:mm:ssZ")):
         ET.SubElement(node, f"{{{OAI}}}{name}").text = value
+    if DOMAIN.fullmatch(repo.host) and catalogue.entries:  # the oai-identifier scheme's rule
+        scheme = ET.SubElement(ET.SubElement(node, f"{{{OAI}}}description"),
+                               f"{{{OAI_ID}}}oai-identifier", {
+                                   f"{{{XSI}}}schemaLocation": f"{OAI_ID} {OAI_ID}.xsd"})
+        for name, value in (("scheme", "oai"), ("repositoryIdentifier", repo.host),
+                            ("delimiter", ":"),
+                            ("sampleIdentifier", repo.identifier(catalogue.entries[0].id))):
+            ET.SubElement(scheme, f"{{{OAI_ID}}}{name}").text = value
 
 
 def _list_formats(root, params, catalogue: Catalogue, repo: Repository) -> None:

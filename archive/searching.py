@@ -301,6 +301,21 @@ class ArchiveIndex:
                    snippet=snippet, restricted=stored.get("access") == "restricted",
                    evidence=evidence, quoted=bool(quoted), quote_paragraph=quoted)
 
+    def listing(self) -> list[tuple[str, str, tuple[str, ...], bool]]:
+        """(id, sector, motives, restricted) of every live record, sorted by id, from the
+        facet sets: what a harvester's catalogue needs, without reading stored documents."""
+        with self._lock:
+            snapshot = self._current()
+            ids, sets = snapshot.ids(), snapshot.facets.sets
+            restricted = snapshot.having("access", "restricted")
+        sector = {d: value for value, docs in sets["sector"].items() for d in docs}
+        motives: dict[int, list[str]] = {}
+        for motive, docs in sets["motive"].items():
+            for d in docs:
+                motives.setdefault(d, []).append(motive)
+        return sorted((testimony_id, sector.get(d, ""), tuple(sorted(motives.get(d, ()))),
+                       d in restricted) for d, testimony_id in ids.items())
+
     def path_of(self, testimony_id: str) -> str | None:
         """The record file (relative to the records folder) indexed under an id."""
         with self._lock:

