@@ -58,7 +58,7 @@ def meta_tags(testimony: Testimony, url: str, archive: Settings) -> list[tuple[s
 def json_ld(testimony: Testimony, url: str, archive: Settings) -> str:
     """The record as schema.org JSON-LD (`<script type="application/ld+json">`), escaped so
     that no text of it can close the script element."""
-    shown = public_view(testimony)
+    shown, person = public_view(testimony), interviewee(testimony)
     data = {"@context": "https://schema.org", "@type": ["CreativeWork", "ArchiveComponent"],
             "name": shown.title, "genre": "testimony", "url": url,
             "dateCreated": iso_date(shown), "inLanguage": shown.language,
@@ -66,8 +66,8 @@ def json_ld(testimony: Testimony, url: str, archive: Settings) -> str:
             "holdingArchive": {"@type": "ArchiveOrganization", "name": archive.name}}
     if shown.summary:
         data["abstract"] = shown.summary
-    if interviewee(testimony):
-        data["author"] = {"@type": "Person", "name": interviewee(testimony)}
+    if person:
+        data["author"] = {"@type": "Person", "name": person}
     text = json.dumps(data, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -10,6 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
+from click.testing import CliRunner
+
+from archive.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "testimonies"
@@ -27,6 +31,17 @@ def write_record(folder: Path, testimony_id: str, body: str = "A short account.\
     text = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
     path.write_text(f"---\n{text}---\n\n{body}", encoding="utf-8")
     return path
+
+
+def cli_in(folder, *args, env=None):
+    """Run `archive` as a person would in a folder: no --testimonies, no --index."""
+    runner = CliRunner(env={"ARCHIVE_TESTIMONIES": None, "ARCHIVE_INDEX": None, **(env or {})})
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        return runner.invoke(cli, list(args))
+    finally:
+        os.chdir(before)
 
 
 @contextmanager

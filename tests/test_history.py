@@ -4,30 +4,18 @@ everything still working without git."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 
 import pytest
-from click.testing import CliRunner
 
-from archive.cli import cli
+from .helpers import cli_in
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 NEW = ["new", "--title", "Clerk in Sinuiju", "--year", "2018", "--post", "Clerk",
        "--sector", "trade", "--motive", "famine", "--body", "The market closed.", "--no-input",
        "--access", "public"]
-
-
-def run_in(folder, *args):
-    runner = CliRunner(env={"ARCHIVE_TESTIMONIES": None, "ARCHIVE_INDEX": None})
-    before = os.getcwd()
-    os.chdir(folder)
-    try:
-        return runner.invoke(cli, list(args))
-    finally:
-        os.chdir(before)
 
 
 def git(folder, *args) -> str:
@@ -37,7 +25,7 @@ def git(folder, *args) -> str:
 
 @pytest.fixture
 def archive(tmp_path):
-    assert run_in(tmp_path, "init", "team", "--name", "Team Archive").exit_code == 0
+    assert cli_in(tmp_path, "init", "team", "--name", "Team Archive").exit_code == 0
     folder = tmp_path / "team"
     git(folder, "config", "user.name", "Kim Archivist")
     git(folder, "config", "user.email", "kim@example.org")
@@ -45,7 +33,7 @@ def archive(tmp_path):
 
 
 def test_archive_new_is_one_commit_with_its_author_and_message(archive):
-    assert run_in(archive, *NEW).exit_code == 0
+    assert cli_in(archive, *NEW).exit_code == 0
     log = git(archive, "log", "--format=%an <%ae>|%s", "-1")
     assert log == "Kim Archivist <kim@example.org>|Add clerk-in-sinuiju-2018\n"
     assert git(archive, "show", "--stat", "--format=", "HEAD").split()[0] == \
@@ -60,7 +48,7 @@ def test_a_correction_says_which_fields_changed_and_changes_outside_are_left_alo
     from archive.collection import vocabulary_for
     import dataclasses
 
-    assert run_in(archive, *NEW).exit_code == 0
+    assert cli_in(archive, *NEW).exit_code == 0
     outside = archive / "testimonies" / "README.md"
     outside.write_text(outside.read_text("utf-8") + "\nA note typed in an editor.\n", "utf-8")
     path = archive / "testimonies" / "clerk-in-sinuiju-2018.md"
@@ -72,7 +60,7 @@ def test_a_correction_says_which_fields_changed_and_changes_outside_are_left_alo
     assert git(archive, "log", "--format=%an|%s", "-1") == \
         "Pak Editor|Correct clerk-in-sinuiju-2018: motives, body\n"
     assert git(archive, "status", "--porcelain") == " M testimonies/README.md\n"
-    result = run_in(archive, "check")
+    result = cli_in(archive, "check")
     assert "git: not committed (changed outside the archive): testimonies/README.md" in \
         result.stderr
     assert create_app  # the web form calls the same save_record
@@ -83,29 +71,36 @@ def test_import_is_one_commit(archive, tmp_path):
     rows.write_text("id,title,year,post,sector,motives,body\n"
                     "miner-2001,Miner,2001,Miner,civilian,famine,The mine.\n"
                     "driver-2002,Driver,2002,Driver,civilian,famine,The road.\n", "utf-8")
-    assert run_in(archive, "import", str(rows)).exit_code == 0
+    assert cli_in(archive, "import", str(rows)).exit_code == 0
     assert git(archive, "log", "--format=%s", "-1") == "Import 2 records from rows.csv\n"
     assert len(git(archive, "log", "--format=%s").splitlines()) == 2
 
 
-def test_log_diff_and_restore_from_the_command_line(archive):
-    assert run_in(archive, *NEW).exit_code == 0
+def edited_by_hand(archive):
+    """A record added by the archive, then edited and committed by hand: its file, and the
+    commit that added it."""
+    assert cli_in(archive, *NEW).exit_code == 0
     path = archive / "testimonies" / "clerk-in-sinuiju-2018.md"
     first = git(archive, "rev-parse", "HEAD").strip()
     path.write_text(path.read_text("utf-8").replace("The market closed.", "The market burned."),
                     "utf-8")
     git(archive, "commit", "-qam", "Edit by hand")
-    log = run_in(archive, "log", "clerk-in-sinuiju-2018").output.splitlines()
+    return path, first
+
+
+def test_log_diff_and_restore_from_the_command_line(archive):
+    path, first = edited_by_hand(archive)
+    log = cli_in(archive, "log", "clerk-in-sinuiju-2018").output.splitlines()
     assert [line.split("  ", 3)[3] for line in log] == ["Edit by hand", "Add clerk-in-sinuiju-2018"]
-    diff = run_in(archive, "diff", "clerk-in-sinuiju-2018", first[:10], "working").output
+    diff = cli_in(archive, "diff", "clerk-in-sinuiju-2018", first[:10], "working").output
     assert "-The market closed." in diff and "+The market burned." in diff
-    result = run_in(archive, "restore", "clerk-in-sinuiju-2018", first[:10])
+    result = cli_in(archive, "restore", "clerk-in-sinuiju-2018", first[:10])
     assert result.exit_code == 0, result.output
     assert result.output == f"Restored clerk-in-sinuiju-2018 to {first[:10]}.\n"
     assert "The market closed." in path.read_text("utf-8")
     assert git(archive, "log", "--format=%s", "-1") == \
         f"Restore clerk-in-sinuiju-2018 to {first[:10]}\n"
-    assert run_in(archive, "search", "closed", "--json").output.count("clerk-in-sinuiju") == 2
+    assert cli_in(archive, "search", "closed", "--json").output.count("clerk-in-sinuiju") == 2
 
 
 def test_without_git_everything_works_and_history_says_it_needs_git(tmp_path, monkeypatch):
@@ -114,8 +109,8 @@ def test_without_git_everything_works_and_history_says_it_needs_git(tmp_path, mo
     shutil.copy(__import__("tests.helpers", fromlist=["SAMPLE"]).SAMPLE / "vocabulary.yaml",
                 folder / "testimonies" / "vocabulary.yaml")
     monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
-    assert run_in(folder, *NEW).exit_code == 0
-    result = run_in(folder, "log", "clerk-in-sinuiju-2018")
+    assert cli_in(folder, *NEW).exit_code == 0
+    result = cli_in(folder, "log", "clerk-in-sinuiju-2018")
     assert result.exit_code == 1
     assert result.output == ("Error: A record's history needs git, which is not installed; "
                              "install git, then `git init` the archive's folder.\n")
@@ -127,12 +122,7 @@ def test_the_history_page_in_private_mode_shows_versions_a_difference_and_restor
     from archive import create_app
     from archive.settings import load_settings
 
-    assert run_in(archive, *NEW).exit_code == 0
-    path = archive / "testimonies" / "clerk-in-sinuiju-2018.md"
-    first = git(archive, "rev-parse", "HEAD").strip()
-    path.write_text(path.read_text("utf-8").replace("The market closed.", "The market burned."),
-                    "utf-8")
-    git(archive, "commit", "-qam", "Edit by hand")
+    path, first = edited_by_hand(archive)
     config = {"TESTING": True, "TESTIMONIES": str(archive / "testimonies"),
               "INDEX": str(archive / "index"), "SETTINGS": load_settings(archive)}
     public = create_app(config).test_client()
@@ -165,12 +155,12 @@ def test_withdraw_leaves_a_tombstone_and_nothing_else(archive):
     from archive.settings import load_settings
 
     body = ["--body", "The qzwithdrawnword market closed."]
-    assert run_in(archive, *NEW[:-5], *body, "--no-input", "--access", "public").exit_code == 0
+    assert cli_in(archive, *NEW[:-5], *body, "--no-input", "--access", "public").exit_code == 0
     index_bytes = lambda: b"".join(p.read_bytes() for p in  # noqa: E731
                                    (current_generation(archive / "index") / "public").iterdir()
                                    if p.is_file())
     assert b"qzwithdrawnword" in index_bytes()
-    result = run_in(archive, "withdraw", "clerk-in-sinuiju-2018", "--reason",
+    result = cli_in(archive, "withdraw", "clerk-in-sinuiju-2018", "--reason",
                     "The witness withdrew consent")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Withdrew clerk-in-sinuiju-2018 on ")
@@ -193,7 +183,7 @@ def test_withdraw_leaves_a_tombstone_and_nothing_else(archive):
     assert "qzwithdrawnword" not in everything and "Sinuiju" not in everything
     export = client.get("/export/json").get_json()
     assert export["withdrawn"][0]["id"] == "clerk-in-sinuiju-2018"
-    again = run_in(archive, *NEW)
+    again = cli_in(archive, *NEW)
     assert again.exit_code == 1 and "belonged to a withdrawn testimony" in again.output
 
 
@@ -205,28 +195,28 @@ def test_sync_round_trips_and_stops_at_a_record_changed_on_both_sides(tmp_path):
 
     bare = tmp_path / "usb-stick.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
-    assert run_in(tmp_path, "init", "laptop-a", "--name", "Team Archive").exit_code == 0
+    assert cli_in(tmp_path, "init", "laptop-a", "--name", "Team Archive").exit_code == 0
     a = tmp_path / "laptop-a"
     for key, value in (("user.name", "Kim"), ("user.email", "kim@example.org")):
         git(a, "config", key, value)
     git(a, "remote", "add", "origin", str(bare))
-    assert run_in(a, *NEW).exit_code == 0
-    first = run_in(a, "sync")
+    assert cli_in(a, *NEW).exit_code == 0
+    first = cli_in(a, "sync")
     assert first.exit_code == 0, first.output
     subprocess.run(["git", "clone", "--quiet", str(bare), str(tmp_path / "laptop-b")], check=True)
     b = tmp_path / "laptop-b"
     for key, value in (("user.name", "Pak"), ("user.email", "pak@example.org")):
         git(b, "config", key, value)
-    assert run_in(b, "index").exit_code == 0
-    assert '"total": 1' in run_in(b, "search", "market", "--json").output  # a round trip
+    assert cli_in(b, "index").exit_code == 0
+    assert '"total": 1' in cli_in(b, "search", "market", "--json").output  # a round trip
 
     record = "testimonies/clerk-in-sinuiju-2018.md"
     for folder, words in ((b, "The market burned."), (a, "The market was closed by decree.")):
         path = folder / record
         path.write_text(path.read_text("utf-8").replace("The market closed.", words), "utf-8")
         git(folder, "commit", "-qam", f"Edit on {folder.name}")
-    assert run_in(b, "sync").exit_code == 0
-    stopped = run_in(a, "sync")
+    assert cli_in(b, "sync").exit_code == 0
+    stopped = cli_in(a, "sync")
     assert stopped.exit_code == 1
     assert "The sync stopped: changed here and on the other side: clerk-in-sinuiju-2018." in \
         stopped.stderr
@@ -248,12 +238,12 @@ def test_sync_round_trips_and_stops_at_a_record_changed_on_both_sides(tmp_path):
         "body": "The market burned, then was closed by decree."})
     assert saved.status_code == 303, saved.get_data(as_text=True)[:300]
     assert not (a / ".git" / "MERGE_HEAD").exists()  # the merge is committed
-    assert run_in(a, "sync").exit_code == 0
-    assert run_in(b, "sync").exit_code == 0
+    assert cli_in(a, "sync").exit_code == 0
+    assert cli_in(b, "sync").exit_code == 0
     for folder in (a, b):
         assert "The market burned, then was closed by decree." in \
             (folder / record).read_text("utf-8")
-    assert '"total": 1' in run_in(b, "search", "decree", "--json").output
+    assert '"total": 1' in cli_in(b, "search", "decree", "--json").output
 
 
 def test_archive_toml_names_the_archivist_of_the_commits(archive):
@@ -261,5 +251,5 @@ def test_archive_toml_names_the_archivist_of_the_commits(archive):
     settings.write_text(settings.read_text("utf-8")
                         + 'archivist = "Ri Clerk"\narchivist_email = "ri@example.org"\n', "utf-8")
     git(archive, "commit", "-qam", "Name the archivist")
-    assert run_in(archive, *NEW).exit_code == 0
+    assert cli_in(archive, *NEW).exit_code == 0
     assert git(archive, "log", "--format=%an <%ae>", "-1") == "Ri Clerk <ri@example.org>\n"

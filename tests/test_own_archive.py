@@ -13,29 +13,16 @@ import time
 import urllib.request
 
 import pytest
-from click.testing import CliRunner
 
 from archive import create_app
-from archive.cli import cli
 from archive.settings import InvalidSettings, find_root, load_settings
 from archive.service import Paths
 
-from .helpers import ROOT, SAMPLE
+from .helpers import ROOT, SAMPLE, cli_in
 
 RECORD = ["new", "--title", "Clerk in Sinuiju", "--year", "2018", "--post", "Clerk",
           "--sector", "trade", "--motive", "famine", "--body", "The quillfern market closed.",
           "--no-input"]
-
-
-def cli_in(folder, *args, env=None):
-    """Run `archive` as a person would in a folder: no --testimonies, no --index."""
-    runner = CliRunner(env={"ARCHIVE_TESTIMONIES": None, "ARCHIVE_INDEX": None, **(env or {})})
-    before = os.getcwd()
-    os.chdir(folder)
-    try:
-        return runner.invoke(cli, list(args))
-    finally:
-        os.chdir(before)
 
 
 @pytest.fixture
