@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .engine.analysis import WORD_PATTERN, term_spans
+from .engine.analysis import SYLLABLE_MARK, WORD_PATTERN, syllable_spans, term_spans
 
 SNIPPET_CHARS = 240  # the longest passage, context included
 SURROUND = 70  # characters of context before the first match and after the last
@@ -31,6 +31,7 @@ class Matcher:
 
     def __init__(self, terms: frozenset) -> None:
         self.terms = terms
+        self._syllables = any(term.startswith(SYLLABLE_MARK) for term in terms)
         self._marks: dict[str, tuple] = {}  # a matching piece: its marked parts, its terms
         self._others: set[str] = set()  # pieces known not to match
 
@@ -60,6 +61,10 @@ class Matcher:
             spans = term_spans(word.group(0))
             if len(spans) == 1:  # the whole word (lower-casing may change its length: İ)
                 spans = [(spans[0][0], 0, len(word.group(0)))]
+            if self._syllables:  # a syllable looked for anywhere (`·법` in `국법상`)
+                spans += [(SYLLABLE_MARK + syllable, start, end)
+                          for syllable, start, end in syllable_spans(word.group(0))]
+                spans.sort(key=lambda span: span[1])
             for term, start, end in spans:
                 if term not in self.terms:
                     continue

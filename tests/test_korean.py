@@ -7,6 +7,8 @@ import pytest
 
 from archive.collection import vocabulary_for
 from archive.engine.analysis import SURNAME_KEY, SURNAMES, name_analyzer, text_analyzer
+from archive.engine.queries import make_parser, parse_query
+from archive.engine.schema import make_schema
 from archive.indexing import update_index
 from archive.romanisation import name_spellings, syllable_spellings
 from archive.searching import ArchiveIndex, SearchRequest
@@ -36,9 +38,9 @@ def test_the_examples_of_the_issue_are_found(sample_index, query, record):
     assert record in found(sample_index, query)
 
 
-def test_a_one_syllable_noun_is_not_found_inside_another_word(sample_index):
-    # 배 (ship, belly) is in 배급이 and 배워 only as the start of other words
-    assert found(sample_index, "배") == set()
+def test_a_one_syllable_word_is_also_found_inside_longer_words(sample_index):
+    # 배 (ship, belly) is in the sample only inside other words: 배급이, 배워
+    assert {"border-guard-1997", "embassy-driver-2019"} <= found(sample_index, "배")
 
 
 @pytest.fixture
@@ -48,6 +50,10 @@ def korean(empty_archive):
     write_record(folder, "home-account", body="집에서 쌀을 팔았습니다. 땅에 묻었습니다.\n",
                  language="ko")
     write_record(folder, "dream-account", body="개꿈을 꾸었습니다.\n", language="ko")
+    write_record(folder, "law-account", body="새 법이 생겼습니다. 법을 어겼습니다.\n",
+                 language="ko")
+    write_record(folder, "statute-account", body="교육공무원법과 국법상의 문제였습니다.\n",
+                 language="ko")
     write_record(folder, "road-account", body="도로 옆을 따라 걸었습니다.\n", language="ko")
     write_record(folder, "named-account", body="A diplomat's account.\n",
                  name="리일규", aliases=["태영호"], name_public=True)
@@ -62,10 +68,34 @@ def korean(empty_archive):
     ("집에서", {"home-account"}), ("쌀", {"home-account"}), ("땅", {"home-account"}),
     ('"돈 벌려고"', set()), ('"돈을 벌려고"', {"money-account"}),
     ('"집에서 쌀을"', {"home-account"}), ('"집 쌀"', set()),
-    ("꿈", set()),  # 개꿈 is a word of its own
+    ("꿈", {"dream-account"}),  # inside 개꿈을: a compound, or a word of its own
+    ("법", {"law-account", "statute-account"}),  # 법이, 법을; 교육공무원법과, 국법상의
+    ('"법 생겼습니다"', set()), ('"법이 생겼습니다"', {"law-account"}),
 ])
 def test_one_syllable_words_alone_with_particles_and_in_phrases(korean, query, expected):
     assert found(korean, query) == expected
+
+
+def test_a_one_syllable_word_ranks_first_where_it_stands_as_a_word(korean):
+    ranked = [hit.id for hit in korean.search(SearchRequest("법")).hits]
+    assert ranked == ["law-account", "statute-account"]
+
+
+def test_snippets_mark_a_one_syllable_word_inside_a_compound(korean):
+    hit = korean.search(SearchRequest("법")).hits[1]
+    assert hit.snippet_text("[", "]").startswith("교육공무원[법]과 국[법]상의")
+
+
+def test_only_a_one_syllable_hangul_word_is_looked_for_inside_words():
+    parser = make_parser(make_schema())
+
+    def fields(text):
+        return {fieldname for fieldname, _ in parse_query(parser, text).iter_all_terms()}
+
+    assert "body_syllables" in fields("법")
+    assert "title_syllables" in fields("title:법") and "body_syllables" not in fields("title:법")
+    assert not any(name.endswith("_syllables") for name in fields("법률 famine 법이 a"))
+    assert not any(name.endswith("_syllables") for name in fields('"새 법"'))
 
 
 def test_the_precision_cost_a_two_syllable_noun_that_looks_like_noun_and_particle(korean):

@@ -4,6 +4,8 @@
   `starved` meet at `starv`); a run of Hangul is cut into overlapping syllable pairs, so
   that `자유` finds `자유를` and `자유롭게` without a dictionary (see README, "Searching in
   Korean", for the figures behind this choice).
+- `syllable_analyzer`: each Hangul syllable alone, for the fields in which a one-syllable
+  word is found inside longer ones (`법` in `국법상`).
 - `spelling_words`: the same words unstemmed, the source of spelling suggestions.
 - `name_analyzer`: names in any romanisation: `Yong-ho`, `Yong Ho` and `Yongho` meet,
   common surname spellings (Ri, Rhee, Lee, Yi) fold to one key, and a name written in
@@ -128,6 +130,53 @@ def _latin(word: str) -> bool:
 
 def _fold(word: str) -> str:
     return SURNAME_KEY.get(word, word)
+
+
+class SyllableTokenizer(Tokenizer):
+    """Each Hangul syllable of a text as a term of its own, and nothing else.
+
+    Korean writes compounds solid: `법` (law) ends `국법상` and `교육공무원법`, `판` (edition)
+    ends `배포판과`. Pairs cannot find a one-syllable word there; a field of syllables can.
+    A search for one syllable looks in both: where it is a word (the pairs' field, ranked
+    first) and anywhere (this one, at half weight; `queries.with_syllables`).
+    """
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for number, (text, start, end) in enumerate(syllable_spans(value)):
+            token.text = text
+            if positions:
+                token.pos = start_pos + number
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")  # composed syllables: 가 to 힣
+# Marks a syllable looked for anywhere among the words a snippet marks (no word holds it).
+SYLLABLE_MARK = "\u00b7"
+
+
+def syllable_spans(value: str) -> list[tuple[str, int, int]]:
+    """Each Hangul syllable of a text with its characters, `(syllable, start, end)`."""
+    if value.isascii():
+        return []
+    return [(match.group(0), match.start(), match.end()) for match in _SYLLABLE.finditer(value)]
+
+
+def is_syllable(word: str) -> bool:
+    """Whether a word is one Hangul syllable (`꿈`, `법`)."""
+    return len(word) == 1 and _SYLLABLE.match(word) is not None
+
+
+def syllable_analyzer():
+    """Each Hangul syllable alone (`SyllableTokenizer`)."""
+    return SyllableTokenizer()
 
 
 class TextTokenizer(Tokenizer):

@@ -9,6 +9,7 @@ from whoosh.writing import SegmentWriter
 
 from .codec import ArchiveCodec
 from .generations import VIEWS
+from .schema import index_fields
 from .store import create_index, open_index
 from .suggestions import write_words
 
@@ -38,7 +39,7 @@ class PartWriters:
 
     def add(self, view: str, document: dict) -> None:
         """Add a document to this part's segment of a view."""
-        self.writers[view].add_document(**document)
+        self.writers[view].add_document(**index_fields(document))
 
     def next_segment(self, view: str) -> None:
         """Close the view's segment and start another: a segment's postings are sorted in

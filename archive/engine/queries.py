@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
-from whoosh.query import NullQuery, Query
+from whoosh.query import NullQuery, Or, Query, Term
 
 from ..translation import gettext as _
 from ..errors import QueryError
-from .schema import FIELD_ALIASES, SEARCH_FIELDS
+from .analysis import is_syllable
+from .schema import FIELD_ALIASES, SEARCH_FIELDS, SYLLABLE_FIELDS, SYLLABLE_WEIGHT
 
 MAX_QUERY_CHARS = 1000
 MAX_WORD_CHARS = 100  # the parser is quadratic in a token's length
@@ -78,4 +79,17 @@ def parse_query(parser: MultifieldParser, text: str) -> Query:
     if query is NullQuery:
         raise QueryError(_("the query %(query)r has no word that can be searched: it holds "
                            "only very common words or punctuation", query=text))
-    return query
+    return with_syllables(query, parser.schema)
+
+
+def with_syllables(query: Query, schema) -> Query:
+    """A one-syllable Hangul word (`법`) is also looked for inside longer words, in the
+    syllables of each field it is searched in, at a share of its weight: a record where it
+    stands as a word (`법을`) ranks above one where it ends a compound (`국법상`)."""
+    def widen(node):
+        field = SYLLABLE_FIELDS.get(getattr(node, "fieldname", None))
+        if type(node) is Term and field in schema and is_syllable(node.text):
+            return Or([node, Term(field, node.text, boost=node.boost * SYLLABLE_WEIGHT)])
+        return node
+    widened = query.accept(widen)
+    return widened.normalize() if widened != query else query

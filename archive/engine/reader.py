@@ -19,7 +19,8 @@ from .codec import posting_blocks
 from .generations import VIEWS, current_generation, read_state, settle, untrusted
 from .queries import make_parser, parse_query
 from .ranking import Ranking, rank
-from .schema import SEARCH_FIELDS, SET_FIELDS
+from .analysis import SYLLABLE_MARK
+from .schema import SEARCH_FIELDS, SET_FIELDS, SYLLABLE_FIELDS
 from .store import open_index
 from .suggestions import Speller, load_words
 
@@ -101,7 +102,7 @@ def lengths_in_memory(reader) -> dict:
     held = {}
     for leaf, _ in reader.leaf_readers():
         perdoc = getattr(leaf, "_perdoc", None)
-        for name in SEARCH_FIELDS:
+        for name in SEARCH_FIELDS + tuple(SYLLABLE_FIELDS.values()):
             try:
                 column = perdoc._cached_reader(f"_{name}_len", LENGTHS_COLUMN)
                 if column is None:
@@ -175,11 +176,16 @@ class Snapshot:
                                query=text, kind=type(exc).__name__)) from None
 
     def body_terms(self, query) -> frozenset:
-        """The words of the body field a parsed query looks for, wildcards expanded."""
-        body = self.searcher.schema["body"]
-        return frozenset(body.from_bytes(text) for _, text in
-                         query.existing_terms(self.searcher.reader(), fieldname="body",
-                                              expand=True))
+        """The words of the body field a parsed query looks for, wildcards expanded; a
+        syllable it looks for anywhere is marked (`·법`, as `snippets` reads it)."""
+        reader, body = self.searcher.reader(), self.searcher.schema["body"]
+        words = {body.from_bytes(text) for _, text in
+                 query.existing_terms(reader, fieldname="body", expand=True)}
+        syllables = SYLLABLE_FIELDS["body"]
+        if syllables in self.searcher.schema:
+            words.update(SYLLABLE_MARK + text.decode("utf-8") for _, text in
+                         query.existing_terms(reader, fieldname=syllables))
+        return frozenset(words)
 
     def stored(self, docnum: int) -> dict:
         """The stored fields of a document."""

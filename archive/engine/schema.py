@@ -10,17 +10,24 @@ from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from .analysis import TextTokenizer, indexed_terms, name_analyzer, text_analyzer
+from .analysis import (TextTokenizer, indexed_terms, name_analyzer, syllable_analyzer,
+                       text_analyzer)
 from .codec import AT, FOLLOWED_BY, PackedPositions
 
-SCHEMA_VERSION = 9
-# Searched by a query without a field name, in this order.
-SEARCH_FIELDS = ("title", "summary", "body", "post", "names", "country_text", "motive_text")
+SCHEMA_VERSION = 10
+# Searched by a query without a field name, in this order, with the weight of a match in each.
+BOOSTS = {"title": 3.0, "summary": 1.5, "body": 1.0, "post": 1.5, "names": 3.0,
+          "country_text": 1.0, "motive_text": 2.5}
+SEARCH_FIELDS = tuple(BOOSTS)
 # Other names a query may use for a field: `motive:famine`, `name:thae`.
 FIELD_ALIASES = {"motive_text": ["motive", "motives"], "country_text": ["country"],
                  "names": ["name", "aliases", "alias"], "tags": ["tag"],
                  # The exact preferred term, for motive clauses the archive rewrites.
                  "motive": ["motive_term"]}
+# Each searched text field's Hangul syllables, one by one: where a one-syllable word is
+# found inside longer ones (`analysis.SyllableTokenizer`), at this share of a word's weight.
+SYLLABLE_FIELDS = {name: f"{name}_syllables" for name in SEARCH_FIELDS if name != "names"}
+SYLLABLE_WEIGHT = 0.5
 # Exact values counted for facets and used by filters.
 FACET_FIELDS = ("motive", "sector", "country", "year", "gender", "language", "account")
 # Beside them, the motives each record quotes (has a coded passage for), for counts.
@@ -53,6 +60,14 @@ class ArchiveText(TEXT):
         return postings
 
 
+def index_fields(document: dict) -> dict:
+    """What a writer is given for a document: its fields, and the syllables of those that
+    hold Hangul."""
+    syllables = {SYLLABLE_FIELDS[name]: value for name, value in document.items()
+                 if name in SYLLABLE_FIELDS and not value.isascii()}
+    return {**document, **syllables} if syllables else document
+
+
 def make_schema() -> Schema:
     """The index schema: searchable text, exact facet fields, and what result lists show."""
     text = text_analyzer()
@@ -63,17 +78,20 @@ def make_schema() -> Schema:
         return ArchiveText(analyzer=text, stored=stored, field_boost=boost,
                            multitoken_query="phrase")
 
+    syllables = {field: TEXT(analyzer=syllable_analyzer(), phrase=False,
+                             field_boost=BOOSTS[name]) for name, field in SYLLABLE_FIELDS.items()}
     return Schema(
+        **syllables,
         id=ID(stored=True, unique=True),
         path=STORED,
         sha256=STORED,
-        title=searchable(3.0, stored=True),
-        summary=searchable(1.5, stored=True),
-        body=searchable(stored=True),
-        post=searchable(1.5, stored=True),
-        names=TEXT(analyzer=name_analyzer(), field_boost=3.0, multitoken_query="and"),
-        country_text=searchable(),
-        motive_text=searchable(2.5),
+        title=searchable(BOOSTS["title"], stored=True),
+        summary=searchable(BOOSTS["summary"], stored=True),
+        body=searchable(BOOSTS["body"], stored=True),
+        post=searchable(BOOSTS["post"], stored=True),
+        names=TEXT(analyzer=name_analyzer(), field_boost=BOOSTS["names"], multitoken_query="and"),
+        country_text=searchable(BOOSTS["country_text"]),
+        motive_text=searchable(BOOSTS["motive_text"]),
         tags=KEYWORD(lowercase=True, commas=True, scorable=True),
         # The document's spelling words, kept so that an update can take them off the
         # view's word table (`words-<generation>.json`) exactly.

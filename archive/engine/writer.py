@@ -11,6 +11,7 @@ from whoosh.reading import SegmentReader
 from ..errors import IndexBusy
 from .codec import ArchiveCodec
 from .generations import LOCK_TIMEOUT, VIEWS
+from .schema import index_fields
 from .store import open_index
 from .suggestions import load_words, write_words
 
@@ -64,7 +65,7 @@ class ViewWriters:
 
     def put(self, view: str, document: dict) -> None:
         """Add a document to a view, replacing the one with its id."""
-        self.writers[view].update_document(**document)
+        self.writers[view].update_document(**index_fields(document))
 
     def delete(self, view: str, testimony_id: str) -> None:
         """Delete a record's document from a view."""
