@@ -19,13 +19,13 @@ $(BIN)/archive: pyproject.toml
 serve: $(BIN)/archive
 	$(BIN)/archive serve --host $(HOST) --port $(PORT)
 
-## test: the test suite (browser tests run when Debian's chromium is installed)
+## test: the test suite, in one process a core (browser tests run when Debian's chromium is installed)
 test: $(BIN)/archive
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n auto --dist worksteal
 
 ## test-all: the test suite with the long runs too
 test-all: $(BIN)/archive
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 ## bench: the archive side by side with Datasette on N generated records (N=34000 by default)
 N      ?= 34000

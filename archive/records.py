@@ -17,6 +17,7 @@ import yaml
 
 from .coding import coding_problems
 from .errors import InvalidTestimony
+from .translation import gettext as _
 from .validation import Problem, validate_fields, validate_id
 from .vocabulary import Vocabulary
 
@@ -130,14 +131,15 @@ def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
     if len(raw) > MAX_RECORD_BYTES:
         return "", Problem(
             shown, None, "file",
-            f"the file is {len(raw):,} bytes; a record may be at most {MAX_RECORD_BYTES:,} bytes "
-            "(split a very long testimony into parts)",
+            _("the file is %(size)s bytes; a record may be at most %(limit)s bytes (split a "
+              "very long testimony into parts)", size=f"{len(raw):,}",
+              limit=f"{MAX_RECORD_BYTES:,}"),
         )
     if not raw.strip():
         return "", Problem(
             shown, None, "file",
-            "the file is empty; a record starts with a '---' line, its front matter and a "
-            "closing '---' line",
+            _("the file is empty; a record starts with a '---' line, its front matter and a "
+              "closing '---' line"),
         )
     try:
         text = raw.decode("utf-8-sig")
@@ -145,8 +147,8 @@ def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
         line = raw[: exc.start].count(b"\n") + 1
         return "", Problem(
             shown, line, "encoding",
-            f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8; save the file "
-            "as UTF-8",
+            _("byte 0x%(byte)s at offset %(offset)s is not UTF-8; save the file as UTF-8",
+              byte=f"{raw[exc.start]:02x}", offset=exc.start),
         )
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
@@ -156,7 +158,8 @@ def _split(text: str, shown: str):
     if lines[0].strip() != FENCE:
         return Problem(
             shown, 1, "front matter",
-            f"expected the file to start with a '---' line, got {lines[0][:40]!r}",
+            _("expected the file to start with a '---' line, got %(start)s",
+              start=repr(lines[0][:40])),
         )
     for number, line in enumerate(lines[1:], start=2):
         if line.strip() == FENCE:
@@ -167,8 +170,8 @@ def _split(text: str, shown: str):
             return front, body + "\n" if body else "", body_line
     return Problem(
         shown, 1, "front matter",
-        "the front matter opened with '---' on line 1 is never closed; add a '---' line "
-        "after the last field",
+        _("the front matter opened with '---' on line 1 is never closed; add a '---' line "
+          "after the last field"),
     )
 
 
@@ -218,9 +221,7 @@ def _nesting_problem(front: str, first_line: int) -> _Refused | None:
 def load_front_matter(front: str, shown: str, first_line: int = 2):
     """Load front matter text; return `(mapping or None, lines by key path, problems)`."""
     def refused(line, message):
-        return None, {}, [Problem(shown, line, "front matter",
-                                  f"the YAML cannot be read: {message}; check the indentation, "
-                                  "the colons and the quotes on this line")]
+        return None, {}, [Problem(shown, line, "front matter", _cannot_read(message))]
 
     too_deep = _nesting_problem(front, first_line)
     if too_deep:
@@ -230,8 +231,8 @@ def load_front_matter(front: str, shown: str, first_line: int = 2):
         node = loader.get_single_node()
         if node is None:
             return None, {}, [Problem(shown, first_line, "front matter",
-                                      "the front matter is empty; expected the fields "
-                                      "title, year, post, sector and motives")]
+                                      _("the front matter is empty; expected the fields "
+                                        "title, year, post, sector and motives"))]
         lines, duplicates = _key_lines(node, first_line - 1)
         data = loader.construct_document(node)
     except _Refused as exc:
@@ -244,22 +245,24 @@ def load_front_matter(front: str, shown: str, first_line: int = 2):
         line = front[: exc.position].count("\n") + first_line
         character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
         return None, {}, [Problem(shown, line, "front matter",
-                                  f"the character {character} is not allowed in YAML; remove it")]
+                                  _("the character %(character)s is not allowed in YAML; "
+                                    "remove it", character=character))]
     except (yaml.YAMLError, ValueError, TypeError, RecursionError, OverflowError) as exc:
         message = " ".join(str(exc).split())  # one line, whatever the loader said
         return None, {}, [Problem(shown, None, "front matter",
-                                  f"the YAML cannot be read: {message}")]
+                                  _("the YAML cannot be read: %(problem)s", problem=message))]
     finally:
         loader.dispose()
     if not isinstance(data, dict):
         return None, {}, [Problem(
             shown, first_line, "front matter",
-            f"expected a mapping of 'field: value' lines, got a {_yaml_type(data)}",
+            _("expected a mapping of 'field: value' lines, got a %(kind)s",
+              kind=_yaml_type(data)),
         )]
     problems = [
         Problem(shown, line, str(path[-1]),
-                f"appears twice in {'the front matter' if len(path) == 1 else path[0]}; "
-                "keep one of them")
+                _("appears twice in the front matter; keep one of them") if len(path) == 1
+                else _("appears twice in %(field)s; keep one of them", field=path[0]))
         for path, line in duplicates
     ]
     return data, lines, problems
@@ -274,10 +277,11 @@ def _key_lines(node, offset: int, path: tuple = (), line: int | None = None,
     """
     seen = set() if seen is None else seen
     if id(node) in seen:
-        raise _Refused(line, "YAML aliases such as '*name' are not allowed in a record")
+        raise _Refused(line, _("YAML aliases such as '*name' are not allowed in a record"))
     seen.add(id(node))
     if len(path) > MAX_YAML_DEPTH:
-        raise _Refused(line, f"the front matter is nested more than {MAX_YAML_DEPTH} levels deep")
+        raise _Refused(line, _("the front matter is nested more than %(depth)s levels deep",
+                               depth=MAX_YAML_DEPTH))
     lines, duplicates = {}, []
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -305,11 +309,16 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     if "constructor for the tag" in problem:
         tag = re.search(r"'([^']+)'", problem)
         name = (tag.group(1) if tag else "").replace("tag:yaml.org,2002:", "!!")
-        return (f"the tag {name} is not allowed; a record holds only plain text, numbers, "
-                "true/false, lists and mappings")
-    return (f"the YAML cannot be read: {problem}; check the indentation, the colons and the "
-            "quotes on this line")
+        return _("the tag %(tag)s is not allowed; a record holds only plain text, numbers, "
+                 "true/false, lists and mappings", tag=name)
+    return _cannot_read(problem)
+
+
+def _cannot_read(problem: str) -> str:
+    return _("the YAML cannot be read: %(problem)s; check the indentation, the colons and "
+             "the quotes on this line", problem=problem)
 
 
 def _yaml_type(value) -> str:
-    return {list: "list", str: "single text value", int: "number"}.get(type(value), type(value).__name__)
+    kinds = {list: _("list"), str: _("single text value"), int: _("number")}
+    return kinds.get(type(value), type(value).__name__)

@@ -16,7 +16,7 @@ from archive import create_app
 from archive.i18n import COOKIE
 from archive.settings import load_settings
 
-from .helpers import ROOT
+from .helpers import ROOT, SAMPLE
 
 CATALOG = ROOT / "archive" / "translations" / "ko" / "LC_MESSAGES" / "messages.po"
 METHODS = [("archive/**.py", "python"), ("templates/**.html", "jinja2")]
@@ -165,6 +165,27 @@ def test_numbers_and_dates_follow_the_language(app):
     assert "Archive editors, 2026년 11월 26일" in page.get_data(as_text=True)
     page = app.test_client().get("/t/ri-il-kyu-2023")
     assert "Archive editors on November 26, 2026" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("raw, korean_message", [
+    (b"---\ntitle: [unclosed\n---\n", "YAML을 읽을 수 없습니다: "),
+    (b"---\n- a list\n---\n", "'필드: 값' 줄로 된 매핑이어야 하는데 목록입니다"),
+    (b"---\ntitle: A\ntitle: B\n---\n", "머리말에 두 번 나옵니다"),
+    (b"title: no fence\n", "파일은 '---' 줄로 시작해야 하는데"),
+    (b"\xff\xfe", "UTF-8이 아닙니다"),
+])
+def test_a_record_file_s_problems_are_said_in_korean_on_a_korean_page(app, raw, korean_message):
+    from flask_babel import force_locale
+
+    from archive.records import parse_testimony
+    from archive.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary(SAMPLE / "vocabulary.yaml")
+    with app.test_request_context("/"), force_locale("ko"):
+        _, problems = parse_testimony(raw, "broken", vocabulary, "broken.md")
+    assert any(korean_message in problem.message for problem in problems), problems
+    _, problems = parse_testimony(raw, "broken", vocabulary, "broken.md")  # no request: English
+    assert not any(re.search(r"[가-힣]", problem.message) for problem in problems)
 
 
 def test_motives_and_facet_values_are_shown_in_korean(korean):

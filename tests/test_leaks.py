@@ -158,6 +158,7 @@ def leaky(empty_archive, monkeypatch):
     return empty_archive
 
 
+@pytest.mark.long
 def test_nothing_restricted_leaks_before_and_after_a_record_becomes_restricted(leaky):
     words = list(MARKERS.values()) + list(LATER.values())
     assert found_in(web_outputs(leaky, False, words), MARKERS) == []

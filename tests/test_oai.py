@@ -96,6 +96,7 @@ def test_sickle_harvests_the_whole_sample_archive_once(sample):
     assert identify.deletedRecord == "persistent" and identify.protocolVersion == "2.0"
 
 
+@pytest.mark.long
 def test_a_harvest_of_2000_records_pages_through_tokens_and_sees_each_once(tmp_path):
     testimonies, index = tmp_path / "testimonies", tmp_path / "index"
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "2000",

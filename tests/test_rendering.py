@@ -57,6 +57,7 @@ PIECES = list("ab z  \n\n\t-+=1.)*_[]{}#>!<&|~`\\'\"?,:;") + [
     "자유", "   ", "    ", "\r", "\u00a0", "\u2028", "\u2029", "\x0c", "\x85", "\u3000", "1990."]
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("seed", range(5))
 def test_plain_text_without_the_parser_is_what_the_parser_gives(seed):
     """Text without markup skips markdown-it; on any text the two must agree."""
