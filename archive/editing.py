@@ -18,6 +18,7 @@ from .collection import find_record, withdrawn
 from .errors import ArchiveError, TestimonyNotFound
 from .indexing import IndexReport, update_index
 from .records import Testimony
+from .translation import gettext as _
 from .settings import find_root, load_settings
 from .writing import (FileExists, atomic_write, create_testimony_file, format_testimony,
                       write_testimony)
@@ -120,9 +121,9 @@ def restore_record(testimonies_dir: Path, index_dir: Path, testimony_id: str, re
     testimony, problems = parse_testimony(text.encode("utf-8"), testimony_id, vocabulary,
                                           str(path))
     if testimony is None:
-        raise ArchiveError(f"The version {revision} of '{testimony_id}' is not a valid record "
-                           "under today's rules: " + "; ".join(str(p) for p in problems
-                                                               if not p.warning))
+        raise ArchiveError(_("The version %(revision)s of '%(id)s' is not a valid record under "
+                             "today's rules: %(problems)s", revision=revision, id=testimony_id,
+                             problems="; ".join(str(p) for p in problems if not p.warning)))
     if text.encode("utf-8") == current:
         return Saved(path, False, None)
     atomic_write(path, text)
