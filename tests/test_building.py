@@ -14,7 +14,7 @@ from archive.collection import read_archive, vocabulary_for
 from archive.engine import open_index, ranking, writer
 from archive.engine.codec import PackedPositions
 from archive.engine.generations import VIEWS, current_generation, read_state
-from archive.engine.schema import make_schema
+from archive.engine.schema import SYLLABLE_FIELDS, make_schema
 from archive.engine.suggestions import load_words
 from archive.indexing import update_index
 from archive.searching import ArchiveIndex, SearchRequest
@@ -89,10 +89,11 @@ def test_text_fields_give_whoosh_exactly_the_postings_of_its_own_path():
     schema, rng = make_schema(), random.Random(3)
     texts = [" ".join(rng.choice(WORDS + ["the", "e-mail", "UN에서", "1990s"])
                       for _ in range(rng.randint(0, 80))) for _ in range(200)]
+    texts += ["자유를 찾아 UN에서 요요 ㄱㄴ 가 꿈도 꿈", "", "English only"]
     for name in ("title", "summary", "body", "post", "country_text", "motive_text"):
-        field = schema[name]
-        for text in texts:
-            assert list(field.index(text)) == list(TEXT.index(field, text)), (name, text)
+        for field in (schema[name], schema[SYLLABLE_FIELDS[name]]):
+            for text in texts:
+                assert list(field.index(text)) == list(TEXT.index(field, text)), (name, text)
 
 
 def test_several_processes_and_many_segments_find_exactly_what_one_segment_finds(

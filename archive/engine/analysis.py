@@ -169,6 +169,11 @@ def syllable_spans(value: str) -> list[tuple[str, int, int]]:
     return [(match.group(0), match.start(), match.end()) for match in _SYLLABLE.finditer(value)]
 
 
+def syllables(value: str) -> list[str]:
+    """Each Hangul syllable of a text, in order."""
+    return [] if value.isascii() else _SYLLABLE.findall(value)
+
+
 def is_syllable(word: str) -> bool:
     """Whether a word is one Hangul syllable (`꿈`, `법`)."""
     return len(word) == 1 and _SYLLABLE.match(word) is not None

@@ -8,10 +8,14 @@ and a change to any of them raises `SCHEMA_VERSION`, so that `archive index` reb
 
 from __future__ import annotations
 
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from collections import Counter
 
-from .analysis import (TextTokenizer, indexed_terms, name_analyzer, syllable_analyzer,
-                       text_analyzer)
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Frequency
+from whoosh.system import pack_uint
+
+from .analysis import (SyllableTokenizer, TextTokenizer, indexed_terms, name_analyzer,
+                       syllable_analyzer, syllables, text_analyzer)
 from .codec import AT, FOLLOWED_BY, PackedPositions
 
 SCHEMA_VERSION = 10
@@ -60,6 +64,24 @@ class ArchiveText(TEXT):
         return postings
 
 
+class SyllableText(TEXT):
+    """A field of Hangul syllables, each with its count and no positions (`Frequency`),
+    counted in one pass: the same postings as Whoosh's path through the analyzer (a test
+    compares them), without a token object a syllable."""
+
+    def __init__(self, field_boost: float = 1.0) -> None:
+        super().__init__(analyzer=syllable_analyzer(), phrase=False, field_boost=field_boost)
+
+    def index(self, value, **kwargs):
+        if kwargs or not isinstance(value, str) or type(self.format) is not Frequency \
+                or not isinstance(self.analyzer, SyllableTokenizer):
+            return super().index(value, **kwargs)
+        boost = self.format.field_boost
+        counts = Counter(syllables(value))
+        return [(syllable.encode("utf-8"), count, count * boost, pack_uint(count))
+                for syllable, count in counts.items()]
+
+
 def index_fields(document: dict) -> dict:
     """What a writer is given for a document: its fields, and the syllables of those that
     hold Hangul."""
@@ -78,8 +100,7 @@ def make_schema() -> Schema:
         return ArchiveText(analyzer=text, stored=stored, field_boost=boost,
                            multitoken_query="phrase")
 
-    syllables = {field: TEXT(analyzer=syllable_analyzer(), phrase=False,
-                             field_boost=BOOSTS[name]) for name, field in SYLLABLE_FIELDS.items()}
+    syllables = {field: SyllableText(BOOSTS[name]) for name, field in SYLLABLE_FIELDS.items()}
     return Schema(
         **syllables,
         id=ID(stored=True, unique=True),
