@@ -234,3 +234,27 @@ def test_a_passage_redacted_in_a_record_already_redacted_leaves_the_public_index
     update_index(folder, empty_archive.index, only=[path])
     assert "quillwhistle" not in index_bytes(empty_archive, "public").decode("latin-1")
     assert "quillwhistle" in index_bytes(empty_archive, "private").decode("latin-1")
+
+
+def test_a_restricted_korean_passage_leaves_none_of_its_syllables_in_public(empty_archive):
+    """A one-syllable search looks inside words, in fields of single syllables: they must
+    hold only what the public may read (a restricted record's title is public, its body is
+    not). 뷁, 똠 and 쀍 stand nowhere else."""
+    folder = empty_archive.testimonies
+    write_record(folder, "korean-account", language="ko",
+                 body="국경을 건넜습니다. [안내인 뷁똠쀍 씨]{.restricted} 덕분이었습니다.\n",
+                 summary="[뷁똠 이야기]{.restricted} 국경의 밤.")
+    write_record(folder, "closed-korean-account", language="ko", access="restricted",
+                 title="마을의 증언", body="똠 마을에서 쀍과 떠났습니다.\n")
+    update_index(folder, empty_archive.index)
+    public = create_app({"TESTING": True, "TESTIMONIES": str(folder),
+                         "INDEX": str(empty_archive.index)}).test_client()
+    private = create_app({"TESTING": True, "TESTIMONIES": str(folder),
+                          "INDEX": str(empty_archive.index), "PRIVATE": True}).test_client()
+    for syllable in "뷁똠쀍":
+        assert public.get(f"/api/search?q={syllable}").get_json()["total"] == 0, syllable
+        assert private.get(f"/api/search?q={syllable}").get_json()["total"] >= 1, syllable
+        encoded = syllable.encode("utf-8")
+        assert encoded not in index_bytes(empty_archive, "public"), syllable
+        assert encoded in index_bytes(empty_archive, "private"), syllable
+    assert public.get("/api/search?q=국").get_json()["total"] == 1  # the public words are found
