@@ -15,11 +15,11 @@ from whoosh.searching import Searcher
 
 from ..translation import gettext
 from ..errors import IndexDamaged, IndexMissing, IndexUntrusted, QueryError
+from .analysis import SYLLABLE_MARK
 from .codec import posting_blocks
 from .generations import VIEWS, current_generation, read_state, settle, untrusted
 from .queries import make_parser, parse_query
 from .ranking import Ranking, rank
-from .analysis import SYLLABLE_MARK
 from .schema import SEARCH_FIELDS, SET_FIELDS, SYLLABLE_FIELDS
 from .store import open_index
 from .suggestions import Speller, load_words
