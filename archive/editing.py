@@ -18,8 +18,8 @@ from .collection import find_record, withdrawn
 from .errors import ArchiveError, TestimonyNotFound
 from .indexing import IndexReport, update_index
 from .records import Testimony
-from .translation import gettext as _
 from .settings import find_root, load_settings
+from .translation import gettext as _
 from .writing import (FileExists, atomic_write, create_testimony_file, format_testimony,
                       write_testimony)
 
