@@ -8,16 +8,16 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .collection import find_record, tombstones, vocabulary_for
 from .errors import ArchiveError, InvalidTestimony
-from .engine.generations import current_generation
-from .indexing import update_index
-from .records import Testimony, read_testimony
-from .redaction import visible
-from .rendering import render_markdown
-from .exporting import ExportInfo, export
+from .exchange.exporting import ExportInfo, export
+from .records.collection import find_record, tombstones, vocabulary_for
+from .records.redaction import visible
+from .records.rendering import render_markdown
+from .records.testimony import Testimony, read_testimony
+from .search.engine.generations import current_generation
+from .search.indexing import update_index
+from .search.searching import FACETS, ArchiveIndex, SearchRequest, SearchResults, normalise_filters
 from .settings import Settings
-from .searching import FACETS, ArchiveIndex, SearchRequest, SearchResults, normalise_filters
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 

@@ -46,9 +46,9 @@ def timed(action) -> float:
 
 def main() -> None:
     records = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    import git as gitpython
     from dulwich import porcelain
     from dulwich.repo import Repo
-    import git as gitpython
 
     with tempfile.TemporaryDirectory() as base:
         folder = Path(base) / "archive"

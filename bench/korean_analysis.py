@@ -22,7 +22,7 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import QueryParser
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from archive.engine.analysis import text_analyzer  # noqa: E402
+from archive.search.engine.analysis import text_analyzer  # noqa: E402
 
 NOUNS = ["자유", "통일", "대사관", "가족", "아이들", "국경", "두만강", "장마당", "배급", "군대",
          "학교", "외화", "처벌", "감시", "드라마", "한국", "고향", "어머니", "평양", "중국"]

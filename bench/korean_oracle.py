@@ -40,7 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from archive.engine import analysis, queries, schema  # noqa: E402
+from archive.search.engine import analysis, queries, schema  # noqa: E402
 
 WORK = HERE / ".work" / "korean"
 SOURCES = {"konlpy": "0.6.0", "kss": "6.0.6", "kiwipiepy": "0.24.1"}

@@ -34,9 +34,9 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 
-from archive.collection import read_archive  # noqa: E402
-from archive.redaction import public_view  # noqa: E402
-from archive.rendering import plain_text  # noqa: E402
+from archive.records.collection import read_archive  # noqa: E402
+from archive.records.redaction import public_view  # noqa: E402
+from archive.records.rendering import plain_text  # noqa: E402
 
 BIN = Path(sys.executable).parent
 FACETS = ("_facet=sector&_facet=country&_facet=year&_facet=gender&_facet=language"
@@ -189,7 +189,7 @@ def comparisons(database: str) -> list[tuple[str, str, str]]:
 def harvesting(records: Path, database: str, port: int, dport: int) -> list[tuple[str, str, str]]:
     """(label, archive URL, Datasette URL): a page of 100 records for a harvester, first and
     deep in the list (OAI-PMH `oai_dc` with its token; Datasette's table JSON by keyset)."""
-    from archive.oai import _token
+    from archive.exchange.oai import _token
 
     ids = sorted(p.stem for p in records.glob("*.md"))
     middle = ids[len(ids) // 2]
@@ -237,7 +237,7 @@ def measure(label: str, ours: str, theirs: str, repeat: int) -> dict:
 
 def edit_visibility(records: Path, index: Path, port: int) -> dict:
     """Seconds from saving a changed record to finding it, by the CLI's and the web's path."""
-    from archive.indexing import update_index
+    from archive.search.indexing import update_index
 
     path = sorted(records.glob("*.md"))[7]
     original = path.read_text(encoding="utf-8")

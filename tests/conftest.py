@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from archive import create_app
 from archive.cli import cli
-from archive.indexing import update_index
+from archive.search.indexing import update_index
 from archive.service import Paths
 
 from .helpers import SAMPLE, served

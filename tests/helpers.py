@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from archive.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "testimonies"
 BROKEN = Path(__file__).resolve().parent / "broken"
+WORDS = ("border river embassy famine ration market children freedom father mother night "
+         "soldier trade dollars letter radio drama 두만강을 건넜습니다 자유를 찾아").split()
 
 
 def write_record(folder: Path, testimony_id: str, body: str = "A short account.\n",
@@ -31,6 +34,20 @@ def write_record(folder: Path, testimony_id: str, body: str = "A short account.\
     text = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
     path.write_text(f"---\n{text}---\n\n{body}", encoding="utf-8")
     return path
+
+
+def add_generated_records(folder, count: int, seed: int = 7) -> None:
+    """Records with varied words, years and sectors, a few restricted or redacted."""
+    rng = random.Random(seed)
+    for number in range(count):
+        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 60)))
+        if number % 7 == 3:
+            body += " [a secret helper]{.restricted} crossed."
+        fields = {"year": rng.randint(1990, 2020),
+                  "sector": rng.choice(["civilian", "trade", "military", "diplomatic"])}
+        if number % 11 == 5:
+            fields["access"] = "restricted"
+        write_record(folder, f"generated-{number:03d}", body=body + "\n", **fields)
 
 
 def cli_in(folder, *args, env=None):

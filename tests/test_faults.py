@@ -17,20 +17,20 @@ import urllib.request
 
 import pytest
 
-from archive.checking import check_index
-from archive.collection import read_archive, vocabulary_for
-from archive.engine.generations import current_generation
-from archive.indexing import update_index
-from archive.searching import ArchiveIndex, SearchRequest
+from archive.records.collection import read_archive, vocabulary_for
+from archive.search.checking import check_index
+from archive.search.engine.generations import current_generation
+from archive.search.indexing import update_index
+from archive.search.searching import ArchiveIndex, SearchRequest
 
 from .helpers import ROOT
 
 SAVE_SCRIPT = """
 import sys
 from pathlib import Path
-from archive.collection import vocabulary_for
-from archive.editing import save_record, version_of
-from archive.records import read_testimony
+from archive.records.collection import vocabulary_for
+from archive.history.editing import save_record, version_of
+from archive.records.testimony import read_testimony
 import dataclasses
 folder, index, path = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 testimony = read_testimony(path, vocabulary_for(folder))[0]
@@ -100,9 +100,9 @@ import sys
 from pathlib import Path
 from click.testing import CliRunner
 from archive.cli import cli
-from archive.collection import vocabulary_for
-from archive.editing import create_record
-from archive.forms import testimony_from_form
+from archive.records.collection import vocabulary_for
+from archive.history.editing import create_record
+from archive.web.forms import testimony_from_form
 folder, index, worker, count = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 vocabulary, runner = vocabulary_for(folder), CliRunner()
 for n in range(count):
@@ -207,7 +207,7 @@ def server_url(sample_server):
 def test_a_commit_killed_before_its_state_is_signed_still_opens(sample_copy, monkeypatch):
     """Whoosh deletes replaced segments as soon as its new table of contents is written;
     a kill before the archive signs that state must not leave an index that cannot open."""
-    from archive import indexing
+    from archive.search import indexing
 
     update_index(sample_copy.testimonies, sample_copy.index)
     path = sample_copy.testimonies / "fishing-crew-2019.md"

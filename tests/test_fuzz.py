@@ -15,8 +15,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.collection import vocabulary_for
-from archive.records import parse_testimony
+from archive.records.collection import vocabulary_for
+from archive.records.testimony import parse_testimony
 
 from .helpers import SAMPLE
 

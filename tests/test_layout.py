@@ -1,6 +1,7 @@
-"""The house rules that keep the code readable: Whoosh only inside `archive/engine/`, no
-Whoosh module patched, no import circles, no module too long to read in one sitting, the
-pinned Whoosh release, and the version the CLI reports."""
+"""The house rules that keep the code readable: the package in wings, each importing only
+the wings below it; Whoosh only inside `archive/search/engine/`, no Whoosh module patched,
+no import circles, no module too long to read in one sitting, the pinned Whoosh release,
+and the version the CLI reports."""
 
 from __future__ import annotations
 
@@ -12,11 +13,34 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.engine import WHOOSH_VERSION, require_whoosh
 from archive.errors import EngineMismatch
+from archive.search.engine import WHOOSH_VERSION, require_whoosh
 
 PACKAGE = Path(__file__).resolve().parent.parent / "archive"
 MAX_LINES = 450
+
+# The wings, bottom to top, and what belongs in each: a module imports from its own wing
+# and the wings before it, never from one after it.
+WINGS = {
+    "base": "What every wing uses, at the package's top: the errors, archive.toml's settings "
+            "and messages in the reader's language (errors, settings, translation).",
+    "records": "The record format: a file becomes a Testimony, is validated, coded, redacted "
+               "for an audience, rendered and written back.",
+    "search": "Records to index documents and requests to results, with engine/ inside it, "
+              "the only code that imports Whoosh.",
+    "history": "The archive's life on disk: founding, saving edits, git history, withdrawal, "
+               "watching and sync.",
+    "exchange": "What leaves or enters in another format: exports, imports, citations, "
+                "embedded metadata, REFI-QDA and OAI-PMH.",
+    "service": "The archive as both interfaces open it: a record in the right view, and "
+               "results in the shapes of the CLI and JSON contracts (service.py).",
+    "web": "The Flask app and its blueprints: routes of a few lines, forms, facets as data, "
+           "the interface's languages.",
+    "cli": "The click group: commands of a few lines (and the package's own entry points, "
+           "create_app and python -m archive).",
+}
+ORDER = list(WINGS)
+BASE = {"errors", "settings", "translation"}
 
 
 def modules() -> dict[str, ast.Module]:
@@ -60,9 +84,50 @@ PACKAGES = {path.parent.relative_to(PACKAGE.parent).as_posix().replace("/", ".")
             for path in PACKAGE.rglob("__init__.py")}
 
 
+def wing_of(name: str) -> str:
+    """The wing a module of the package belongs to."""
+    parts = name.split(".")
+    if len(parts) == 1 or parts[1] == "__main__":
+        return "cli"
+    return "base" if parts[1] in BASE else parts[1]
+
+
+def upward_imports(found: dict[str, ast.Module]) -> list[str]:
+    """Every import of a module from a wing above its own, at any depth of its code."""
+    upward = []
+    for name, tree in found.items():
+        for module in sorted(imported(name, tree)):
+            if module in found and ORDER.index(wing_of(module)) > ORDER.index(wing_of(name)):
+                upward.append(f"{name} ({wing_of(name)}) imports {module} ({wing_of(module)})")
+    return upward
+
+
+def test_every_module_belongs_to_a_wing_that_says_what_it_owns():
+    assert {wing_of(name) for name in modules_by_name} == set(WINGS)
+    for wing in set(WINGS) - {"base", "service", "cli"}:
+        doc = ast.get_docstring(modules_by_name[f"archive.{wing}"])
+        assert doc and doc.split("\n\n")[0].rstrip().endswith("."), wing
+    top = {name.split(".")[1] for name in modules_by_name if name.count(".") == 1}
+    assert top - set(WINGS) == BASE | {"__main__"}
+
+
+def test_a_wing_imports_only_the_wings_below_it():
+    assert upward_imports(modules_by_name) == []
+
+
+def test_an_import_from_a_wing_above_is_caught():
+    planted = dict(modules_by_name)
+    planted["archive.records.planted"] = ast.parse("from ..search.searching import ArchiveIndex")
+    planted["archive.search.engine.planted"] = ast.parse("from ...web import pages")
+    assert upward_imports(planted) == [
+        "archive.records.planted (records) imports archive.search.searching (search)",
+        "archive.search.engine.planted (search) imports archive.web (web)",
+        "archive.search.engine.planted (search) imports archive.web.pages (web)"]
+
+
 def test_only_the_engine_imports_whoosh():
     outside = [name for name, tree in modules_by_name.items()
-               if not name.startswith("archive.engine")
+               if not name.startswith("archive.search.engine")
                and any(module.split(".")[0] == "whoosh" for module in imported(name, tree))]
     assert outside == []
 
@@ -115,9 +180,11 @@ def test_the_archive_s_modules_import_each_other_without_a_circle():
         visit(name)
 
 
-def test_the_web_and_the_editor_do_not_import_each_other():
-    assert "archive.web" not in top_level_imports("archive.editor",
-                                                  modules_by_name["archive.editor"])
+def test_the_reading_pages_and_the_editor_do_not_import_each_other():
+    assert "archive.web.pages" not in top_level_imports("archive.web.editor",
+                                                        modules_by_name["archive.web.editor"])
+    assert "archive.web.editor" not in top_level_imports("archive.web.pages",
+                                                         modules_by_name["archive.web.pages"])
 
 
 def test_every_module_is_short_enough_to_read_in_one_sitting():
@@ -129,7 +196,7 @@ def test_every_module_is_short_enough_to_read_in_one_sitting():
 
 def test_every_engine_module_opens_with_a_sentence_saying_what_it_owns():
     for name, tree in modules_by_name.items():
-        if name.startswith("archive.engine"):
+        if name.startswith("archive.search.engine"):
             doc = ast.get_docstring(tree)
             assert doc and doc.split("\n\n")[0].rstrip().endswith("."), name
 

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from archive import create_app
 from archive.cli import cli
-from archive.engine.generations import current_generation
-from archive.indexing import update_index
+from archive.search.engine.generations import current_generation
+from archive.search.indexing import update_index
 
 from .helpers import write_record
 

@@ -1,0 +1,104 @@
+"""The commands of records: `archive validate`, `archive show` and `archive new`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .. import service
+from ..history.editing import create_record
+from ..records.collection import display_path, read_archive, record_files, vocabulary_for
+from ..records.validation import SECTORS
+from ..web.forms import slug, testimony_from_form
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def validate(paths_obj, paths):
+    """Check record files (default: the whole archive) against the record format."""
+    files = [f for p in paths for f in (record_files(p) if p.is_dir() else [p])] if paths else None
+    report = read_archive(paths_obj.testimonies, vocabulary_for(paths_obj.testimonies), files)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    valid = len(report.testimonies)
+    if report.invalid:
+        click.echo(f"{len(report.invalid)} of {valid + len(report.invalid)} records are "
+                   "invalid.", err=True)
+        sys.exit(1)
+    click.echo(f"All {valid} records are valid.")
+
+
+@click.command()
+@click.argument("testimony_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@click.option("--private", is_flag=True, help="Show restricted records and passages.")
+@click.pass_obj
+def show(paths, testimony_id, as_json, private):
+    """Show one testimony by its id."""
+    testimony = service.get_testimony(paths, testimony_id, private=private)
+    if as_json:
+        click.echo(json.dumps(service.testimony_json(testimony), ensure_ascii=False, indent=2))
+    else:
+        click.echo(service.testimony_text(testimony))
+
+
+@click.command()
+@click.option("--id", "testimony_id", help="The record's id (default: from the title and year).")
+@click.option("--title")
+@click.option("--year")
+@click.option("--post")
+@click.option("--sector", help=f"One of {', '.join(SECTORS)}.")
+@click.option("--motive", "motives", multiple=True,
+              help="A motive by term, alias or Korean label; repeat, or separate with commas.")
+@click.option("--country")
+@click.option("--name")
+@click.option("--pseudonym/--real-name", default=None, help="Whether the name is a pseudonym.")
+@click.option("--gender", type=click.Choice(["female", "male", "unknown"]))
+@click.option("--language", default="en", show_default=True)
+@click.option("--summary")
+@click.option("--tag", "tags", multiple=True)
+@click.option("--access", type=click.Choice(["public", "restricted"]), default=None,
+              help="Who may see it [default: the archive's default_access, restricted unless "
+                   "archive.toml says public].")
+@click.option("--body", help="The testimony's text (Markdown).")
+@click.option("--edit", "edit_body", is_flag=True, help="Write the body in $EDITOR.")
+@click.option("--no-input", is_flag=True, help="Never prompt; fail if a required field is missing.")
+@click.pass_obj
+def new(paths, testimony_id, edit_body, no_input, **fields):
+    """Add a testimony: prompts for what the options do not give, then writes a valid record."""
+    vocabulary = vocabulary_for(paths.testimonies)
+    for name in ("title", "year", "post", "sector"):
+        if not fields[name] and not no_input:
+            fields[name] = click.prompt(name.capitalize())
+    if not fields["motives"] and not no_input:
+        fields["motives"] = (click.prompt("Motives (comma-separated, Enter for none)",
+                                          default="", show_default=False),)
+    if edit_body:
+        fields["body"] = click.edit(fields["body"] or "\n", extension=".md") or fields["body"]
+    testimony_id = testimony_id or slug(fields["title"] or "", fields["year"] or "")
+    fields["access"] = fields["access"] or paths.settings.default_access
+    result = testimony_from_form(form_values(fields), testimony_id, vocabulary)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.testimony is None:
+        raise click.ClickException("Nothing was written; correct the values above.")
+    saved = create_record(paths.testimonies, paths.index, result.testimony)
+    click.echo(f"Wrote {display_path(saved.path)}; it is in the index.")
+    if result.testimony.restricted:
+        click.echo("It is restricted: the public sees only its title, year, post, sector, "
+                   "country and motives (--access public publishes it).", err=True)
+
+
+def form_values(fields: dict) -> dict[str, list[str]]:
+    """Command-line options as the values of the record form."""
+    values = {name: [str(value)] for name, value in fields.items()
+              if value not in (None, ()) and not isinstance(value, tuple)}
+    values["motives"] = list(fields.get("motives") or ())
+    values["tags"] = list(fields.get("tags") or ())
+    if fields.get("pseudonym"):
+        values["pseudonym"] = ["on"]
+    return values

@@ -1,0 +1,126 @@
+"""The REFI-QDA project export (`.qdpx`): the coded passages taken into qualitative-analysis
+tools (ATLAS.ti, NVivo, MAXQDA, QualCoder, Transana).
+
+A `.qdpx` file is a ZIP holding `project.qde`, an XML document valid against the REFI-QDA
+Project Exchange schema (QDA-XML 1.0, `urn:QDA-XML:project:1.0`), and `sources/`, the
+plain text of each record. The vocabulary is the codebook (a broader concept is a parent
+code); each record is a text source and a case with its variables; each coded passage is
+a `PlainTextSelection` whose `startPosition` and `endPosition` count characters (Unicode
+code points, from 0) of the source's plain text, coded with its motives.
+
+Identifiers are UUIDs derived from the archive's ids, so that exporting the same records
+twice gives the same identifiers and a tool can merge the two.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import xml.etree.ElementTree as ET
+import zipfile
+from importlib import metadata
+
+from ..records.coding import passages
+from ..records.testimony import Testimony
+from ..records.vocabulary import Vocabulary
+
+NAMESPACE = "urn:QDA-XML:project:1.0"
+VARIABLES = (("year", "Integer"), ("sector", "Text"), ("country", "Text"), ("account", "Text"),
+             ("post", "Text"), ("language", "Text"))
+_ROOT = uuid.UUID("6f3c0d52-8f1e-4d4a-9a51-1c2b7d0e5a11")  # this archive's namespace of GUIDs
+
+
+def guid(*parts: str) -> str:
+    """A stable GUID for a thing of the export: a code, a source, a selection."""
+    return str(uuid.uuid5(_ROOT, "\x1f".join(parts)))
+
+
+def _element(parent, tag: str, **attributes) -> ET.Element:
+    return ET.SubElement(parent, f"{{{NAMESPACE}}}{tag}",
+                         {k: str(v) for k, v in attributes.items() if v is not None})
+
+
+def _codebook(project, vocabulary: Vocabulary) -> dict[str, str]:
+    """The vocabulary as codes, each under its broader concept; {term: code GUID}."""
+    terms = {motive.term: motive for motive in vocabulary.motives}
+    parents: dict[str, list[str]] = {}
+    for motive in vocabulary.motives:
+        parents.setdefault(motive.broader or "", []).append(motive.term)
+    codes = _element(_element(project, "CodeBook"), "Codes")
+    made: dict[str, str] = {}
+
+    def add(parent, name: str, seen: tuple) -> None:
+        motive = terms.get(name)
+        made[name] = guid("code", name)
+        code = _element(parent, "Code", guid=made[name], name=name,
+                        isCodable="true" if motive else "false")
+        note = " · ".join(filter(None, (motive.ko, motive.note))) if motive else ""
+        if note:
+            _element(code, "Description").text = note
+        for child in parents.get(name, ()):
+            if child not in seen:  # a cycle in the thesaurus stops here
+                add(code, child, seen + (child,))
+
+    tops = [name for name in parents[""]] if "" in parents else []
+    tops += [name for name in parents if name and name not in terms]  # broader concepts
+    for name in dict.fromkeys(tops):
+        add(codes, name, (name,))
+    return made
+
+
+def qdpx(testimonies: list[Testimony], vocabulary: Vocabulary, url_of, made: str,
+         title: str) -> bytes:
+    """A REFI-QDA project of some records (as the mode may show them) as `.qdpx` bytes."""
+    ET.register_namespace("", NAMESPACE)
+    version = metadata.version("testimony-archive")
+    project = ET.Element(f"{{{NAMESPACE}}}Project", {
+        "name": title, "origin": f"testimony-archive {version}", "creationDateTime": made})
+    user = guid("user", "archive")
+    _element(_element(project, "Users"), "User", guid=user, name="Testimony Archive")
+    codes = _codebook(project, vocabulary)
+    variables = _element(project, "Variables")
+    for name, kind in VARIABLES:
+        _element(variables, "Variable", guid=guid("variable", name), name=name,
+                 typeOfVariable=kind)
+    cases, sources = _element(project, "Cases"), _element(project, "Sources")
+    texts: dict[str, str] = {}
+    for testimony in testimonies:
+        source = guid("source", testimony.id)
+        plain, coded = passages(testimony.body, vocabulary)
+        texts[source] = plain
+        text = _element(sources, "TextSource", guid=source, name=testimony.id,
+                        plainTextPath=f"internal://{source}.txt", creatingUser=user,
+                        creationDateTime=made)
+        _element(text, "Description").text = f"{testimony.title}. {url_of(testimony.id)}"
+        for number, passage in enumerate(coded, start=1):
+            selection = _element(text, "PlainTextSelection",
+                                 guid=guid("selection", testimony.id, str(number)),
+                                 name=f"{testimony.id} ¶{passage.paragraph}",
+                                 startPosition=passage.start, endPosition=passage.end,
+                                 creatingUser=user, creationDateTime=made)
+            for motive in passage.motives:
+                coding = _element(selection, "Coding",
+                                  guid=guid("coding", testimony.id, str(number), motive),
+                                  creatingUser=user, creationDateTime=made)
+                _element(coding, "CodeRef", targetGUID=codes[motive])
+        case = _element(cases, "Case", guid=guid("case", testimony.id), name=testimony.id)
+        for name, kind in VARIABLES:
+            value = getattr(testimony, name)
+            if value in (None, ""):
+                continue
+            variable = _element(case, "VariableValue")
+            _element(variable, "VariableRef", targetGUID=guid("variable", name))
+            _element(variable, "IntegerValue" if kind == "Integer" else "TextValue").text = \
+                str(value)
+        _element(case, "SourceRef", targetGUID=source)
+    if not len(cases):
+        project.remove(cases)
+    if not len(sources):
+        project.remove(sources)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", ET.tostring(project, encoding="utf-8",
+                                                    xml_declaration=True))
+        for source, plain in texts.items():
+            archive.writestr(f"sources/{source}.txt", plain.encode("utf-8"))
+    return out.getvalue()

@@ -1,0 +1,237 @@
+"""The controlled vocabulary of motives: preferred terms, aliases and Korean labels, and the
+thesaurus above them (a term's broader term or broader concept).
+
+`vocabulary.yaml` holds `motives:`, the terms records use, and `concepts:`, broader
+concepts that group them (`family`, `repression`) and are never stated by a record
+themselves. A term's `broader` names another term or a concept; a concept's may name
+another concept. Asking for a broader term or concept finds every narrower motive.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..errors import InvalidVocabulary
+
+
+@dataclass(frozen=True)
+class Motive:
+    """One preferred term of the vocabulary (or, with `concept`, a broader concept) with
+    its labels."""
+
+    term: str
+    ko: str | None = None
+    aliases: tuple[str, ...] = ()
+    broader: str | None = None
+    note: str | None = None
+    concept: bool = False
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every way of writing this motive: term, aliases and Korean label."""
+        return (self.term, *self.aliases, *((self.ko,) if self.ko else ()))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The motives vocabulary, looked up by any label in any case, with its hierarchy."""
+
+    motives: tuple[Motive, ...]
+    concepts: tuple[Motive, ...] = ()
+    _lookup: dict = field(default_factory=dict, compare=False, repr=False)
+    _concepts: dict = field(default_factory=dict, compare=False, repr=False)
+    _narrower: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for motive in self.motives:
+            for label in motive.labels:
+                self._lookup.setdefault(_key(label), motive)
+        for concept in self.concepts:
+            for label in concept.labels:
+                self._concepts.setdefault(_key(label), concept)
+        for node in (*self.motives, *self.concepts):
+            self._narrower.setdefault(node.term, [])
+            if node.broader:
+                self._narrower.setdefault(node.broader, []).append(node.term)
+
+    def get(self, term: str) -> Motive:
+        """Return the motive (or concept) whose preferred term is `term`."""
+        found = self._lookup.get(_key(term)) or self._concepts.get(_key(term))
+        if found is None:
+            raise KeyError(term)
+        return found
+
+    def normalise(self, label: str) -> str | None:
+        """Return the preferred term for a term, alias or Korean label, or None."""
+        motive = self._lookup.get(_key(label))
+        return motive.term if motive else None
+
+    def normalise_any(self, label: str) -> str | None:
+        """Like `normalise`, and a broader concept's name for one of its labels."""
+        found = self._lookup.get(_key(label)) or self._concepts.get(_key(label))
+        return found.term if found else None
+
+    def closest(self, label: str) -> str | None:
+        """Return the preferred term whose label is nearest to an unknown `label`."""
+        known = {**self._concepts, **self._lookup}
+        match = difflib.get_close_matches(_key(label), list(known), n=1, cutoff=0.5)
+        return known[match[0]].term if match else None
+
+    def label(self, term: str, language: str = "en") -> str:
+        """Return how a preferred term (or a concept) is shown in `language` ('en' or 'ko')."""
+        motive = self._lookup.get(_key(term)) or self._concepts.get(_key(term))
+        if motive and language == "ko" and motive.ko:
+            return motive.ko
+        return motive.term if motive else term
+
+    def narrower(self, name: str) -> frozenset[str]:
+        """The motive terms a term or concept covers: itself (if a term) and every term
+        below it, at any depth."""
+        found, todo = set(), [name]
+        while todo:
+            node = todo.pop()
+            if node in found:
+                continue
+            found.add(node)
+            todo += self._narrower.get(node, [])
+        terms = {motive.term for motive in self.motives}
+        return frozenset(found & terms)
+
+    def ancestors(self, name: str) -> list[str]:
+        """The broader terms and concepts above a term or concept, nearest first."""
+        found, node = [], self.get(name)
+        while node.broader and node.broader not in found and node.broader != name:
+            found.append(node.broader)
+            node = self.get(node.broader)
+        return found
+
+    def children(self, name: str | None) -> list[str]:
+        """The terms and concepts directly under one (None: those at the top), in file order."""
+        if name is None:
+            return [node.term for node in (*self.concepts, *self.motives) if not node.broader]
+        return list(self._narrower.get(name, []))
+
+    def tree(self) -> list[tuple[str, int]]:
+        """Every concept and term in thesaurus order, each with its depth (0 at the top)."""
+        ordered: list[tuple[str, int]] = []
+
+        def walk(name: str, depth: int, seen: tuple) -> None:
+            ordered.append((name, depth))
+            for child in self.children(name):
+                if child not in seen:
+                    walk(child, depth + 1, seen + (child,))
+
+        for top in self.children(None):
+            walk(top, 0, (top,))
+        return ordered
+
+
+def _key(label: str) -> str:
+    return " ".join(label.replace("\u2019", "'").casefold().split())
+
+
+def load_vocabulary(path: str | Path) -> Vocabulary:
+    """Read `vocabulary.yaml`, raising InvalidVocabulary with the file, line and term at
+    fault; every problem of the thesaurus (a cycle, an undefined broader term, a label used
+    twice) is reported at once."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except FileNotFoundError:
+        raise InvalidVocabulary(
+            f"{path}: the motives vocabulary is missing; every archive needs a vocabulary.yaml "
+            "beside its records."
+        ) from None
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidVocabulary(f"{path}: cannot be read as UTF-8 YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("motives"), dict):
+        raise InvalidVocabulary(f"{path}: expected a mapping with a 'motives:' mapping of terms.")
+    if not isinstance(data.get("concepts") or {}, dict):
+        raise InvalidVocabulary(f"{path}: concepts: expected a mapping of broader concepts.")
+    motives = [_entry(path, "motives", term, entry) for term, entry in data["motives"].items()]
+    concepts = [_entry(path, "concepts", term, entry, concept=True)
+                for term, entry in (data.get("concepts") or {}).items()]
+    if _thesaurus_problems(path, motives, concepts, {}):  # the lines only for the message
+        raise InvalidVocabulary("\n".join(_thesaurus_problems(path, motives, concepts,
+                                                               _lines(text))))
+    return Vocabulary(tuple(motives), tuple(concepts))
+
+
+def _entry(path: Path, section: str, term, entry, concept: bool = False) -> Motive:
+    entry = entry or {}
+    if not isinstance(term, str) or not isinstance(entry, dict):
+        raise InvalidVocabulary(f"{path}: {section}: {term!r}: expected a term with a mapping.")
+    if "," in term:  # the index keeps a record's terms as one comma-separated field
+        raise InvalidVocabulary(f"{path}: {section}: {term}: a term cannot contain a comma; "
+                                "reword it or move the comma into an alias.")
+    aliases = entry.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise InvalidVocabulary(f"{path}: {section}: {term}: aliases must be a list of strings.")
+    return Motive(term=term, ko=_optional_str(path, term, entry, "ko"), aliases=tuple(aliases),
+                  broader=_optional_str(path, term, entry, "broader"),
+                  note=_optional_str(path, term, entry, "note"), concept=concept)
+
+
+def _thesaurus_problems(path: Path, motives: list, concepts: list, lines: dict) -> list[str]:
+    """Broader terms that name nothing, cycles, concepts under terms, labels used twice."""
+    problems = []
+    nodes = {node.term: node for node in (*motives, *concepts)}
+    seen_labels: dict[str, str] = {}
+    for node in (*motives, *concepts):
+        section = "concepts" if node.concept else "motives"
+        where = f"{path}:{lines.get((section, node.term), 0) or '?'}: {section}: {node.term}"
+        for label in node.labels:
+            owner = seen_labels.setdefault(_key(label), node.term)
+            if owner != node.term:
+                problems.append(f"{where}: the label {label!r} is also a label of '{owner}'; "
+                                "give each label to one term only")
+        if node.broader is None:
+            continue
+        line = lines.get((section, node.term, "broader")) or lines.get((section, node.term))
+        where = f"{path}:{line}: {section}: {node.term}: broader"
+        parent = nodes.get(node.broader)
+        if parent is None:
+            hint = difflib.get_close_matches(node.broader, list(nodes), n=1)
+            problems.append(f"{where}: '{node.broader}' is neither a term nor a concept; define "
+                            "it under concepts: with its ko label and note"
+                            + (f", or did you mean '{hint[0]}'?" if hint else ""))
+        elif node.concept and not parent.concept:
+            problems.append(f"{where}: a concept's broader must be a concept, not the term "
+                            f"'{node.broader}'")
+        else:
+            chain, at = [node.term], parent
+            while at is not None and at.term not in chain:
+                chain.append(at.term)
+                at = nodes.get(at.broader) if at.broader else None
+            if at is not None and at.term == node.term:
+                problems.append(f"{where}: the broader terms run in a circle: "
+                                + " > ".join(chain + [at.term]) + "; break the circle")
+    return problems
+
+
+def _lines(text: str) -> dict[tuple, int]:
+    """The line of each term (`(section, term)`) and of its fields (`(section, term, key)`)."""
+    found: dict[tuple, int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return found
+    for section_key, section in getattr(root, "value", []):
+        for term_key, entry in getattr(section, "value", []) if isinstance(section, yaml.MappingNode) else []:
+            found[(section_key.value, term_key.value)] = term_key.start_mark.line + 1
+            if isinstance(entry, yaml.MappingNode):
+                for key, _value in entry.value:
+                    found[(section_key.value, term_key.value, key.value)] = key.start_mark.line + 1
+    return found
+
+
+def _optional_str(path: Path, term: str, entry: dict, key: str) -> str | None:
+    value = entry.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidVocabulary(f"{path}: motives: {term}: {key} must be a string.")
+    return value

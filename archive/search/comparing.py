@@ -1,0 +1,186 @@
+"""Patterns: the motives of a search's testimonies compared across periods or groups, or
+with each other (which motives are stated together).
+
+Rows are the thesaurus (broader concepts, then the motives under them); columns are
+periods of N years aligned to multiples of N (2015-2019, 2020-2024), or the values of a
+facet, or the motives themselves (co-occurrence). A cell holds how many of the column's
+matching testimonies state the row's motive (or any motive under it) and its share of
+the column. Counts come from the same sets as the facets, so they are exact, and they
+count restricted records, as every statistic does, without showing them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import QueryError
+from ..records.vocabulary import Vocabulary
+from ..translation import gettext as _
+from .searching import ArchiveIndex, Matched, SearchRequest
+
+BY = ("period", "sector", "country", "account", "gender", "language", "motive")
+DEFAULT_PERIOD = 5
+MAX_PERIOD = 100
+TOO_FEW = 5  # a column of fewer matching testimonies is marked as too few to compare
+
+
+@dataclass(frozen=True)
+class Column:
+    """A period, a facet value or a motive, with its matching testimonies; `filter` is the
+    search parameter that narrows a search to it."""
+
+    value: str
+    label: str
+    total: int
+    filter: tuple[str, str]
+
+    @property
+    def too_few(self) -> bool:
+        """True when the column has too few testimonies for its shares to compare."""
+        return self.total < TOO_FEW
+
+
+@dataclass(frozen=True)
+class Row:
+    """A motive or broader concept with its count and share in each column."""
+
+    motive: str
+    ko: str | None
+    broader: str | None
+    depth: int
+    concept: bool
+    counts: tuple[int, ...]
+    shares: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A search's motives across columns."""
+
+    by: str
+    period: int | None
+    request: SearchRequest
+    filters: dict
+    total: int
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+
+
+def check_parameters(by: str | None, period: str | int | None) -> tuple[str, int]:
+    """The comparison asked for, or QueryError with one sentence naming what is wrong."""
+    by = by or "period"
+    if by not in BY:
+        raise QueryError(_("by: expected one of %(options)s, got %(value)r",
+                           options=", ".join(BY), value=by))
+    if period in (None, ""):
+        return by, DEFAULT_PERIOD
+    text = str(period).strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PERIOD:
+        raise QueryError(_("period: expected a number of years from 1 to %(most)s, got "
+                           "%(value)r", most=MAX_PERIOD, value=str(period)))
+    return by, int(text)
+
+
+def compare(index: ArchiveIndex, request: SearchRequest, by: str = "period",
+            period: int = DEFAULT_PERIOD) -> Comparison:
+    """Compare the motives of the testimonies a search matches across columns."""
+    by, period = check_parameters(by, period)
+    matched = index.matched(request)
+    columns = _columns(matched, by, period, index.vocabulary)
+    rows = []
+    for name, depth in index.vocabulary.tree():
+        stating = matched.rolled[name]
+        counts = tuple(len(stating & docs) for _, docs in columns)
+        if not any(counts):
+            continue
+        node = index.vocabulary.get(name)
+        rows.append(Row(name, node.ko, node.broader, depth, node.concept, counts,
+                        tuple(round(count / column.total, 4) if column.total else 0.0
+                              for count, (column, _) in zip(counts, columns))))
+    return Comparison(by, period if by == "period" else None, request, matched.filters,
+                      len(matched.docs), tuple(column for column, _ in columns), tuple(rows))
+
+
+def _columns(matched: Matched, by: str, period: int, vocabulary: Vocabulary) -> list:
+    """Each column with the matching documents it holds."""
+    docs = matched.docs
+    if by == "period":
+        starts: dict[int, set] = {}
+        for doc in docs:
+            year = matched.years.get(doc)
+            if year is not None:
+                starts.setdefault(year // period * period, set()).add(doc)
+        if not starts:
+            return []
+        columns = []
+        for start in range(min(starts), max(starts) + 1, period):
+            end = start + period - 1
+            label = str(start) if period == 1 else f"{start}-{end}"
+            found = frozenset(starts.get(start, ()))
+            columns.append((Column(label, label, len(found), ("year", f"{start}..{end}")), found))
+        return columns
+    if by == "motive":
+        values = [(term, docs & matched.rolled[term]) for term, _ in vocabulary.tree()
+                  if not vocabulary.get(term).concept]
+        return [(Column(term, term, len(found), ("motive", term)), found)
+                for term, found in values if found]
+    values = [(str(value), docs & members) for value, members in matched.sets[by].items()]
+    values = sorted(((v, found) for v, found in values if found),
+                    key=lambda item: (-len(item[1]), item[0].casefold()))
+    return [(Column(value, value, len(found), (by, value)), found) for value, found in values]
+
+
+def comparison_json(comparison: Comparison) -> dict:
+    """A comparison in the JSON contract of `/api/compare` and `archive compare --json`."""
+    return {
+        "by": comparison.by, "period": comparison.period, "query": comparison.request.query,
+        "filters": comparison.filters, "total": comparison.total,
+        "columns": [{"value": c.value, "label": c.label, "total": c.total,
+                     "too_few": c.too_few} for c in comparison.columns],
+        "rows": [{"motive": r.motive, "ko": r.ko, "broader": r.broader, "concept": r.concept,
+                  "counts": list(r.counts), "shares": list(r.shares)} for r in comparison.rows],
+    }
+
+
+def comparison_rows(comparison: Comparison) -> list[list]:
+    """A comparison as a table for CSV: a header, a row per motive (each column's count and
+    share), and the columns' totals."""
+    header = ["motive", "ko", "broader"]
+    for column in comparison.columns:
+        header += [f"{column.label} count", f"{column.label} share"]
+    table = [header]
+    for row in comparison.rows:
+        cells = [row.motive, row.ko or "", row.broader or ""]
+        for count, share in zip(row.counts, row.shares):
+            cells += [count, f"{share:.4f}"]
+        table.append(cells)
+    totals = ["testimonies matching", "", ""]
+    for column in comparison.columns:
+        totals += [column.total, ""]
+    return table + [totals]
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """A comparison as the terminal shows it: counts and shares, motives indented under
+    their broader ones, columns of too few testimonies marked with *."""
+    if not comparison.columns:
+        return "No testimony matches this search: nothing to compare."
+    cells = [[f"{c.label}{'*' if c.too_few else ''}" for c in comparison.columns]]
+    names = ["motive"]
+    for row in comparison.rows:
+        names.append("  " * row.depth + row.motive)
+        cells.append([f"{count} ({share:.0%})" for count, share in zip(row.counts, row.shares)])
+    names.append("testimonies")
+    cells.append([str(c.total) for c in comparison.columns])
+    width = max(map(len, names))
+    widths = [max(len(line[i]) for line in cells) for i in range(len(comparison.columns))]
+    lines = [f"{name:<{width}}  " + "  ".join(f"{cell:>{w}}" for cell, w in zip(line, widths))
+             for name, line in zip(names, cells)]
+    what = "by period" if comparison.by == "period" else \
+        "stated together" if comparison.by == "motive" else f"by {comparison.by}"
+    head = f"Motives of {comparison.total} testimon{'y' if comparison.total == 1 else 'ies'}, {what}"
+    if comparison.period and comparison.period != DEFAULT_PERIOD:
+        head += f" ({comparison.period} years)"
+    notes = [f"* fewer than {TOO_FEW} testimonies: too few to compare"] \
+        if any(c.too_few for c in comparison.columns) else []
+    return "\n".join([head + ":", "", *lines, *([""] + notes if notes else [])])

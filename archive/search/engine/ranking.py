@@ -1,0 +1,259 @@
+"""Ranking: every match of a query with its score, block-at-a-time BM25F for words and
+phrases (the same floats as Whoosh's own ranking), Whoosh's matchers for the rest.
+
+A query of words is an AND of parts. A part that is a word is an OR of a term (or, for a
+phrase or a Korean word, a phrase) in each searched field: it is scored here, with
+Whoosh's own BM25F (the same formula, statistics and boosts; tests compare them), a block
+of postings at a time instead of through matcher objects, which ranks a common word's
+27,000 matches in a third of the time. Any other part (a year range, `sector:trade`, a
+wildcard) is scored by Whoosh's matcher for it alone, and a NOT part takes its documents out.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from whoosh import sorting
+from whoosh.query import And, Not, Or, Phrase, Term
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+from ...errors import QueryError
+from ...translation import gettext
+from .analysis import follower_code
+from .codec import PackedPositions, position_count, posting_blocks, unpack_positions
+
+
+def rank(searcher, query, lengths: dict, by_year: bool, text: str) -> "Ranking":
+    """Every match of a query, ranked by relevance or newest first."""
+    if not by_year:
+        scores = rank_words(searcher, query, lengths)
+        if scores is not None:
+            return Ranking(scores=scores)
+    sortedby = sorting.FieldFacet("year", reverse=True) if by_year else None
+    try:
+        results = searcher.search(query, limit=None, sortedby=sortedby)
+    except Exception as exc:  # a searcher can fail on odd queries too
+        raise QueryError(gettext("the query %(query)r cannot be run (%(kind)s); simplify it",
+                           query=text, kind=type(exc).__name__)) from None
+    return Ranking(order=[docnum for _, docnum in results.top_n])
+
+
+def rank_words(searcher, query, lengths: dict) -> dict[int, float] | None:
+    """The score of every match of a query with words, by document; None for a query
+    with none (a wildcard or a range alone), which Whoosh ranks (see the module's doc)."""
+    weighting = searcher.weighting
+    if type(weighting) is not BM25F or weighting._field_B or not lengths \
+            or (type(query) is And and query.boost != 1.0):
+        return None
+    total: dict[int, float] | None = None
+    excluded: set[int] = set()
+    words, nots = False, 0
+    for part in query.subqueries if type(query) is And else [query]:
+        if type(part) is Not:
+            excluded.update(searcher.docs_for_query(part.query))
+            nots += 1  # Whoosh scores a NOT part 1 in each document it leaves
+            continue
+        scores = _word_scores(searcher, part, lengths, weighting)
+        if scores is None:
+            scores = _clause_scores(searcher, part)
+        else:
+            words = True
+        if total is None:
+            total = scores
+        else:
+            total = {docnum: score + scores[docnum] for docnum, score in total.items()
+                     if docnum in scores}
+    if not words:
+        return None
+    return {docnum: score + nots for docnum, score in total.items()
+            if docnum not in excluded} if nots else total
+
+
+def _word_scores(searcher, part, lengths: dict, weighting) -> dict[int, float] | None:
+    """A word's score in every document that holds it; None if the part is no word."""
+    leaves = part.subqueries if type(part) is Or else [part]
+    if not leaves or not all(_is_word(leaf) for leaf in leaves) \
+            or (type(part) is Or and (part.boost != 1.0 or part.scale)):
+        return None
+    scores: dict[int, float] = {}
+    for leaf in leaves:
+        add = {Term: _add_term, Phrase: _add_phrase, And: _add_all_terms}[type(leaf)]
+        if not add(scores, searcher, leaf, lengths, weighting.B, weighting.K1):
+            return None
+    return scores
+
+
+def _clause_scores(searcher, query) -> dict[int, float]:
+    """The score Whoosh gives a query in each document it matches, through its matcher."""
+    scores: dict[int, float] = {}
+    for leaf, offset in searcher.leaf_searchers():
+        matcher = query.matcher(leaf)
+        while matcher.is_active():
+            scores[matcher.id() + offset] = matcher.score()
+            matcher.next()
+    return scores
+
+
+def _add_term(scores: dict, searcher, term: Term, lengths: dict, B: float, K1: float) -> bool:
+    """Add a term's BM25F score to each document that holds it; False if it cannot."""
+    field = searcher.schema[term.fieldname]
+    text = field.to_bytes(term.text)
+    if not field.scorable:
+        return False
+    if (term.fieldname, text) not in searcher.reader():
+        return True
+    idf, boost, k1_plus = searcher.idf(term.fieldname, text), term.boost, K1 + 1
+    # BM25's length part for each of the 256 one-byte lengths, as Whoosh computes it.
+    lengthy = _length_terms(searcher.avg_field_length(term.fieldname) or 1, B, K1)
+    get = scores.get
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if (term.fieldname, text) not in reader:
+            continue
+        held = lengths.get((reader, term.fieldname))
+        if held is None:
+            return False
+        for ids, weights, _ in posting_blocks(reader.postings(term.fieldname, text)):
+            for docnum, weight in zip(ids, weights):
+                score = idf * ((weight * k1_plus) / (weight + lengthy[held[docnum]]))
+                if boost != 1.0:
+                    score *= boost
+                docnum += offset
+                scores[docnum] = get(docnum, 0) + score
+    return True
+
+
+def _length_terms(average: float, B: float, K1: float) -> list[float]:
+    """`K1 * ((1 - B) + B * length / average)` for each one-byte length, the operations in
+    the order of Whoosh's bm25(), so that every score is the same float."""
+    return [K1 * ((1 - B) + B * length / average) for length in _LENGTHS]
+
+
+def _add_all_terms(scores: dict, searcher, query: And, lengths: dict, B: float,
+                   K1: float) -> bool:
+    """Add the sum of several terms' scores to each document that holds them all (a name
+    field's words); False if it cannot."""
+    each = []
+    for term in query.subqueries:
+        each.append({})
+        if not _add_term(each[-1], searcher, term, lengths, B, K1):
+            return False
+    for docnum in min(each, key=len):
+        found = [term_scores.get(docnum) for term_scores in each]
+        if None not in found:
+            score = _tree_sum(found) * query.boost if query.boost != 1.0 else _tree_sum(found)
+            scores[docnum] = scores.get(docnum, 0) + score
+    return True
+
+
+def _add_phrase(scores: dict, searcher, phrase: Phrase, lengths: dict, B: float,
+                K1: float) -> bool:
+    """Add a phrase's score to each document that holds its words in sequence: as Whoosh
+    scores it, the sum of its words' BM25F scores; False if it cannot."""
+    field = searcher.schema[phrase.fieldname]
+    if phrase.slop != 1 or not field.scorable or not field.format.supports("positions"):
+        return False
+    words = [field.to_bytes(word) for word in phrase.words]
+    if not words or any((phrase.fieldname, word) not in searcher.reader() for word in words):
+        return True
+    idfs = [searcher.idf(phrase.fieldname, word) for word in words]
+    length_terms = _length_terms(searcher.avg_field_length(phrase.fieldname) or 1, B, K1)
+    packed = type(field.format) is PackedPositions
+    decode = unpack_positions if packed else field.format.decode_positions
+    codes = [follower_code(word) for word in phrase.words[1:]]
+    k1_plus = K1 + 1
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if any((phrase.fieldname, word) not in reader for word in words):
+            continue
+        held = lengths.get((reader, phrase.fieldname))
+        if held is None:
+            return False
+        postings = [_postings(reader.postings(phrase.fieldname, word)) for word in words]
+        for docnum in set(min(postings, key=len)).intersection(*postings):
+            found = [posting[docnum] for posting in postings]  # (weight, positions)
+            if packed and not _followed(found, codes) \
+                    or not _in_sequence([decode(value) for _, value in found]):
+                continue
+            lengthy = length_terms[held[docnum]]
+            score = _tree_sum([idf * ((weight * k1_plus) / (weight + lengthy))
+                               for idf, (weight, _) in zip(idfs, found)])
+            if phrase.boost != 1.0:
+                score *= phrase.boost
+            docnum += offset
+            scores[docnum] = scores.get(docnum, 0) + score
+    return True
+
+
+def _followed(found: list, codes: list[int]) -> bool:
+    """False when some word of a phrase is nowhere followed by the next one's code
+    (`PackedPositions`), so that the words cannot be in sequence; else True."""
+    for (_, value), code in zip(found, codes):
+        if value.find(code, 1, 1 + position_count(value)) < 0:
+            return False
+    return True
+
+
+def _postings(matcher) -> dict:
+    """A term's postings in a segment, `{docnum: (weight, value)}`."""
+    found: dict = {}
+    for ids, weights, values in posting_blocks(matcher, values=True):
+        found.update(zip(ids, zip(weights, values)))
+    return found
+
+
+def _in_sequence(positions: list) -> bool:
+    """True when some position of the first word is followed by each next word in turn."""
+    starts = set(positions[0])
+    for step, found in enumerate(positions[1:], start=1):
+        starts.intersection_update(map((-step).__add__, found))  # in C: no loop here
+        if not starts:
+            return False
+    return True
+
+
+def _tree_sum(values: list[float]) -> float:
+    """A sum in the order of Whoosh's binary tree of matchers (the same float result)."""
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+
+
+def _is_word(query) -> bool:
+    """A term, a phrase, or an AND of terms (a word a field's analyzer cut in pieces)."""
+    if type(query) is And:
+        return bool(query.subqueries) and all(type(term) is Term for term in query.subqueries)
+    return type(query) in (Term, Phrase)
+
+
+_LENGTHS = [byte_to_length(byte) for byte in range(256)]  # Whoosh's one-byte lengths
+
+
+class Ranking:
+    """Every match of a query with its rank: Whoosh's order, or our scores by document, of
+    which only the page asked for is put in order."""
+
+    def __init__(self, order: list[int] | None = None,
+                 scores: dict[int, float] | None = None) -> None:
+        self._order, self.scores = order, scores
+
+    def docs(self):
+        """The documents matched (deleted ones too, until their segment is merged)."""
+        return self.scores.keys() if self.scores is not None else self._order
+
+    def page(self, final: frozenset, start: int, count: int) -> list[int]:
+        """The documents of a page, in rank order, among `final` documents."""
+        if self.scores is None:
+            return self.order(final)[start:start + count]
+        best = heapq.nsmallest(start + count, ((-self.scores[docnum], docnum)
+                                               for docnum in final))
+        return [docnum for _, docnum in best[start:]]
+
+    def order(self, final: frozenset) -> list[int]:
+        """The `final` documents in rank order."""
+        if self.scores is None:
+            return [docnum for docnum in self._order if docnum in final]
+        return [docnum for _, docnum in sorted((-self.scores[docnum], docnum)
+                                               for docnum in final)]

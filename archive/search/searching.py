@@ -1,0 +1,352 @@
+"""Searching: a person's request becomes results, through the engine: filters checked,
+the query ranked, facets counted, snippets cut, a respelling offered.
+
+One `ArchiveIndex` is opened per process and kept: its engine snapshot (the searcher, and
+the per-value document sets that facet counting and filtering use) is replaced when the
+index changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from ..errors import QueryError
+from ..records.vocabulary import Vocabulary
+from ..translation import gettext as _
+from . import snippets
+from .engine import MAX_QUERY_CHARS, Snapshot, guard_query, open_snapshot
+from .requests import (FACETS, SORTS, SearchRequest, asked_motives, normalise_filters,
+                       parse_year_range, with_motive_clauses)
+
+__all__ = ["FACETS", "SORTS", "ArchiveIndex", "FacetCount", "Hit", "SearchRequest",
+           "SearchResults", "guard_query", "normalise_filters", "parse_year_range",
+           "MAX_QUERY_CHARS"]
+
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A coded passage of a record: the person's own words stating a motive."""
+
+    motive: str
+    text: str
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching testimony as a result list shows it; `quoted` when its snippet is a
+    coded passage, the person's own statement of a motive searched for."""
+
+    id: str
+    title: str
+    year: int
+    post: str
+    sector: str
+    country: str | None
+    motives: tuple[str, ...]
+    snippet: tuple[tuple[str, bool], ...] = ()
+    restricted: bool = False
+    evidence: tuple[Evidence, ...] = ()
+    quoted: bool = False
+    quote_paragraph: int = 0  # where the quoted passage lies (`#p-N` of the record's page)
+
+    @property
+    def snippet_html(self) -> str:
+        """The snippet as HTML: the text escaped, matched words in `<mark>`."""
+        return "".join(f"<mark>{escape(text)}</mark>" if marked else escape(text)
+                       for text, marked in self.snippet)
+
+    def snippet_text(self, before: str = "", after: str = "") -> str:
+        """The snippet as plain text, matched words between `before` and `after`."""
+        return "".join(f"{before}{text}{after}" if marked else text
+                       for text, marked in self.snippet)
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    """How many matching testimonies have one value of a facet."""
+
+    value: str | int
+    count: int
+    quoted: int | None = None  # motives: how many of them state it in a coded passage
+    broader: str | None = None  # motives: the broader term or concept it rolls up to
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of results, with the total, facet counts and a spelling suggestion."""
+
+    request: SearchRequest
+    filters: dict
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict
+    suggestion: str | None = None
+
+    @property
+    def pages(self) -> int:
+        """How many pages the results fill."""
+        return max(1, -(-self.total // self.request.per_page))
+
+
+@dataclass(frozen=True)
+class Matched:
+    """The documents of a search, each facet value's documents, each document's year, and
+    each thesaurus node's documents (a motive with every motive under it)."""
+
+    docs: frozenset
+    sets: dict
+    years: dict
+    rolled: dict
+    filters: dict
+
+
+class ArchiveIndex:
+    """An open index (public or private view) that answers searches; safe across threads."""
+
+    def __init__(self, index_dir: str | Path, vocabulary: Vocabulary, private: bool = False):
+        self.index_dir = Path(index_dir)
+        self.vocabulary = vocabulary
+        self.view = "private" if private else "public"
+        self._lock = threading.RLock()
+        self._generation: Path | None = None
+        self._snapshot: Snapshot | None = None
+        self._rolled_for: tuple = (None, {})
+        with self._lock:
+            self._current()
+
+    def _current(self) -> Snapshot:
+        """The engine's snapshot of the live index, reopened when the index has changed."""
+        try:
+            self._generation, self._snapshot = open_snapshot(
+                self.index_dir, self.view == "private", self._snapshot, self._generation)
+        except Exception:
+            self.close()
+            raise
+        return self._snapshot
+
+    def snapshot(self) -> object:
+        """The index as it is now: the same object until the index changes (a cache key)."""
+        with self._lock:
+            return self._current()
+
+    def close(self) -> None:
+        """Release the searcher's files."""
+        self._generation = None
+        if self._snapshot is not None:
+            self._snapshot.close()
+            self._snapshot = None
+
+    def parse(self, text: str):
+        """Parse a query string, raising QueryError with one line for anything unusable."""
+        with self._lock:
+            return self._current().parse(text)
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Run a search: hits for the page, the total, facet counts and a suggestion."""
+        filters = self._check(request)
+        motives, words = asked_motives(request.query, filters, self.vocabulary)
+        with self._lock:
+            snapshot = self._current()
+            query = self._parse(snapshot, request.query)
+            ranked = None
+            if query is not None:
+                # One pass ranks every match: the total, the facets and the page all come
+                # from it. Whoosh scores every match of a many-field query anyway, so
+                # asking for the top twenty instead would only add a second pass.
+                ranked = snapshot.rank(query, request.sort == "year", request.query)
+            base, chosen, final = self._match(snapshot, query, filters, ranked, request.query)
+            facets = {}
+            for name in FACETS:
+                others = [docs for other, docs in chosen.items() if other != name]
+                within = base.intersection(*others)
+                facets[name] = self._motive_counts(snapshot, within) if name == "motive" else \
+                    [FacetCount(value, count) for value, count in
+                     snapshot.facets.counts(name, within)]
+            quoting = self._quoting(snapshot, motives) \
+                if motives and not words and request.sort == "relevance" else None
+            hits = self._hits(snapshot, query, final, request, ranked, motives, quoting)
+            suggestion = snapshot.speller.suggest(request.query) if len(final) < 3 else None
+        return SearchResults(request, {k: list(v) for k, v in filters.items()}, len(final),
+                             hits, facets, suggestion)
+
+    def matching(self, request: SearchRequest) -> tuple[Hit, ...]:
+        """Every testimony a search matches, in its order, without snippets (for exports)."""
+        filters = self._check(request)
+        motives, words = asked_motives(request.query, filters, self.vocabulary)
+        with self._lock:
+            snapshot = self._current()
+            query = self._parse(snapshot, request.query)
+            ranked = snapshot.rank(query, False, request.query) \
+                if query is not None and request.sort == "relevance" else None
+            final = self._match(snapshot, query, filters, ranked, request.query)[2]
+            quoting = self._quoting(snapshot, motives) \
+                if motives and not words and request.sort == "relevance" else None
+            order = self._order(final, ranked, quoting)
+            return tuple(self._hit(snapshot.stored(d), ()) for d in order)
+
+    @staticmethod
+    def _quoting(snapshot: Snapshot, motives: frozenset) -> frozenset:
+        """The records that quote any of some motives (a coded passage states it)."""
+        quoted = snapshot.facets.sets["quoted"]
+        return frozenset().union(*(quoted.get(motive, frozenset()) for motive in motives))
+
+    def _order(self, final, ranked, quoting: frozenset | None) -> list[int]:
+        """Documents in rank order (newest first without a ranking); for a search for a
+        motive without other words, the records that quote it first."""
+        order = ranked.order(final) if ranked is not None else self._by_year(final)
+        if quoting is None:
+            return order
+        return [d for d in order if d in quoting] + [d for d in order if d not in quoting]
+
+    def _by_year(self, docs) -> list[int]:
+        """Documents newest first, in index order within a year (the browsing order)."""
+        year = self._snapshot.facets.year
+        return sorted(docs, key=lambda d: (-year[d], d))
+
+    def _check(self, request: SearchRequest) -> dict:
+        filters = normalise_filters(request.filters, self.vocabulary)
+        if request.sort not in SORTS:
+            raise QueryError(_("unknown sort %(value)r; expected relevance or year",
+                               value=request.sort))
+        if request.page < 1 or not 1 <= request.per_page <= MAX_PER_PAGE:
+            raise QueryError(_("the page must be 1 or more and the page size 1 to %(most)s",
+                               most=MAX_PER_PAGE))
+        return filters
+
+    def _parse(self, snapshot: Snapshot, text: str):
+        """A request's query parsed (None when it has none), motive clauses rolled up."""
+        return snapshot.parse(with_motive_clauses(text, self.vocabulary)) if text.strip() \
+            else None
+
+    def _motive_counts(self, snapshot: Snapshot, docs) -> list[FacetCount]:
+        """The motive facet over some documents: each term and broader concept with the
+        number of documents stating it or any motive under it, and how many quote it;
+        largest first."""
+        quoted = snapshot.facets.sets["quoted"]
+        counts = []
+        for name, stating in self._rolled(snapshot).items():
+            count = len(docs & stating)
+            if count:
+                quoting = frozenset().union(*(quoted.get(term, frozenset())
+                                              for term in self.vocabulary.narrower(name)))
+                counts.append(FacetCount(name, count, len(docs & stating & quoting),
+                                         self.vocabulary.get(name).broader))
+        return sorted(counts, key=lambda c: (-c.count, str(c.value).casefold()))
+
+    def _rolled(self, snapshot: Snapshot) -> dict[str, frozenset]:
+        """For each term and concept of the thesaurus, the documents stating it or any
+        motive under it (made once per snapshot)."""
+        if self._rolled_for[0] is not snapshot:
+            motives = snapshot.facets.sets["motive"]
+            self._rolled_for = (snapshot, {
+                name: frozenset().union(*(motives.get(term, frozenset())
+                                          for term in self.vocabulary.narrower(name)))
+                for name, _depth in self.vocabulary.tree()})
+        return self._rolled_for[1]
+
+    def _match(self, snapshot: Snapshot, query, filters: dict, ranked=None, text: str = ""):
+        """The documents the query matches, each filter's documents, and both together."""
+        table = snapshot.facets
+        if query is None:
+            base = table.live
+        else:
+            # The engine's matches include deleted documents (until a merge): keep live ones.
+            found = ranked.docs() if ranked is not None else snapshot.docs_for(query, text)
+            base = table.live.intersection(found)
+        chosen = {name: table.matching(name, values) if name != "motive" else
+                  frozenset().union(*(self._rolled(snapshot)[value] for value in values))
+                  for name, values in filters.items()}
+        return base, chosen, base.intersection(*chosen.values())
+
+    def _hits(self, snapshot: Snapshot, query, final: frozenset, request: SearchRequest,
+              ranked=None, motives: frozenset = frozenset(), quoting=None) -> tuple:
+        start = (request.page - 1) * request.per_page
+        if start >= len(final):
+            return ()
+        if quoting is not None or ranked is None:
+            page = self._order(final, ranked, quoting)[start:start + request.per_page]
+        else:
+            page = ranked.page(final, start, request.per_page)
+        matcher = snippets.Matcher(snapshot.body_terms(query)) if query is not None else None
+        hits = []
+        for docnum in page:
+            stored = snapshot.stored(docnum)
+            quotes = [(text, paragraph) for found, text, paragraph in stored.get("evidence") or ()
+                      if motives.intersection(found)]
+            if quotes:
+                hits.append(self._hit(stored, snippets.quotation([t for t, _ in quotes], matcher),
+                                      quoted=quotes[0][1]))
+            elif matcher is not None:
+                hits.append(self._hit(stored, snippets.snippet(stored.get("body", ""), matcher)))
+            else:
+                hits.append(self._hit(stored))
+        return tuple(hits)
+
+    @staticmethod
+    def _hit(stored: dict, snippet=None, quoted: int = 0) -> Hit:
+        if snippet is None:
+            snippet = snippets.lead(stored.get("summary") or stored.get("body", ""))
+        evidence = tuple(Evidence(motive, text, paragraph)
+                         for motives, text, paragraph in stored.get("evidence") or ()
+                         for motive in motives)
+        return Hit(id=stored["id"], title=stored["title"], year=stored["year"],
+                   post=stored["post"], sector=stored["sector"], country=stored.get("country"),
+                   motives=tuple(filter(None, stored.get("motive", "").split(","))),
+                   snippet=snippet, restricted=stored.get("access") == "restricted",
+                   evidence=evidence, quoted=bool(quoted), quote_paragraph=quoted)
+
+    def listing(self) -> list[tuple[str, str, tuple[str, ...], bool]]:
+        """(id, sector, motives, restricted) of every live record, sorted by id, from the
+        facet sets: what a harvester's catalogue needs, without reading stored documents."""
+        with self._lock:
+            snapshot = self._current()
+            ids, sets = snapshot.ids(), snapshot.facets.sets
+            restricted = snapshot.having("access", "restricted")
+        sector = {d: value for value, docs in sets["sector"].items() for d in docs}
+        motives: dict[int, list[str]] = {}
+        for motive, docs in sets["motive"].items():
+            for d in docs:
+                motives.setdefault(d, []).append(motive)
+        return sorted((testimony_id, sector.get(d, ""), tuple(sorted(motives.get(d, ()))),
+                       d in restricted) for d, testimony_id in ids.items())
+
+    def path_of(self, testimony_id: str) -> str | None:
+        """The record file (relative to the records folder) indexed under an id."""
+        with self._lock:
+            snapshot = self._current()
+            docnum = snapshot.docnum_of(testimony_id)
+            return snapshot.stored(docnum)["path"] if docnum is not None else None
+
+    def related(self, testimony_id: str, limit: int = 5) -> tuple[Hit, ...]:
+        """Public testimonies most like this one (more-like-this on the body)."""
+        with self._lock:
+            snapshot = self._current()
+            docnum = snapshot.docnum_of(testimony_id)
+            if docnum is None:
+                return ()
+            stored = snapshot.stored(docnum)
+            text = " ".join(filter(None, (stored.get("title"), stored.get("summary"),
+                                          stored.get("body"))))
+            return tuple(self._hit(fields) for fields in snapshot.more_like(docnum, text, limit))
+
+    def matched(self, request: SearchRequest) -> "Matched":
+        """The documents a search matches with the sets that count them (for comparisons):
+        exact, as its facets; restricted records included, as in every count."""
+        filters = self._check(request)
+        with self._lock:
+            snapshot = self._current()
+            query = self._parse(snapshot, request.query)
+            final = self._match(snapshot, query, filters, None, request.query)[2]
+            return Matched(final, snapshot.facets.sets, snapshot.facets.year,
+                           self._rolled(snapshot), {k: list(v) for k, v in filters.items()})
+
+    def count(self) -> int:
+        """How many testimonies the index holds."""
+        with self._lock:
+            return len(self._current().facets.live)

@@ -1,0 +1,77 @@
+"""The comparison pages: `/compare` (a heatmap and its table), `/compare.csv` and
+`/api/compare`. Routes only; the counting is `search.comparing`'s, the drawing `heatmap`'s."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from ..errors import QueryError
+from ..search import comparing
+from ..search.requests import PARAMS, request_from_params
+from ..service import archive_of
+from . import facets, heatmap
+from .i18n import language, lazy_gettext
+
+bp = Blueprint("patterns", __name__)
+BY_LABELS = {"period": lazy_gettext("period"), "sector": lazy_gettext("sector"),
+             "country": lazy_gettext("country"), "account": lazy_gettext("account"),
+             "gender": lazy_gettext("gender"), "language": lazy_gettext("language"),
+             "motive": lazy_gettext("motives stated together")}
+
+
+def _params() -> list[tuple[str, str]]:
+    """The search parameters of this request, in order, empty values dropped."""
+    return [(k, v) for k, v in request.args.items(multi=True) if k in PARAMS and v.strip()]
+
+
+def _comparison():
+    """The comparison this request asks for (QueryError for a bad parameter)."""
+    by, period = comparing.check_parameters(request.args.get("by"), request.args.get("period"))
+    search = request_from_params(_params())
+    return comparing.compare(archive_of(current_app).index, search, by, period)
+
+
+@bp.get("/compare")
+def compare():
+    """Motives across periods or groups for any search: a heatmap, the table beside it."""
+    params, archive = _params(), archive_of(current_app)
+    labels = dict(params).get("labels", language())
+    try:
+        comparison = _comparison()
+    except QueryError as exc:
+        return render_template("compare.html", error=str(exc), params=params), 400
+    period = [("period", str(comparison.period))] if comparison.period else []
+    here = params + [("by", comparison.by)] + period
+    return render_template(
+        "compare.html", error=None, comparison=comparison, params=params, labels=labels,
+        map=heatmap.heatmap(comparison, params, archive.vocabulary, labels),
+        by_links=[(label, facets.search_url(params + [("by", by)], "/compare"),
+                   by == comparison.by) for by, label in BY_LABELS.items()],
+        search_url=facets.search_url(params), facet_titles=facets.FACET_TITLES,
+        csv_url=facets.search_url(here, "/compare.csv"),
+        json_url=facets.search_url(here, "/api/compare"))
+
+
+@bp.get("/compare.csv")
+def compare_csv():
+    """The comparison's table as CSV: each column's count and share, and the totals."""
+    try:
+        comparison = _comparison()
+    except QueryError as exc:
+        return Response(f"Error: {exc}.\n", status=400, mimetype="text/plain")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(comparing.comparison_rows(comparison))
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="compare.csv"'})
+
+
+@bp.get("/api/compare")
+def api_compare():
+    """The comparison as JSON: columns with their totals, rows with counts and shares."""
+    try:
+        return jsonify(comparing.comparison_json(_comparison()))
+    except QueryError as exc:
+        return jsonify({"error": str(exc)}), 400

@@ -1,0 +1,1 @@
+"""Tests of the history wing: saving edits, git history, withdrawal, watching and sync."""

@@ -1,0 +1,1 @@
+"""Tests of the records wing: reading, validating, coding, redacting and rendering records."""

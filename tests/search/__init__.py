@@ -1,0 +1,1 @@
+"""Tests of the search wing: analysis, indexing, searching, snippets, comparisons and checks."""
