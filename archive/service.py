@@ -4,18 +4,21 @@ and give results the shapes of the CLI and JSON contracts."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import textwrap
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .errors import ArchiveError, InvalidTestimony
 from .exchange.exporting import ExportInfo, export
-from .records.collection import find_record, tombstones, vocabulary_for
-from .records.redaction import visible
+from .records.collection import default_access_for, find_record, tombstones, vocabulary_for
+from .records.redaction import view_for
 from .records.rendering import render_markdown
 from .records.testimony import Testimony, read_testimony
 from .search.engine.generations import current_generation
-from .search.indexing import update_index
+from .search.indexing import lapsed_files, next_lapse, state_stamp, update_index
 from .search.searching import FACETS, ArchiveIndex, SearchRequest, SearchResults, normalise_filters
 from .settings import Settings
 
@@ -32,62 +35,117 @@ class Paths:
 
 
 class Archive:
-    """An archive opened in one mode: its vocabulary, its index view and its records."""
+    """An archive opened for one audience: its vocabulary, its index view and its records.
 
-    def __init__(self, paths: Paths, private: bool = False) -> None:
+    `clock` gives the day views are made for (an embargo lapses on its day without a
+    rebuild by hand; tests pass a fake clock)."""
+
+    def __init__(self, paths: Paths, audience: str = "public",
+                 clock: Callable[[], dt.date] = dt.date.today) -> None:
         self.paths = paths
-        self.private = private
+        self.audience = audience
+        self.clock = clock
         self.vocabulary = vocabulary_for(paths.testimonies)
-        self.index = ArchiveIndex(paths.index, self.vocabulary, private=private)
+        self.default_access = default_access_for(paths.testimonies)
+        self.index = ArchiveIndex(paths.index, self.vocabulary, audience)
 
-    def testimony(self, testimony_id: str, rel: str | None = None) -> Testimony:
-        """The record with this id, as this mode may show it (`rel`: where its file is
-        thought to be, relative to the records folder, when the caller knows)."""
+    @property
+    def private(self) -> bool:
+        """True for the archivists' view, which shows everything."""
+        return self.audience == "archivists"
+
+    def testimony(self, testimony_id: str, rel: str | None = None,
+                  granted: bool = False) -> Testimony:
+        """The record with this id, as this audience may see it (`rel`: where its file is
+        thought to be, relative to the records folder, when the caller knows; `granted`:
+        a researcher's grant opens a record closed to researchers, but not its embargo, its
+        restricted passages or its withheld fields)."""
         rel = rel or self.index.path_of(testimony_id)
         path = self.paths.testimonies / rel if rel else None
         if path is None or not path.is_file() or path.stem != testimony_id:
             path = find_record(self.paths.testimonies, testimony_id)
-        return _read_visible(path, self.vocabulary, self.private)
+        return read_view(path, self.vocabulary, self.default_access, self.audience,
+                         self.clock(), granted)
+
+    def record(self, testimony_id: str) -> Testimony:
+        """The whole record with this id, for decisions about it (never to be shown)."""
+        path = find_record(self.paths.testimonies, testimony_id)
+        return read_testimony(path, self.vocabulary, default_access=self.default_access)[0]
 
 
 class RecordUnavailable(ArchiveError):
-    """A record exists but is invalid; in public mode its problems are not shown."""
+    """A record exists but is invalid; below the archivists its problems are not shown."""
 
 
-def _read_visible(path: Path, vocabulary, private: bool) -> Testimony:
+def read_view(path: Path, vocabulary, default_access: str, audience: str, today: dt.date,
+              granted: bool = False) -> Testimony:
+    """Read a record file in the view of an audience on a day."""
     try:
-        testimony, _warnings = read_testimony(path, vocabulary)
+        testimony, _warnings = read_testimony(path, vocabulary, default_access=default_access)
     except InvalidTestimony as exc:
-        if private:
+        if audience == "archivists":
             raise
         raise RecordUnavailable(f"The testimony '{path.stem}' cannot be shown until an "
                                 "archivist corrects its record.") from exc
-    return visible(testimony, private)
+    if granted and audience == "researchers" and testimony.audience == "archivists":
+        testimony = dataclasses.replace(testimony, access="researchers")
+    return view_for(testimony, audience, today)
 
 
-def archive_of(app) -> Archive:
-    """The archive a web app serves, opened on first use and kept in `app.extensions`
+def archive_of(app, audience: str | None = None) -> Archive:
+    """The archive a web app serves to an audience (by default the app's own: archivists
+    in private mode, else the public), opened on first use and kept in `app.extensions`
     (its searcher refreshes itself when the index changes)."""
-    archive = app.extensions.get("testimony_archive")
-    if archive is None:
+    audience = audience or ("archivists" if app.config["PRIVATE"] else "public")
+    archives = app.extensions.setdefault("testimony_archive", {})
+    if audience not in archives:
         paths = Paths(Path(app.config["TESTIMONIES"]), Path(app.config["INDEX"]),
                       app.config["SETTINGS"])
-        archive = Archive(paths, private=app.config["PRIVATE"])
-        app.extensions["testimony_archive"] = archive
-    return archive
+        archives[audience] = Archive(paths, audience, app.config.get("CLOCK") or dt.date.today)
+    return archives[audience]
 
 
-def open_archive(paths: Paths, private: bool = False, build: bool = False) -> Archive:
-    """Open an archive; with `build`, build the index first when there is none."""
+def open_archive(paths: Paths, audience: str = "public", build: bool = False) -> Archive:
+    """Open an archive for an audience; with `build`, build the index first when there is
+    none. Embargoes that have lapsed since the index was made are applied first."""
     if build and current_generation(paths.index) is None:
         update_index(paths.testimonies, paths.index)
-    return Archive(paths, private=private)
+    elif current_generation(paths.index) is not None:
+        Embargoes(paths).apply(dt.date.today())
+    return Archive(paths, audience)
 
 
-def get_testimony(paths: Paths, testimony_id: str, private: bool = False) -> Testimony:
-    """Read one record by id from its file, in the view of the mode."""
+def get_testimony(paths: Paths, testimony_id: str, audience: str = "public") -> Testimony:
+    """Read one record by id from its file, in the view of an audience."""
     path = find_record(paths.testimonies, testimony_id)
-    return _read_visible(path, vocabulary_for(paths.testimonies), private)
+    return read_view(path, vocabulary_for(paths.testimonies),
+                     default_access_for(paths.testimonies), audience, dt.date.today())
+
+
+class Embargoes:
+    """Notices the day an embargo lapses and indexes the record anew, so that nothing
+    needs rebuilding by hand; cheap to ask on every request (one stat of the index state
+    until that day)."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+        self._lock = threading.Lock()
+        self._known: tuple = (None, None)  # (the state's stamp, the next day one lapses)
+
+    def apply(self, today: dt.date) -> list[str]:
+        """Index anew the records whose embargo has lapsed by `today`; their ids."""
+        stamp = state_stamp(self.paths.index)
+        if stamp != self._known[0]:
+            self._known = (stamp, next_lapse(self.paths.index))
+        day = self._known[1]
+        if day is None or today.isoformat() < day:
+            return []
+        with self._lock:
+            files = lapsed_files(self.paths.testimonies, self.paths.index, today)
+            if not files:
+                return []
+            return update_index(self.paths.testimonies, self.paths.index, only=files,
+                                today=today).changed
 
 
 def export_text(archive: Archive, request: SearchRequest, fmt: str, url_of) -> str | bytes:
@@ -96,7 +154,8 @@ def export_text(archive: Archive, request: SearchRequest, fmt: str, url_of) -> s
     hits = archive.index.matching(request)
     records = [archive.testimony(hit.id) for hit in hits]
     info = ExportInfo(request.query, normalise_filters(request.filters, archive.vocabulary),
-                      request.sort, archive.private, len(records), archive=archive.paths.settings,
+                      request.sort, archive.audience, len(records),
+                      archive=archive.paths.settings,
                       withdrawn=tuple((t.id, t.withdrawn_on)
                                       for t in tombstones(archive.paths.testimonies)))
     return export(fmt, records, info, url_of, archive.vocabulary)

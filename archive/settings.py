@@ -19,7 +19,8 @@ from .errors import ArchiveError
 
 SETTINGS_FILE = "archive.toml"
 DEFAULT_NAME = "Testimony Archive"
-ACCESS = ("public", "restricted")
+ACCESS = ("public", "researchers", "archivists", "restricted")
+SERVE_MODES = ("public", "accounts")
 LANGUAGES = ("en", "ko")
 
 
@@ -41,6 +42,8 @@ class Settings:
     archivist: str | None = None  # who commits the archive's writes, unless the form says
     archivist_email: str | None = None
     published: bool = False  # online for anyone: robots.txt allows indexing, pages say so
+    serve: str = "public"  # "accounts": the public view to all, more to those logged in
+    trusted_proxy: bool = False  # honour X-Forwarded-Proto and -For (behind a proxy of ours)
     root: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -129,7 +132,7 @@ def _port(value):
 RULES = {"name": _text(200), "publisher": _text(200), "base_url": _base_url,
          "language": _choice(LANGUAGES), "default_access": _choice(ACCESS), "port": _port,
          "archivist": _text(200), "archivist_email": _text(200),
-         "published": _flag}
+         "published": _flag, "serve": _choice(SERVE_MODES), "trusted_proxy": _flag}
 
 
 def settings_text(name: str) -> str:
@@ -149,12 +152,21 @@ name = "{quoted}"
 # The language of the interface when a reader has not chosen one: "en" or "ko".
 language = "en"
 
-# The access of a new record unless the archivist chooses: "restricted" (nothing of it is
-# public but its title, year, post, sector, country and motives) or "public".
+# The access of a record that does not say, and of a new record unless the archivist
+# chooses: "restricted" (the same as "archivists": nothing of it is shown but its title,
+# year, post, sector, country and motives), "researchers" (invited researchers read it) or
+# "public".
 default_access = "restricted"
 
 # The port `archive serve` listens on (on 127.0.0.1).
 port = 5000
+
+# "accounts" serves the public view to everyone and more to invited researchers and
+# archivists who log in (`archive users add`); "public" serves only the public view.
+# serve = "accounts"
+# Behind a reverse proxy of yours that terminates HTTPS: honour its X-Forwarded-Proto and
+# X-Forwarded-For headers (never set this without such a proxy in front).
+# trusted_proxy = true
 
 # Who the archive's commits name when the form does not (else git's own configuration).
 # archivist = "Kim Archivist"

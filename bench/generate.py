@@ -1,9 +1,10 @@
-"""A seeded generator of N realistic testimony records in the record format (version 1.1).
+"""A seeded generator of N realistic testimony records in the record format (version 1.2).
 
 Bodies run from 600 to 1,500 words: English drawn with a Zipf distribution from the
 words of the project's seed article and sample archive, a long tail of romanised place
-and family names, some bodies in Korean, every facet populated, a few restricted records
-and redacted passages, and coded passages (a sentence stating one of the record's
+and family names, some bodies in Korean, every facet populated, a few records closed to
+the public (restricted, for researchers, under embargo) and redacted passages (restricted
+and for researchers), and coded passages (a sentence stating one of the record's
 motives) in a third of the records. The same seed gives the same archive.
 
 Usage: python bench/generate.py N FOLDER [--seed S]
@@ -106,8 +107,13 @@ class Generator:
             meta["defected_on"] = f"{year}-{r.randint(1, 12):02d}"
         if r.random() < 0.7:
             meta["account"] = r.choice(ACCOUNTS)
+        meta["access"] = "public"
         if r.random() < 0.02:
             meta["access"] = "restricted"
+        elif number % 25 == 0:  # one in 25 for researchers only (drawing nothing more)
+            meta["access"] = "researchers"
+        if number % 200 == 11:
+            meta["embargo_until"] = "2045-01-01"
         words = r.randint(600, 1500)
         body = self.english(words)
         if korean:
@@ -116,6 +122,9 @@ class Generator:
             body = self.code(body, meta["motives"])
         if r.random() < 0.03:
             body += f"\n\nWe were helped by [my cousin in {r.choice(self.places)}]{{.restricted}}."
+        if number % 40 == 3:
+            body += f"\n\nThe broker was [a man from {self.places[number % len(self.places)]}]" \
+                    "{.researchers}."
         testimony_id = f"{sector}-{number:06d}-{year}"
         front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
         return testimony_id, f"---\n{front}---\n\n{body}\n"

@@ -29,6 +29,7 @@ def write_record(folder: Path, testimony_id: str, body: str = "A short account.\
     meta = {"title": f"Testimony {testimony_id}", "year": 2016, "post": "Clerk",
             "sector": "civilian", "motives": []}
     meta.update(fields)
+    meta.setdefault("access", "public")  # a record that does not say gets the default
     path = folder / f"{testimony_id}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)

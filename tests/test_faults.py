@@ -212,7 +212,7 @@ def test_a_commit_killed_before_its_state_is_signed_still_opens(sample_copy, mon
     update_index(sample_copy.testimonies, sample_copy.index)
     path = sample_copy.testimonies / "fishing-crew-2019.md"
     path.write_text(path.read_text(encoding="utf-8").replace(
-        "sector: other", "sector: other\naccess: restricted"), encoding="utf-8")  # a purge
+        "access: public", "access: restricted"), encoding="utf-8")  # a purge
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt

@@ -65,8 +65,7 @@ def build_archive(folder: Path) -> None:
 
 def make_restricted(folder: Path) -> None:
     path = folder / "changing-account.md"
-    text = path.read_text(encoding="utf-8").replace("sector: civilian",
-                                                    "sector: civilian\naccess: restricted")
+    text = path.read_text(encoding="utf-8").replace("access: public", "access: restricted")
     path.write_text(text, encoding="utf-8")
 
 
@@ -183,7 +182,7 @@ def test_private_mode_shows_every_restricted_place(leaky):
     expected = list(MARKERS)
     assert found_in(web_outputs(leaky, True, words), MARKERS) == expected
     assert found_in(cli_outputs(leaky, True, words), MARKERS) == expected
-    indexed = found_in(index_bytes(leaky, "private").decode("latin-1"), MARKERS)
+    indexed = found_in(index_bytes(leaky, "archivists").decode("latin-1"), MARKERS)
     assert {"restricted body", "restricted name", "inline redaction"} <= set(indexed)
 
 
@@ -233,7 +232,7 @@ def test_a_passage_redacted_in_a_record_already_redacted_leaves_the_public_index
                  "the [quillwhistle]{.restricted} mill.\n")
     update_index(folder, empty_archive.index, only=[path])
     assert "quillwhistle" not in index_bytes(empty_archive, "public").decode("latin-1")
-    assert "quillwhistle" in index_bytes(empty_archive, "private").decode("latin-1")
+    assert "quillwhistle" in index_bytes(empty_archive, "archivists").decode("latin-1")
 
 
 def test_a_restricted_korean_passage_leaves_none_of_its_syllables_in_public(empty_archive):
@@ -256,5 +255,5 @@ def test_a_restricted_korean_passage_leaves_none_of_its_syllables_in_public(empt
         assert private.get(f"/api/search?q={syllable}").get_json()["total"] >= 1, syllable
         encoded = syllable.encode("utf-8")
         assert encoded not in index_bytes(empty_archive, "public"), syllable
-        assert encoded in index_bytes(empty_archive, "private"), syllable
+        assert encoded in index_bytes(empty_archive, "archivists"), syllable
     assert public.get("/api/search?q=국").get_json()["total"] == 1  # the public words are found

@@ -9,6 +9,24 @@ from pathlib import Path
 
 import click
 
+AUDIENCES = ("public", "researchers", "archivists")
+
+
+def audience_options(command):
+    """`--audience` and its shorthand `--private` (the archivists' view, everything)."""
+    command = click.option("--private", is_flag=True,
+                           help="The archivists' view: everything (--audience archivists).")(command)
+    return click.option("--audience", type=click.Choice(AUDIENCES), default=None,
+                        help="Whose view: public (default), researchers or archivists.")(command)
+
+
+def audience_of(audience: str | None, private: bool) -> str:
+    """The audience the options chose."""
+    if private and audience not in (None, "archivists"):
+        raise click.UsageError(f"--private is the archivists' view; drop it or --audience "
+                               f"{audience}.")
+    return "archivists" if private else audience or "public"
+
 
 def text_argument(argument: str) -> str:
     """An argument as text: bytes that were not UTF-8 (lone surrogates here) become U+FFFD."""

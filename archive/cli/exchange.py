@@ -14,7 +14,7 @@ from ..history.editing import written as record_written
 from ..records.collection import vocabulary_for
 from ..search.indexing import describe, update_index
 from ..search.searching import SORTS, SearchRequest
-from .common import filter_options, text_argument
+from .common import audience_of, audience_options, filter_options, text_argument
 
 
 @click.command("import")
@@ -58,15 +58,15 @@ def import_(paths, file, dry_run, skip_invalid):
 @click.option("--base-url", default=None,
               help="Where the archive is served, for the records' permalinks [default: "
                    "base_url of archive.toml, else http://127.0.0.1:PORT].")
-@click.option("--private", is_flag=True, help="Export everything, restricted records included.")
+@audience_options
 @click.pass_obj
-def export(paths, words, fmt, filters, sort, output, base_url, private):
+def export(paths, words, fmt, filters, sort, output, base_url, audience, private):
     """Export the records a search matches (all by default) as json, csv, csl-json, bibtex,
     ris, passages (a CSV of coded passages) or refi-qda (a .qdpx project; needs --output)."""
     if fmt in BINARY and not output:
         raise click.UsageError(f"the {fmt} format is a ZIP file: give --output FILE, such as "
                                "--output archive.qdpx")
-    archive = service.open_archive(paths, private=private, build=True)
+    archive = service.open_archive(paths, audience_of(audience, private), build=True)
     request = SearchRequest(text_argument(" ".join(words)), filter_options(filters), sort)
     base_url = base_url or paths.settings.base_url or f"http://127.0.0.1:{paths.settings.port}"
     text = service.export_text(archive, request, fmt, lambda i: f"{base_url.rstrip('/')}/t/{i}")

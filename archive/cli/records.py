@@ -13,6 +13,7 @@ from ..history.editing import create_record
 from ..records.collection import display_path, read_archive, record_files, vocabulary_for
 from ..records.validation import SECTORS
 from ..web.forms import slug, testimony_from_form
+from .common import audience_of, audience_options
 
 
 @click.command()
@@ -35,11 +36,11 @@ def validate(paths_obj, paths):
 @click.command()
 @click.argument("testimony_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
-@click.option("--private", is_flag=True, help="Show restricted records and passages.")
+@audience_options
 @click.pass_obj
-def show(paths, testimony_id, as_json, private):
+def show(paths, testimony_id, as_json, audience, private):
     """Show one testimony by its id."""
-    testimony = service.get_testimony(paths, testimony_id, private=private)
+    testimony = service.get_testimony(paths, testimony_id, audience_of(audience, private))
     if as_json:
         click.echo(json.dumps(service.testimony_json(testimony), ensure_ascii=False, indent=2))
     else:
@@ -61,8 +62,9 @@ def show(paths, testimony_id, as_json, private):
 @click.option("--language", default="en", show_default=True)
 @click.option("--summary")
 @click.option("--tag", "tags", multiple=True)
-@click.option("--access", type=click.Choice(["public", "restricted"]), default=None,
-              help="Who may see it [default: the archive's default_access, restricted unless "
+@click.option("--access", type=click.Choice(["public", "researchers", "archivists", "restricted"]),
+              default=None,
+              help="Who may read it [default: the archive's default_access, restricted unless "
                    "archive.toml says public].")
 @click.option("--body", help="The testimony's text (Markdown).")
 @click.option("--edit", "edit_body", is_flag=True, help="Write the body in $EDITOR.")
@@ -88,9 +90,13 @@ def new(paths, testimony_id, edit_body, no_input, **fields):
         raise click.ClickException("Nothing was written; correct the values above.")
     saved = create_record(paths.testimonies, paths.index, result.testimony)
     click.echo(f"Wrote {display_path(saved.path)}; it is in the index.")
-    if result.testimony.restricted:
-        click.echo("It is restricted: the public sees only its title, year, post, sector, "
-                   "country and motives (--access public publishes it).", err=True)
+    if result.testimony.audience == "researchers":
+        click.echo("It is for researchers: the public sees only its title, year, post, "
+                   "sector, country and motives (--access public publishes it).", err=True)
+    elif result.testimony.audience == "archivists":
+        click.echo("It is restricted: only archivists read it; the public and researchers see "
+                   "only its title, year, post, sector, country and motives (--access public "
+                   "publishes it).", err=True)
 
 
 def form_values(fields: dict) -> dict[str, list[str]]:

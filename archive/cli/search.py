@@ -18,7 +18,8 @@ from ..search.checking import MANIFEST, check_fixity, check_index, file_hashes, 
 from ..search.comparing import BY, DEFAULT_PERIOD, MAX_PERIOD
 from ..search.indexing import describe, update_index
 from ..search.searching import FACETS, SORTS, SearchRequest
-from .common import ProgressBar, filter_options, record_file_arguments, text_argument
+from .common import (ProgressBar, audience_of, audience_options, filter_options,
+                     record_file_arguments, text_argument)
 
 
 @click.command()
@@ -52,12 +53,12 @@ def index(paths, rebuild: bool, processes: int | None, files: tuple[Path, ...]):
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--private", is_flag=True, help="Search everything, restricted records included.")
+@audience_options
 @click.pass_obj
-def search(paths, words, filters, sort, limit, page, as_json, private):
+def search(paths, words, filters, sort, limit, page, as_json, audience, private):
     """Search the archive: QUERY uses AND, OR, NOT, "phrases", field:value and year:[A TO B]."""
     request = SearchRequest(text_argument(" ".join(words)), filter_options(filters), sort, page, limit)
-    archive = service.open_archive(paths, private=private, build=True)
+    archive = service.open_archive(paths, audience_of(audience, private), build=True)
     results = archive.index.search(request)
     if as_json:
         click.echo(json.dumps(service.results_json(results, "/t/"), ensure_ascii=False, indent=2))
@@ -75,11 +76,11 @@ def search(paths, words, filters, sort, limit, page, as_json, private):
               help="Narrow as in `archive search`.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of /api/compare.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the table as CSV.")
-@click.option("--private", is_flag=True, help="Count in the private view (the counts are the same).")
+@audience_options
 @click.pass_obj
-def compare(paths, words, by, period, filters, as_json, as_csv, private):
+def compare(paths, words, by, period, filters, as_json, as_csv, audience, private):
     """Compare the motives of the testimonies a search matches across periods or groups."""
-    archive = service.open_archive(paths, private=private, build=True)
+    archive = service.open_archive(paths, audience_of(audience, private), build=True)
     request = SearchRequest(text_argument(" ".join(words)), filter_options(filters))
     comparison = comparing.compare(archive.index, request, by, period)
     if as_json:

@@ -42,7 +42,7 @@ class ExportInfo:
     query: str = ""
     filters: dict = field(default_factory=dict)
     sort: str = "relevance"
-    private: bool = False
+    audience: str = "public"  # whose view the records are in
     count: int = 0
     made: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     archive: Settings = field(default_factory=Settings)
@@ -53,21 +53,26 @@ class ExportInfo:
         return {"archive": self.archive.name, "publisher": self.archive.publisher,
                 "exported": self.made.isoformat(timespec="seconds"),
                 "query": self.query, "filters": self.filters, "sort": self.sort,
-                "mode": "private" if self.private else "public", "records": self.count}
+                "mode": self.mode, "audience": self.audience, "records": self.count}
+
+    @property
+    def mode(self) -> str:
+        """The mode an export names: public, researchers, or private (the archivists')."""
+        return "private" if self.audience == "archivists" else self.audience
 
     def sentence(self) -> str:
         """The provenance as one line of text."""
         filters = "; ".join(f"{k}={', '.join(map(str, v))}" for k, v in self.filters.items())
         return (f"Exported from {self.archive.name} on "
-                f"{self.made.isoformat(timespec='seconds')} ({'private' if self.private else 'public'} "
-                f"mode): query {self.query!r}, filters [{filters}], {self.count} records.")
+                f"{self.made.isoformat(timespec='seconds')} ({self.mode} mode): "
+                f"query {self.query!r}, filters [{filters}], {self.count} records.")
 
 
 def record_dict(testimony: Testimony) -> dict:
     """A testimony's fields as plain data (the JSON export and the JSON import)."""
     data = dataclasses.asdict(testimony)
-    data.pop("path", None)
-    data.pop("sha256", None)
+    for internal in ("path", "sha256", "closed"):
+        data.pop(internal, None)
     data["sources"] = [{k: v for k, v in s.items() if v is not None} for s in data["sources"]]
     data["extra"] = dict(testimony.extra)
     return data
@@ -82,7 +87,7 @@ def export(fmt: str, testimonies: list[Testimony], info: ExportInfo, url_of,
         return _passages_csv(testimonies, info, url_of, vocabulary)
     if fmt == "refi-qda":
         # A restricted record's public view has no text: it has nothing to code.
-        shown = [t for t in testimonies if info.private or not t.restricted]
+        shown = [t for t in testimonies if not t.closed]
         return qdpx(shown, vocabulary, url_of, info.made.isoformat(timespec="seconds"),
                     info.sentence())
     if fmt == "json":

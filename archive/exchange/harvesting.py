@@ -57,7 +57,7 @@ def slug(term: str) -> str:
 
 def catalogue(testimonies_dir: Path, index: ArchiveIndex) -> Catalogue:
     """The catalogue of an archive, from its public index (`index` must be public)."""
-    assert index.view == "public", "a harvester sees the public index only"
+    assert index.audience == "public", "a harvester sees the public index only"
     listed = index.listing()
     changed, paths = last_changes(testimonies_dir)
     never = dt.datetime(1970, 1, 1, tzinfo=UTC)

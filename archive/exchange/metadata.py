@@ -3,7 +3,7 @@
 Embedded Metadata translator turns into an `interview` item) and schema.org JSON-LD; and a
 COinS span for each hit of a search page, so that Zotero offers to save several at once.
 
-Everything is made from the public view of a record, in private mode too: no restricted
+Everything is made from the public view of a record, whoever reads the page: no closed
 record's name, no withheld field, no redacted passage. A record page carries meta tags and
 no COinS (where both are present Zotero reads only the COinS, which cannot name the archive).
 
@@ -24,10 +24,10 @@ from ..settings import Settings
 
 
 def interviewee(testimony: Testimony) -> str | None:
-    """The witness's name when it may be cited: public, not a pseudonym, not withheld, not
-    restricted (the public view has no name otherwise)."""
+    """The witness's name when it may be cited: public, not a pseudonym, not withheld, the
+    record not closed to the public (the public view has no name otherwise)."""
     shown = public_view(testimony)
-    return shown.name if shown.name and not shown.pseudonym and not shown.restricted else None
+    return shown.name if shown.name and not shown.pseudonym and not shown.closed else None
 
 
 def iso_date(testimony: Testimony) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ArchiveError, InvalidTestimony, TestimonyNotFound
+from ..settings import SETTINGS_FILE, find_root, load_settings
 from .testimony import Testimony, read_testimony
 from .validation import Problem
 from .vocabulary import Vocabulary, load_vocabulary
@@ -33,6 +35,21 @@ class ArchiveReport:
 def vocabulary_for(testimonies_dir: str | Path) -> Vocabulary:
     """Load the vocabulary that lives beside the records."""
     return load_vocabulary(Path(testimonies_dir) / VOCABULARY_FILE)
+
+
+def default_access_for(testimonies_dir: str | Path) -> str:
+    """The access of a record that does not say: the default_access of the archive.toml
+    above the records, else restricted."""
+    root = find_root(Path(testimonies_dir).absolute().parent)
+    if root is None:
+        return "restricted"
+    settings = root / SETTINGS_FILE
+    return _default_access(settings, settings.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _default_access(settings: Path, mtime_ns: int) -> str:
+    return load_settings(settings.parent).default_access
 
 
 def display_path(path: Path) -> str:
@@ -76,15 +93,17 @@ def record_entries(testimonies_dir: str | Path) -> list[tuple[str, int, int]]:
     return sorted(found)
 
 
-def read_record(path: Path, vocabulary: Vocabulary, seen: dict[str, Path]):
-    """Read one file of an archive; `seen` maps ids already read to their files."""
+def read_record(path: Path, vocabulary: Vocabulary, seen: dict[str, Path],
+                default_access: str = "restricted"):
+    """Read one file of an archive; `seen` maps ids already read to their files; a record
+    that does not say its access gets `default_access` (`default_access_for`)."""
     shown = display_path(path)
     if path.stem in seen:
         raise InvalidTestimony(shown, [Problem(
             shown, None, "id",
             f"the id {path.stem!r} is already used by {display_path(seen[path.stem])}; ids are "
             "unique across the archive: rename one of the files")])
-    testimony, warnings = read_testimony(path, vocabulary, shown)
+    testimony, warnings = read_testimony(path, vocabulary, shown, default_access)
     seen[path.stem] = path
     return testimony, warnings
 
@@ -94,9 +113,10 @@ def read_archive(testimonies_dir: str | Path, vocabulary: Vocabulary | None = No
     """Read every record of a folder (or the given files), collecting all problems."""
     vocabulary = vocabulary or vocabulary_for(testimonies_dir)
     report, seen = ArchiveReport(), {}
+    default_access = default_access_for(testimonies_dir)
     for path in paths if paths is not None else record_files(testimonies_dir):
         try:
-            testimony, warnings = read_record(path, vocabulary, seen)
+            testimony, warnings = read_record(path, vocabulary, seen, default_access)
         except InvalidTestimony as exc:
             report.problems += exc.problems
             report.invalid.append(exc.path)
@@ -119,7 +139,8 @@ def load_testimony(testimonies_dir: str | Path, testimony_id: str,
     """Read the record with this id from its file (the source of truth)."""
     path = find_record(testimonies_dir, testimony_id)
     vocabulary = vocabulary or vocabulary_for(testimonies_dir)
-    return read_testimony(path, vocabulary, display_path(path))[0]
+    return read_testimony(path, vocabulary, display_path(path),
+                          default_access_for(testimonies_dir))[0]
 
 
 TOMBSTONES = "withdrawn.yaml"

@@ -1,7 +1,7 @@
 """The Testimony type, and reading a record file into one.
 
-A record file is YAML front matter between two `---` lines, then a Markdown body
-(`shared/record-format.md`, version 1.1). Reading never trusts the file: the size, the
+A record file is YAML front matter between two `---` lines, then a Markdown body (the
+record format, version 1.2). Reading never trusts the file: the size, the
 encoding and the YAML are checked before any field is looked at, and every problem is
 collected so that an archivist sees them all at once.
 """
@@ -59,37 +59,47 @@ class Testimony:
     summary: str | None = None
     tags: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
-    access: str = "public"
+    access: str = "restricted"  # as written, else the archive's default_access
+    embargo_until: str | None = None
     account: str | None = None
     withhold: tuple[str, ...] = ()
+    researchers_see: tuple[str, ...] = ()
     recorded_by: str | None = None
     recorded_on: str | None = None
     extra: tuple[tuple[str, object], ...] = ()
     path: str = field(default="", compare=False)
     sha256: str = field(default="", compare=False)
+    # Set on a view made for an audience the record is closed to: only the fields every
+    # reader may see of a closed record are left (`redaction.view_for`).
+    closed: bool = field(default=False, compare=False)
 
     @property
-    def restricted(self) -> bool:
-        """True when the whole record is restricted."""
-        return self.access == "restricted"
+    def audience(self) -> str:
+        """The lowest audience its `access` lets read it, embargo aside (`restricted` is
+        `archivists`)."""
+        return "archivists" if self.access == "restricted" else self.access
 
 
-def read_testimony(path: str | Path, vocabulary: Vocabulary, display_path: str | None = None):
+def read_testimony(path: str | Path, vocabulary: Vocabulary, display_path: str | None = None,
+                   default_access: str = "restricted"):
     """Read one record file into a Testimony, raising InvalidTestimony with every problem.
 
-    Returns `(testimony, warnings)`; warnings are problems that do not stop the record.
+    Returns `(testimony, warnings)`; warnings are problems that do not stop the record. A
+    record that does not say its `access` gets `default_access` (the archive's; restricted
+    unless given, so that forgetting it never publishes a record).
     """
     path = Path(path)
     shown = display_path or str(path)
     raw = path.read_bytes()
-    testimony, problems = parse_testimony(raw, path.stem, vocabulary, shown)
+    testimony, problems = parse_testimony(raw, path.stem, vocabulary, shown, default_access)
     errors = [p for p in problems if not p.warning]
     if errors:
         raise InvalidTestimony(shown, problems)
     return testimony, problems
 
 
-def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown: str):
+def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown: str,
+                    default_access: str = "restricted"):
     """Parse the bytes of a record; return `(testimony or None, problems)`."""
     problems = validate_id(shown, testimony_id)
     text, problem = _decode(raw, shown)
@@ -104,7 +114,8 @@ def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown
     if meta is None:
         return None, problems
     testimony, field_problems = build_testimony(meta, body, testimony_id, vocabulary, shown,
-                                                lines, hashlib.sha256(raw).hexdigest(), body_line)
+                                                lines, hashlib.sha256(raw).hexdigest(), body_line,
+                                                default_access)
     problems += field_problems
     if any(not p.warning for p in problems):
         return None, problems
@@ -113,11 +124,12 @@ def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown
 
 def build_testimony(meta: dict, body: str, testimony_id: str, vocabulary: Vocabulary,
                     shown: str, lines: dict | None = None, sha256: str = "",
-                    body_line: int = 1):
+                    body_line: int = 1, default_access: str = "restricted"):
     """Validate front-matter values and the body's coded passages, and build a Testimony;
     return `(testimony or None, problems)`. `body_line` is the file's line of the body's
-    first line."""
-    values, problems = validate_fields(meta, lines or {}, body, testimony_id, vocabulary, shown)
+    first line; a record that does not say its access gets `default_access`."""
+    values, problems = validate_fields(meta, lines or {}, body, testimony_id, vocabulary, shown,
+                                       default_access)
     if "motives" in values:
         problems += coding_problems(body, values["motives"], vocabulary, shown, body_line)
     if any(not p.warning for p in problems):

@@ -1,4 +1,4 @@
-"""Every rule of the record format, version 1.1: one normaliser per field.
+"""Every rule of the record format, version 1.2: one normaliser per field.
 
 Each rule takes the raw YAML value and returns the normalised value or raises
 `_Invalid` with what was found and what is expected; `validate_fields` runs them all
@@ -24,7 +24,9 @@ def N_(message: str) -> str:
 SECTORS = ("diplomatic", "trade", "military", "security", "party", "overseas-labour",
            "student", "civilian", "other")
 GENDERS = ("female", "male", "unknown")
-ACCESS = ("public", "restricted")
+# Who may read a record: the lowest audience (`restricted` is the older word for
+# `archivists`, and means the same).
+ACCESS = ("public", "researchers", "archivists", "restricted")
 ACCOUNTS = ("interview", "memoir", "inquiry", "press", "other")
 REQUIRED = ("title", "year", "post", "sector", "motives")
 WITHHOLDABLE = ("name", "aliases", "summary", "sources", "born", "gender", "defected_on",
@@ -75,8 +77,9 @@ def validate_id(shown: str, testimony_id: str) -> list[Problem]:
 
 
 def validate_fields(meta: dict, lines: dict, body: str, testimony_id: str,
-                    vocabulary: Vocabulary, shown: str):
-    """Validate and normalise every field; return `(values, problems)`."""
+                    vocabulary: Vocabulary, shown: str, default_access: str = "restricted"):
+    """Validate and normalise every field; return `(values, problems)`. A record that does
+    not say its access gets `default_access`."""
     problems: list[Problem] = []
     values: dict = {}
 
@@ -112,6 +115,7 @@ def validate_fields(meta: dict, lines: dict, body: str, testimony_id: str,
                 for problem in (exc, *exc.more):
                     report((key, *problem.key), str(problem))
     values["extra"] = tuple(extra)
+    values.setdefault("access", default_access)
     if not problems:
         problems += _cross_checks(values, lines, testimony_id, shown)
     return values, problems
@@ -126,8 +130,15 @@ def _cross_checks(values: dict, lines: dict, testimony_id: str, shown: str) -> l
             _("%(date)s disagrees with year %(year)s; the year a person left must be the year "
               "of defected_on", date=defected_on, year=values["year"])))
     withheld = set(values.get("withhold", ()))
+    for index, name_seen in enumerate(values.get("researchers_see", ())):
+        if name_seen not in withheld:
+            problems.append(Problem(
+                shown, lines.get(("researchers_see", index)) or lines.get(("researchers_see",)),
+                "researchers_see",
+                _("%(field)r is not withheld, so researchers see it already; withhold it "
+                  "(withhold: [%(field)s]) or remove it here", field=name_seen), warning=True))
     name = values.get("name")
-    restricted = values.get("access") == "restricted"
+    restricted = values["access"] != "public"
     if (name and not restricted and not values.get("pseudonym") and "name" not in withheld
             and not values.get("name_public")):
         problems.append(Problem(
@@ -279,6 +290,16 @@ def _withhold(value):
     return names
 
 
+def _researchers_see(value):
+    names = _string_list(value)
+    for index, name in enumerate(names):
+        if name not in WITHHOLDABLE:
+            raise _Invalid(_("researchers cannot be shown %(name)r: only withheld fields are "
+                             "named here, some of %(fields)s", name=name,
+                             fields=", ".join(WITHHOLDABLE)), (index,))
+    return names
+
+
 SOURCE_FIELDS = {"title": _string(1000), "publisher": _string(1000), "date": _partial_date}
 
 
@@ -354,8 +375,10 @@ RULES: dict[str, Callable] = {
     "tags": _string_list,
     "sources": _sources,
     "access": _choice(ACCESS),
+    "embargo_until": _full_date,
     "account": _choice(ACCOUNTS),
     "withhold": _withhold,
+    "researchers_see": _researchers_see,
     "recorded_by": _string(200),
     "recorded_on": _full_date,
 }

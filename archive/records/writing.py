@@ -16,7 +16,8 @@ from .testimony import Testimony
 
 FIELD_ORDER = ("title", "year", "defected_on", "post", "sector", "country", "name", "aliases",
                "pseudonym", "name_public", "gender", "born", "language", "motives", "summary",
-               "tags", "sources", "access", "account", "withhold", "recorded_by", "recorded_on")
+               "tags", "sources", "access", "embargo_until", "account", "withhold",
+               "researchers_see", "recorded_by", "recorded_on")
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Testimony)}
 
 
@@ -43,7 +44,9 @@ def front_matter(testimony: Testimony) -> dict:
     values = {}
     for name in FIELD_ORDER:
         value = getattr(testimony, name)
-        if value == DEFAULTS[name] and name not in ("motives",):
+        # The access is always written: a record that does not say gets the archive's
+        # default, which may differ from what it was when read.
+        if value == DEFAULTS[name] and name not in ("motives", "access"):
             continue
         if name == "sources":
             value = [{k: v for k, v in dataclasses.asdict(s).items() if v is not None}

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import InvalidTestimony
 from ..records.collection import read_record, record_entries
-from .documents import documents_for, file_entry
+from .documents import Reading, file_entry
 from .engine import VIEWS, PartWriters, commit_parts, create_views
 from .engine.generations import fsync_tree, remove_old_generations, switch, write_state
 
@@ -34,7 +34,7 @@ class Built:
     problems: list
 
 
-def build_index(testimonies_dir, index_dir: Path, vocabulary, fingerprint: str, progress,
+def build_index(testimonies_dir, index_dir: Path, reading: Reading, fingerprint: str, progress,
                 processes: int | None = None) -> Built:
     """Write a new generation holding every valid record, then make it the live one."""
     added: list[str] = []
@@ -42,8 +42,8 @@ def build_index(testimonies_dir, index_dir: Path, vocabulary, fingerprint: str, 
     root = Path(testimonies_dir)
     try:
         create_views(generation)
-        entries, problems, total = _unique_entries(root, vocabulary)
-        parts = _index_parts(generation, root, entries, vocabulary, processes,
+        entries, problems, total = _unique_entries(root, reading)
+        parts = _index_parts(generation, root, entries, reading, processes,
                              _Progress(progress, total, total - len(entries)))
         files, words = {}, {view: Counter() for view in VIEWS}
         segments: dict[str, list] = {view: [] for view in VIEWS}
@@ -66,7 +66,7 @@ def build_index(testimonies_dir, index_dir: Path, vocabulary, fingerprint: str, 
                                 for p in found])
 
 
-def _unique_entries(root: Path, vocabulary):
+def _unique_entries(root: Path, reading: Reading):
     """The record files to index, the problems of files that reuse an id, and how many
     files there are.
 
@@ -82,7 +82,7 @@ def _unique_entries(root: Path, vocabulary):
     for number, entry in entries:
         if PurePosixPath(entry[0]).stem in shared:
             try:
-                read_record(root / entry[0], vocabulary, seen)
+                read_record(root / entry[0], reading.vocabulary, seen, reading.default_access)
             except InvalidTestimony as exc:
                 problems.append((number, exc.problems))
                 continue
@@ -113,7 +113,7 @@ class _Part:
     words: dict = field(default_factory=lambda: {view: Counter() for view in VIEWS})
 
 
-def _index_parts(generation: Path, root: Path, entries: list, vocabulary, processes,
+def _index_parts(generation: Path, root: Path, entries: list, reading: Reading, processes,
                  progress: _Progress) -> list[_Part]:
     """Index the records into new segments, in several processes when that is quicker.
 
@@ -122,13 +122,13 @@ def _index_parts(generation: Path, root: Path, entries: list, vocabulary, proces
     """
     processes = processes or _processes_for(len(entries))
     if processes <= 1 or len(entries) < 2:
-        return [_index_part(generation, root, entries, vocabulary, progress.tick)]
+        return [_index_part(generation, root, entries, reading, progress.tick)]
     size = -(-len(entries) // processes)
     shares = [entries[start:start + size] for start in range(0, len(entries), size)]
     context = multiprocessing.get_context(_start_method())
     counter, results = context.Value("q", 0), context.Queue()
     workers = [context.Process(target=_part_process, daemon=True,
-                               args=(number, generation, root, share, vocabulary, counter,
+                               args=(number, generation, root, share, reading, counter,
                                      results))
                for number, share in enumerate(shares)]
     for worker in workers:
@@ -180,18 +180,18 @@ def _check_alive(workers: list, parts: dict) -> None:
                                "the messages above, then run `archive index --rebuild` again")
 
 
-def _part_process(number, generation, root, entries, vocabulary, counter, results) -> None:
+def _part_process(number, generation, root, entries, reading, counter, results) -> None:
     """The body of one build process: index a share of the files, send back the part."""
     def tick():
         with counter.get_lock():
             counter.value += 1
     try:
-        results.put((number, _index_part(generation, root, entries, vocabulary, tick)))
+        results.put((number, _index_part(generation, root, entries, reading, tick)))
     except BaseException as exc:  # noqa: BLE001 - the parent re-raises it
         results.put((number, exc))
 
 
-def _index_part(generation: Path, root: Path, entries: list, vocabulary, tick) -> _Part:
+def _index_part(generation: Path, root: Path, entries: list, reading: Reading, tick) -> _Part:
     """Read, check and index some record files into new segments of each view.
 
     A public segment is closed every `SEGMENT_RECORDS` records: its postings are sorted
@@ -202,16 +202,17 @@ def _index_part(generation: Path, root: Path, entries: list, vocabulary, tick) -
     try:
         for done, (number, (rel, size, mtime_ns)) in enumerate(entries, start=1):
             try:
-                testimony, warnings = read_record(root / rel, vocabulary, {})
+                testimony, warnings = read_record(root / rel, reading.vocabulary, {},
+                                                  reading.default_access)
             except InvalidTestimony as exc:
                 part.problems.append((number, exc.problems))
             else:
                 if warnings:
                     part.problems.append((number, warnings))
-                part.files[rel] = file_entry(testimony, size, mtime_ns)
-                documents = documents_for(testimony, vocabulary, rel)
+                part.files[rel] = file_entry(testimony, size, mtime_ns, reading.today)
+                documents = reading.documents(testimony, rel)
                 for view in VIEWS:
-                    document = documents.public if view == "public" else documents.private
+                    document = documents.by_view[view]
                     if document is not None:
                         writers.add(view, document)
                         part.words[view].update(documents.words(view))

@@ -1,16 +1,32 @@
-"""Records become index documents: the public view of each, and its full version where the
-public sees only part of it."""
+"""Records become index documents: the public view of each, and the view of each audience
+above that sees more of it than the one below."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from ..records.coding import passages
-from ..records.redaction import hidden_parts, public_view
+from ..records.redaction import AUDIENCES, hidden_parts, view_for
 from ..records.rendering import plain_text
 from ..records.testimony import Testimony
 from ..records.vocabulary import Vocabulary
 from .engine.analysis import spelling_words
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How an index run reads records and makes their views: the archive's vocabulary,
+    the access of a record that does not say, and the day the views are made for (a
+    record under embargo is indexed closed until that day, then again)."""
+
+    vocabulary: Vocabulary
+    default_access: str = "restricted"
+    today: dt.date = dt.date.min
+
+    def documents(self, testimony: Testimony, path: str) -> "Documents":
+        """The documents of a record for each audience's view."""
+        return documents_for(testimony, self.vocabulary, path, self.today)
 
 
 def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> dict:
@@ -29,7 +45,8 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
                                          testimony.country, *labels)),
         "motive": ",".join(testimony.motives), "sector": testimony.sector,
         "country": testimony.country, "gender": testimony.gender,
-        "language": testimony.language, "access": testimony.access, "year": testimony.year,
+        "language": testimony.language, "access": testimony.audience, "year": testimony.year,
+        "closed": "yes" if testimony.closed else None,
         "account": testimony.account, "quoted": ",".join(quoted),
         # What a hit shows as the person's own words: (motives, text, paragraph) each.
         "evidence": [(p.motives, p.text, p.paragraph) for p in coded] or None,
@@ -39,40 +56,59 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
 
 @dataclass(frozen=True)
 class Documents:
-    """What each view indexes of one record: the public document always, the private one
-    (the full version, with what the public may not see of it) only where they differ."""
+    """What each audience's view indexes of one record: the public document always; the
+    researchers' where they see more of it than the public; the archivists' where they see
+    more than researchers. A view's reader opens it over the views below it, each record's
+    document in the highest view replacing the lower ones."""
 
-    public: dict
-    private: dict | None
-    hidden: frozenset
+    by_view: dict
+    hidden: dict  # view -> what that audience may not see of the record (`hidden_parts`)
 
     def words(self, view: str) -> list[str]:
         """The spelling words a view's document holds."""
-        document = self.public if view == "public" else self.private
+        document = self.by_view[view]
         return document.get("words", "").split() if document else []
 
 
-def documents_for(testimony: Testimony, vocabulary: Vocabulary, path: str) -> Documents:
-    """The documents of a record for each view."""
-    public = index_document(public_view(testimony), vocabulary, path)
-    hidden = frozenset(hidden_parts(testimony))
-    private = None
-    if hidden:
-        private = dict(index_document(testimony, vocabulary, path),
-                       hidden="\n".join(sorted(hidden)))
-    return Documents(public, private, hidden)
+def documents_for(testimony: Testimony, vocabulary: Vocabulary, path: str,
+                  today: dt.date | None = None) -> Documents:
+    """The documents of a record for each audience's view on a day."""
+    hidden = {view: hidden_parts(testimony, view, today) for view in AUDIENCES}
+    by_view = {"public": index_document(view_for(testimony, "public", today), vocabulary, path)}
+    for lower, view in zip(AUDIENCES, AUDIENCES[1:]):
+        by_view[view] = None
+        if hidden[lower] != hidden[view]:
+            by_view[view] = dict(index_document(view_for(testimony, view, today), vocabulary,
+                                                path), hidden="\n".join(sorted(hidden[lower])))
+    return Documents(by_view, hidden)
 
 
-def hides_more(documents: Documents, before: dict) -> bool:
-    """True when the public now sees less of a record than it did (`before` holds the
-    stored fields each view had of it): its earlier text must be purged."""
-    if before["public"] is None:
+def hides_more(documents: Documents, before: dict, view: str) -> bool:
+    """True when an audience now sees less of a record than it did (`before` holds the
+    stored fields each view had of it): its earlier text must be purged from its view.
+
+    What an audience could not see is kept in the document of the view above it; none
+    there means it saw the whole record."""
+    if before[view] is None:
         return False
-    hidden_before = set(before["private"].get("hidden", "").split("\n")) \
-        if before["private"] else set()
-    return not documents.hidden <= hidden_before
+    above = AUDIENCES[AUDIENCES.index(view) + 1:]
+    stored = next((before[higher] for higher in above if before[higher] is not None), None)
+    hidden_before = set(stored.get("hidden", "").split("\n")) - {""} if stored else set()
+    return not documents.hidden[view] <= hidden_before
 
 
-def file_entry(testimony: Testimony, size: int, mtime_ns: int) -> dict:
-    """What the index state keeps of a record file, to tell later whether it changed."""
-    return {"id": testimony.id, "sha256": testimony.sha256, "size": size, "mtime_ns": mtime_ns}
+def file_entry(testimony: Testimony, size: int, mtime_ns: int,
+               today: dt.date | None = None) -> dict:
+    """What the index state keeps of a record file, to tell later whether it changed; a
+    record under embargo on `today` keeps the day it lapses, when it must be indexed anew."""
+    entry = {"id": testimony.id, "sha256": testimony.sha256, "size": size,
+             "mtime_ns": mtime_ns}
+    if testimony.embargo_until and (today is None or
+                                    today.isoformat() < testimony.embargo_until):
+        entry["embargo_until"] = testimony.embargo_until
+    return entry
+
+
+def lapsed(entry: dict, today: dt.date) -> bool:
+    """True when a file's embargo, as indexed, has lapsed by `today`."""
+    return "embargo_until" in entry and entry["embargo_until"] <= today.isoformat()

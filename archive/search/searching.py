@@ -50,7 +50,7 @@ class Hit:
     country: str | None
     motives: tuple[str, ...]
     snippet: tuple[tuple[str, bool], ...] = ()
-    restricted: bool = False
+    closed: bool = False  # the reader may see only its catalogue fields
     evidence: tuple[Evidence, ...] = ()
     quoted: bool = False
     quote_paragraph: int = 0  # where the quoted passage lies (`#p-N` of the record's page)
@@ -107,12 +107,13 @@ class Matched:
 
 
 class ArchiveIndex:
-    """An open index (public or private view) that answers searches; safe across threads."""
+    """An open index, in the view of one audience, that answers searches; safe across
+    threads."""
 
-    def __init__(self, index_dir: str | Path, vocabulary: Vocabulary, private: bool = False):
+    def __init__(self, index_dir: str | Path, vocabulary: Vocabulary, audience: str = "public"):
         self.index_dir = Path(index_dir)
         self.vocabulary = vocabulary
-        self.view = "private" if private else "public"
+        self.audience = audience
         self._lock = threading.RLock()
         self._generation: Path | None = None
         self._snapshot: Snapshot | None = None
@@ -124,7 +125,7 @@ class ArchiveIndex:
         """The engine's snapshot of the live index, reopened when the index has changed."""
         try:
             self._generation, self._snapshot = open_snapshot(
-                self.index_dir, self.view == "private", self._snapshot, self._generation)
+                self.index_dir, self.audience, self._snapshot, self._generation)
         except Exception:
             self.close()
             raise
@@ -298,16 +299,16 @@ class ArchiveIndex:
         return Hit(id=stored["id"], title=stored["title"], year=stored["year"],
                    post=stored["post"], sector=stored["sector"], country=stored.get("country"),
                    motives=tuple(filter(None, stored.get("motive", "").split(","))),
-                   snippet=snippet, restricted=stored.get("access") == "restricted",
+                   snippet=snippet, closed=stored.get("closed") == "yes",
                    evidence=evidence, quoted=bool(quoted), quote_paragraph=quoted)
 
     def listing(self) -> list[tuple[str, str, tuple[str, ...], bool]]:
-        """(id, sector, motives, restricted) of every live record, sorted by id, from the
+        """(id, sector, motives, closed) of every live record, sorted by id, from the
         facet sets: what a harvester's catalogue needs, without reading stored documents."""
         with self._lock:
             snapshot = self._current()
             ids, sets = snapshot.ids(), snapshot.facets.sets
-            restricted = snapshot.having("access", "restricted")
+            restricted = snapshot.having("closed", "yes")
         sector = {d: value for value, docs in sets["sector"].items() for d in docs}
         motives: dict[int, list[str]] = {}
         for motive, docs in sets["motive"].items():
@@ -315,6 +316,13 @@ class ArchiveIndex:
                 motives.setdefault(d, []).append(motive)
         return sorted((testimony_id, sector.get(d, ""), tuple(sorted(motives.get(d, ()))),
                        d in restricted) for d, testimony_id in ids.items())
+
+    def hit(self, testimony_id: str) -> Hit | None:
+        """A record as this view's hits show it (no snippet), or None when it holds none."""
+        with self._lock:
+            snapshot = self._current()
+            docnum = snapshot.docnum_of(testimony_id)
+            return self._hit(snapshot.stored(docnum), ()) if docnum is not None else None
 
     def path_of(self, testimony_id: str) -> str | None:
         """The record file (relative to the records folder) indexed under an id."""
@@ -324,7 +332,8 @@ class ArchiveIndex:
             return snapshot.stored(docnum)["path"] if docnum is not None else None
 
     def related(self, testimony_id: str, limit: int = 5) -> tuple[Hit, ...]:
-        """Public testimonies most like this one (more-like-this on the body)."""
+        """The testimonies most like this one that the view shows whole (more-like-this on
+        the body)."""
         with self._lock:
             snapshot = self._current()
             docnum = snapshot.docnum_of(testimony_id)

@@ -20,12 +20,13 @@ from ..errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, 
                       TestimonyNotFound)
 from ..exchange import metadata
 from ..records.validation import ID_PATTERN
-from ..service import LOOPBACK
+from ..service import LOOPBACK, archive_of
 from ..settings import Settings
 from . import editor, facets, harvesting, history, i18n, pages, patterns
 from .i18n import gettext as _
 from .i18n import language
 from .pages import get_archive, permalink
+from .readers import audience
 
 
 HERE = Path(__file__).resolve().parent.parent  # archive/, where a wheel puts templates and static
@@ -82,8 +83,7 @@ def make_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["archive"] = app.config["SETTINGS"]
     app.jinja_env.globals["motive_label"] = _motive_label
     app.jinja_env.globals["value_label"] = facets.value_label
-    app.jinja_env.globals["coins"] = lambda hit: metadata.coins(
-        hit.title, hit.year, permalink(hit.id), hit.motives)
+    app.jinja_env.globals["coins"] = _coins
     i18n.init_app(app)
     return app
 
@@ -98,6 +98,15 @@ def _assets(name: str) -> Path:
 def _motive_label(term: str) -> str:
     """A motive as the page's language shows it (its Korean label on a Korean page)."""
     return get_archive().vocabulary.label(term, language())
+
+
+def _coins(hit) -> str | None:
+    """A hit's COinS, always from the public index whoever reads the page (None when the
+    public may not see the record whole)."""
+    public = hit if audience() == "public" else archive_of(current_app, "public").index.hit(hit.id)
+    if public is None or public.closed:
+        return None
+    return metadata.coins(public.title, public.year, permalink(public.id), public.motives)
 
 
 def _trusted_hosts(host: str) -> list[str]:

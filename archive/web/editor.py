@@ -31,7 +31,7 @@ bp = Blueprint("editor", __name__)
 def _page(form: dict, result: FormResult | None = None, *, testimony_id: str = "",
           version: str = "", extra: tuple = (), conflict: dict | None = None,
           status: int = 200, extra_sources: int = 1):
-    archive = archive_of(current_app)
+    archive = archive_of(current_app, "archivists")
     language = (form.get("language") or ["en"])[0] or "en"
     body = (form.get("body") or [""])[0]
     terms = {m.term for m in archive.vocabulary.motives}
@@ -60,7 +60,7 @@ def _preview(body: str, language: str, vocabulary) -> str:
 @bp.get("/new")
 def new():
     """An empty record form."""
-    settings = archive_of(current_app).paths.settings
+    settings = archive_of(current_app, "archivists").paths.settings
     return _page({"language": ["en"], "access": [settings.default_access]})
 
 
@@ -68,7 +68,7 @@ def new():
 def create():
     """Check a new record; preview it, or write it and index it at once."""
     form = request.form.to_dict(flat=False)
-    archive = archive_of(current_app)
+    archive = archive_of(current_app, "archivists")
     testimony_id = (form.get("id") or [""])[0].strip() or slug(
         (form.get("title") or [""])[0], (form.get("year") or [""])[0].strip())
     result = testimony_from_form(form, testimony_id, archive.vocabulary)
@@ -89,7 +89,7 @@ def create():
 def edit(testimony_id: str):
     """The form of an existing record, carrying the version it starts from; for a record a
     sync left changed on both sides, both versions, to choose from."""
-    archive = archive_of(current_app)
+    archive = archive_of(current_app, "archivists")
     path = _path(testimony_id)
     synced = _both_sides(path, testimony_id)
     if synced is not None:
@@ -111,7 +111,7 @@ def _both_sides(path: Path, testimony_id: str):
         return None
     mine, theirs = git.sides(path)
     testimony = parse_testimony(mine.encode("utf-8"), testimony_id,
-                                archive_of(current_app).vocabulary, str(path))[0]
+                                archive_of(current_app, "archivists").vocabulary, str(path))[0]
     if testimony is None:
         return None
     diff = "".join(difflib.unified_diff(theirs.splitlines(True), mine.splitlines(True),
@@ -125,7 +125,7 @@ def _both_sides(path: Path, testimony_id: str):
 @bp.post("/t/<id:testimony_id>/edit")
 def update(testimony_id: str):
     """Check a correction; preview it, save it, or show a conflict with both versions."""
-    archive = archive_of(current_app)
+    archive = archive_of(current_app, "archivists")
     form = request.form.to_dict(flat=False)
     synced = _both_sides(_path(testimony_id), testimony_id)
     current = synced[0] if synced else archive.testimony(testimony_id)
@@ -155,11 +155,11 @@ def update(testimony_id: str):
 def preview():
     """The Markdown body rendered as the record page will show it (for the live preview)."""
     language = request.form.get("language", "en")
-    return _preview(request.form.get("body", ""), language, archive_of(current_app).vocabulary)
+    return _preview(request.form.get("body", ""), language, archive_of(current_app, "archivists").vocabulary)
 
 
 def _path(testimony_id: str) -> Path:
-    archive = archive_of(current_app)
+    archive = archive_of(current_app, "archivists")
     rel = archive.index.path_of(testimony_id)
     if rel is not None:
         return archive.paths.testimonies / rel

@@ -32,7 +32,8 @@ VALUE_LABELS = {
     "account": {"interview": lazy_gettext("interview"), "memoir": lazy_gettext("memoir"),
                 "inquiry": lazy_gettext("inquiry"), "press": lazy_gettext("press"),
                 "other": lazy_gettext("other")},
-    "access": {"public": lazy_gettext("public"), "restricted": lazy_gettext("restricted")},
+    "access": {"public": lazy_gettext("public"), "researchers": lazy_gettext("researchers"),
+               "archivists": lazy_gettext("archivists"), "restricted": lazy_gettext("restricted")},
     "language": {"en": lazy_gettext("English"), "ko": lazy_gettext("Korean (한국어)")},
     # The fields an archivist may withhold from the public.
     "field": {"name": lazy_gettext("name"), "aliases": lazy_gettext("aliases"),

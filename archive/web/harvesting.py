@@ -1,6 +1,6 @@
 """What harvesters and crawlers read: `/oai` (OAI-PMH 2.0, GET or POST), `/sitemap.xml`
-and `/robots.txt`. Routes only, over `exchange.harvesting` and `exchange.oai`; always the public view,
-on a private server too."""
+and `/robots.txt`. Routes only, over `exchange.harvesting` and `exchange.oai`; always the
+public view, whoever asks and on a private server too."""
 
 from __future__ import annotations
 
@@ -20,14 +20,8 @@ _lock = threading.Lock()
 
 
 def public_archive() -> Archive:
-    """The public archive of the app (a second one, kept, on a private server)."""
-    archive = archive_of(current_app)
-    if not archive.private:
-        return archive
-    public = current_app.extensions.get("public_archive")
-    if public is None:
-        public = current_app.extensions["public_archive"] = Archive(archive.paths)
-    return public
+    """The public archive of the app, whoever asks (on a private server too)."""
+    return archive_of(current_app, "public")
 
 
 def current_catalogue() -> Catalogue:

@@ -16,7 +16,7 @@ bp = Blueprint("history", __name__)
 
 
 def _path(testimony_id: str):
-    archive = archive_of(current_app)
+    archive = archive_of(current_app, "archivists")
     rel = archive.index.path_of(testimony_id)
     if rel is None:
         abort(404)
@@ -47,7 +47,7 @@ def versions(testimony_id: str):
 @bp.post("/t/<id:testimony_id>/restore")
 def restore(testimony_id: str):
     """Write an earlier version back as a new commit, unless the file changed meanwhile."""
-    archive = archive_of(current_app)
+    archive = archive_of(current_app, "archivists")
     revision = request.form.get("revision", "")
     try:
         saved = restore_record(archive.paths.testimonies, archive.paths.index, testimony_id,

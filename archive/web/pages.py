@@ -25,8 +25,9 @@ from ..records.rendering import render_markdown
 from ..search import comparing
 from ..search.requests import PARAMS, request_from_params
 from ..search.searching import SearchRequest
-from ..service import Archive, archive_of, export_text, results_json, testimony_json
+from ..service import Archive, export_text, results_json, testimony_json
 from . import facets, heatmap, i18n
+from .readers import reader_archive
 from .i18n import gettext as _
 from .i18n import language
 
@@ -37,8 +38,9 @@ bp = Blueprint("archive", __name__)
 
 
 def get_archive() -> Archive:
-    """The archive this app serves, opened once and kept (its searcher refreshes itself)."""
-    return archive_of(current_app)
+    """The archive in the view of this request's reader, opened once and kept (its
+    searcher refreshes itself)."""
+    return reader_archive()
 
 
 def _params() -> list[tuple[str, str]]:

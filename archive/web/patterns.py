@@ -6,14 +6,14 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from ..errors import QueryError
 from ..search import comparing
 from ..search.requests import PARAMS, request_from_params
-from ..service import archive_of
 from . import facets, heatmap
 from .i18n import language, lazy_gettext
+from .readers import reader_archive
 
 bp = Blueprint("patterns", __name__)
 BY_LABELS = {"period": lazy_gettext("period"), "sector": lazy_gettext("sector"),
@@ -31,13 +31,13 @@ def _comparison():
     """The comparison this request asks for (QueryError for a bad parameter)."""
     by, period = comparing.check_parameters(request.args.get("by"), request.args.get("period"))
     search = request_from_params(_params())
-    return comparing.compare(archive_of(current_app).index, search, by, period)
+    return comparing.compare(reader_archive().index, search, by, period)
 
 
 @bp.get("/compare")
 def compare():
     """Motives across periods or groups for any search: a heatmap, the table beside it."""
-    params, archive = _params(), archive_of(current_app)
+    params, archive = _params(), reader_archive()
     labels = dict(params).get("labels", language())
     try:
         comparison = _comparison()

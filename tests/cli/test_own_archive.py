@@ -168,14 +168,15 @@ def test_the_name_and_base_url_appear_in_exports_from_the_cli(named):
 def test_a_public_default_in_archive_toml_makes_new_records_public(named):
     folder, client = named
     result = cli_in(folder, *RECORD)
-    assert result.exit_code == 0 and "access:" not in \
+    # Written down: a record always states its access, whatever the default later becomes.
+    assert result.exit_code == 0 and "\naccess: public\n" in \
         (folder / "testimonies" / "clerk-in-sinuiju-2018.md").read_text("utf-8")
 
 
 @pytest.mark.parametrize("text, message", [
     ('port = "abc"\n', "archive.toml:1: port: expected a port number from 1 to 65535, got 'abc'."),
     ('default_access = "secret"\n', "archive.toml:1: default_access: expected one of public, "
-                                    "restricted, got 'secret'."),
+                                    "researchers, archivists, restricted, got 'secret'."),
     ('name = "A"\nbase_url = "archive.org"\n', "archive.toml:2: base_url: expected an address "
                                                "such as https://archive.example.org, got "
                                                "'archive.org'."),

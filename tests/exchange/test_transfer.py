@@ -33,7 +33,8 @@ def test_new_with_options_writes_a_valid_record_and_indexes_it(run, empty_archiv
                  "--name", "Kim Ok", "--pseudonym", "--body", "No medicine at all.", "--no-input")
     assert result.exit_code == 0, result.output
     assert result.stdout == "Wrote testimonies/nurse-in-chongjin-2005.md; it is in the index.\n"
-    assert result.stderr.startswith("It is restricted: the public sees only its title")
+    assert result.stderr.startswith("It is restricted: only archivists read it; the public and "
+                                    "researchers see only its title")
     assert (empty_archive.testimonies / "nurse-in-chongjin-2005.md").read_text(encoding="utf-8") == (
         "---\ntitle: Nurse in Chongjin\nyear: 2005\npost: Nurse\nsector: civilian\nname: Kim Ok\n"
         "pseudonym: true\nmotives: [economic hardship, famine]\naccess: restricted\n---\n\n"
@@ -191,7 +192,7 @@ def test_json_export_imports_into_an_empty_archive_as_the_same_records(run, samp
 def test_exports_say_when_and_from_what_they_were_made(exported):
     data = json.loads(exported("json", "famine", "--filter", "sector=civilian"))
     assert set(data["export"]) == {"archive", "publisher", "exported", "query", "filters",
-                                   "sort", "mode", "records"}
+                                   "sort", "mode", "audience", "records"}
     assert (data["export"]["query"], data["export"]["filters"], data["export"]["records"]) == (
         "famine", {"sector": ["civilian"]}, 1)
     assert exported("csv", "famine").startswith("# Exported from Testimony Archive on ")

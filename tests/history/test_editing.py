@@ -68,7 +68,7 @@ def test_saving_a_new_record_writes_it_and_indexes_it_at_once(editor):
     assert path.read_text(encoding="utf-8") == (
         "---\ntitle: Trade clerk in Dandong\nyear: 2019\npost: Clerk, trading company\n"
         "sector: trade\nmotives: [Korean Wave media, famine, recall order]\nsources:\n"
-        "- title: Interview notes\n  date: 2024-05-01\n---\n\n"
+        "- title: Interview notes\n  date: 2024-05-01\naccess: public\n---\n\n"
         "The office sold **seaweed** for loyalty funds.\n")
     assert [r["id"] for r in editor.get("/api/search?q=seaweed").get_json()["results"]] == [
         "trade-clerk-in-dandong-2019"]

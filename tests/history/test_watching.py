@@ -85,7 +85,7 @@ def test_a_half_written_file_and_swap_files_are_never_indexed(watched):
         half.flush()
         time.sleep(2.5)
         assert found(watched, "slowpearl") == set()
-        half.write("motives: []\n---\n\nThe slowpearl orchard.\n")
+        half.write("motives: []\naccess: public\n---\n\nThe slowpearl orchard.\n")
     assert eventually(lambda: found(watched, "slowpearl") == {"slow-account"})
     text = (folder / "slow-account.md").read_text("utf-8").replace("slowpearl", "swapheron")
     for name in (".slow-account.md.swp", "slow-account.md~", "#slow-account.md#",

@@ -175,7 +175,8 @@ def test_bom_crlf_dates_and_defaults(tmp_path):
     testimony, warnings = read_testimony(path, VOCABULARY)
     assert warnings == []
     assert (testimony.defected_on, testimony.recorded_on) == ("2016-08-05", "2024-01-31")
-    assert (testimony.sector, testimony.language, testimony.access) == ("trade", "en", "public")
+    # A record that does not say its access gets the archive's default: restricted.
+    assert (testimony.sector, testimony.language, testimony.access) == ("trade", "en", "restricted")
     assert testimony.body == "Body line.\n"
 
 
@@ -216,7 +217,7 @@ def test_shipped_sample_archive_is_valid_and_shows_what_the_archive_is_for():
     assert {t.sector for t in records.values()} == set(SECTORS)
     assert {t.year // 10 * 10 for t in records.values()} >= {1990, 2000, 2010, 2020}
     assert sum(t.language == "ko" for t in records.values()) >= 3
-    assert any(t.restricted for t in records.values())
+    assert any(t.audience == "archivists" for t in records.values())
     for t in records.values():
         if t.id not in ("ri-il-kyu-2023", "thae-yong-ho-2016"):
             assert t.pseudonym and "illustrative" in t.tags, t.id

@@ -57,6 +57,6 @@ def test_hidden_parts_name_each_thing_the_public_may_not_see(tmp_path):
     assert hidden_of(tmp_path, "All public.\n") == frozenset()
     assert hidden_of(tmp_path, "By [my cousin]{.restricted} and [a boat]{.restricted}.\n",
                      withhold=["name"], name="Kim Ok", access="restricted") == {
-        "restricted", "withheld:name", "passage:body:my cousin", "passage:body:a boat"}
+        "closed", "withheld:name", "passage:body:my cousin", "passage:body:a boat"}
     assert hidden_of(tmp_path, "A [broken span{.restricted} here.\n") == {"whole:body"}
     assert hidden_of(tmp_path, "A [kept]{.note} span.\n") == frozenset()

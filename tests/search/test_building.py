@@ -28,7 +28,7 @@ QUERIES = ["", "famine", "children freedom", '"North Korea"', "motive:reunificat
 
 def snapshot(paths: Paths, private: bool = False) -> list:
     """What each query finds: total, ranked ids, facet counts and suggestion."""
-    index = ArchiveIndex(paths.index, vocabulary_for(paths.testimonies), private=private)
+    index = ArchiveIndex(paths.index, vocabulary_for(paths.testimonies), "archivists" if private else "public")
     try:
         found = []
         for query in QUERIES:
@@ -139,10 +139,10 @@ def test_a_build_process_that_fails_leaves_the_previous_index(bigger, monkeypatc
     before, expected = current_generation(bigger.index), snapshot(bigger)
     real = building.read_record
 
-    def failing(path, vocabulary, seen):
+    def failing(path, vocabulary, seen, default_access):
         if path.stem == "generated-030":
             raise OSError("No space left on device")
-        return real(path, vocabulary, seen)
+        return real(path, vocabulary, seen, default_access)
 
     monkeypatch.setattr(building, "read_record", failing)
     monkeypatch.setattr(building, "_start_method", lambda: "fork")
@@ -160,7 +160,8 @@ def test_the_word_tables_follow_every_change_and_keep_no_word_of_text_gone(empty
     update_index(folder, empty_archive.index)
 
     def suggestion(private=False):
-        index = ArchiveIndex(empty_archive.index, vocabulary_for(folder), private=private)
+        index = ArchiveIndex(empty_archive.index, vocabulary_for(folder),
+                             "archivists" if private else "public")
         try:
             return index.search(SearchRequest("quetzalwhispr")).suggestion
         finally:
@@ -173,7 +174,7 @@ def test_the_word_tables_follow_every_change_and_keep_no_word_of_text_gone(empty
                  body="The [quetzalwhisper]{.restricted} radio.\n")
     update_index(folder, empty_archive.index, only=[path])
     tables = word_tables(empty_archive)
-    assert "quetzalwhisper" not in tables["public"] and tables["private"]["quetzalwhisper"] == 1
+    assert "quetzalwhisper" not in tables["public"] and tables["archivists"]["quetzalwhisper"] == 1
     assert suggestion() is None and suggestion(private=True) == "quetzalwhisper"
     assert tables == counted_from_documents(empty_archive)
 
@@ -287,7 +288,7 @@ def test_search_results_are_the_same_with_whoosh_ranking_every_query(bigger, mon
                                                                        per_page=5)]
 
     def everything(private):
-        index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies), private=private)
+        index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies), "archivists" if private else "public")
         try:
             return [(r.total, r.hits, r.facets, r.suggestion) for r in map(index.search, requests)]
         finally:
@@ -328,7 +329,7 @@ def test_the_facet_sets_read_a_block_at_a_time_are_whoosh_s_own(bigger, monkeypa
                      sector="trade", year=2001)
     update_index(bigger.testimonies, bigger.index)
     for private in (False, True):
-        index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies), private=private)
+        index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies), "archivists" if private else "public")
         snapshot = index._current()
         reader, table = snapshot.searcher.reader(), snapshot.facets
         assert reader.has_deletions()

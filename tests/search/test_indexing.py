@@ -19,7 +19,7 @@ from ..helpers import write_record
 
 
 def ids(paths, query="", private=False):
-    index = ArchiveIndex(paths.index, vocabulary_for(paths.testimonies), private=private)
+    index = ArchiveIndex(paths.index, vocabulary_for(paths.testimonies), "archivists" if private else "public")
     try:
         return sorted(h.id for h in index.matching(SearchRequest(query)))
     finally:
@@ -171,7 +171,7 @@ def test_a_changed_record_is_found_once_and_only_as_it_is_now(empty_archive):
     for private in (False, True):
         assert ids(empty_archive, "squid", private) == []
         assert ids(empty_archive, "boats", private) == ["edited-record"]
-        index = ArchiveIndex(empty_archive.index, vocabulary_for(folder), private=private)
+        index = ArchiveIndex(empty_archive.index, vocabulary_for(folder), "archivists" if private else "public")
         assert index.search(SearchRequest("boats")).total == 1
         assert index.search(SearchRequest()).facets["sector"] == \
             [type(index.search(SearchRequest()).facets["sector"][0])("civilian", 1)]

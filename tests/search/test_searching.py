@@ -25,7 +25,7 @@ def index(sample):
 
 @pytest.fixture(scope="module")
 def private_index(sample):
-    index = ArchiveIndex(sample.index, vocabulary_for(sample.testimonies), private=True)
+    index = ArchiveIndex(sample.index, vocabulary_for(sample.testimonies), "archivists")
     yield index
     index.close()
 
@@ -289,7 +289,7 @@ def test_the_private_index_holds_only_records_the_public_sees_in_part(sample):
 
     from archive.search.engine.generations import current_generation
 
-    private = whoosh_index.open_dir(str(current_generation(sample.index) / "private"))
+    private = whoosh_index.open_dir(str(current_generation(sample.index) / "archivists"))
     with private.searcher() as searcher:
         ids = sorted(fields["id"] for fields in searcher.all_stored_fields())
     assert ids == ["dmz-soldier-2017", "mother-musan-2008", "nurse-hyesan-1999", "witness-0457"]

@@ -14,7 +14,7 @@ from .store import create_index, open_index
 from .suggestions import write_words
 
 BUILD_MEMORY_MB = 512  # per writing process, before Whoosh spills postings to disk
-PRIVATE_MEMORY_MB = 64  # the private view holds only the records the public sees in part
+VIEW_MEMORY_MB = 64  # a view above the public holds only the records the one below sees in part
 
 
 def create_views(generation: Path) -> None:
@@ -34,7 +34,7 @@ class PartWriters:
         self.writers = {view: self._writer(view) for view in VIEWS}
 
     def _writer(self, view: str) -> "_PartWriter":
-        memory = BUILD_MEMORY_MB if view == "public" else PRIVATE_MEMORY_MB
+        memory = BUILD_MEMORY_MB if view == "public" else VIEW_MEMORY_MB
         return _PartWriter(open_index(self.generation / view), memory)
 
     def add(self, view: str, document: dict) -> None:

@@ -4,9 +4,14 @@ commit killed half-way.
 Layout of an index folder::
 
     index/CURRENT            the name of the live generation (replaced atomically)
-    index/gen-<n>/public/    Whoosh index of what the public may see (no restricted text)
-    index/gen-<n>/private/   the full version of each record the public sees only in part
-                             (restricted, withheld, redacted); private mode searches both
+    index/gen-<n>/public/    Whoosh index of what the public may see of every record
+    index/gen-<n>/researchers/
+                             the researchers' view of each record they see more of than the
+                             public (a record for researchers, a {.researchers} passage, a
+                             field shown to them); researchers search it over public/
+    index/gen-<n>/archivists/
+                             the whole of each record researchers see only in part (closed,
+                             embargoed, withheld, redacted); archivists search all three
     index/gen-<n>/<view>/words-<g>.json
                              how many documents of the view hold each spelling word, for
                              Whoosh generation <g> of the view (spelling suggestions)
@@ -30,10 +35,11 @@ import time
 from pathlib import Path
 
 from ...errors import IndexBusy
+from ...records.redaction import AUDIENCES
 from ...records.writing import atomic_write, fsync_folder
 from .integrity import sign, signed_by_us
 
-VIEWS = ("public", "private")
+VIEWS = AUDIENCES  # a view of the index per audience, lowest first
 LOCK_TIMEOUT = 60.0
 
 

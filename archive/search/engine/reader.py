@@ -1,5 +1,5 @@
-"""Reading an index: the views opened together (in private mode the full versions of
-records replace their public ones), live documents, each facet value's documents, field
+"""Reading an index: an audience's view opened over the views below it (a record's
+document in a higher view replacing its lower ones), live documents, each facet value's documents, field
 lengths held in memory, stored fields, and a deep read that finds damaged files."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from collections import Counter
 from pathlib import Path
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.query import Term
 from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
 
@@ -29,7 +28,7 @@ class FacetSets:
     """For each facet value, the set of live documents that have it."""
 
     def __init__(self, reader, hidden: frozenset = frozenset()) -> None:
-        self.hidden = hidden  # public versions replaced by full ones (private mode)
+        self.hidden = hidden  # lower views' documents replaced by a higher view's
         self.live = live_docs(reader) - hidden
         self.sets: dict[str, dict] = {}
         for name in SET_FIELDS:
@@ -119,30 +118,24 @@ def lengths_in_memory(reader) -> dict:
 
 
 class Snapshot:
-    """The index as it was when opened: a searcher over the views of one mode, and what
-    searches need of it in memory. Not safe across threads: its owner holds a lock."""
+    """The index as it was when opened: a searcher over an audience's view and the views
+    below it, and what searches need of it in memory. Not safe across threads: its owner
+    holds a lock."""
 
-    def __init__(self, generation: Path, private: bool) -> None:
-        views = VIEWS if private else ("public",)
+    def __init__(self, generation: Path, audience: str) -> None:
+        views = VIEWS[:VIEWS.index(audience) + 1]
         self.folders = [generation / view for view in views]
         self.indexes = [open_index(folder) for folder in self.folders]
         self.parser = make_parser(self.indexes[0].schema)
         self.versions = [ix.latest_generation() for ix in self.indexes]
         readers = [ix.reader() for ix in self.indexes]
-        hidden: set[int] = set()
-        if len(readers) == 2:
-            public, private_reader = readers
-            for term in private_reader.lexicon("id"):
-                # A removed record's id stays in a lexicon until its segment is merged.
-                if ("id", term) in public and list(private_reader.postings("id", term).all_ids()):
-                    hidden.update(public.postings("id", term).all_ids())
         if len(readers) == 1:
             reader = readers[0]
         else:  # flat: Whoosh searches a multi-reader segment by segment, and cannot nest them
             reader = MultiReader([leaf for r in readers for leaf, _ in r.leaf_readers()])
         self.lengths = lengths_in_memory(reader)
         self.searcher = Searcher(reader)
-        self.facets = FacetSets(reader, frozenset(hidden))
+        self.facets = FacetSets(reader, replaced_documents(readers))
         words = Counter()  # spelling words: each view's table, for this generation
         for folder, view_reader in zip(self.folders, readers):
             words.update(load_words(folder, view_reader))
@@ -215,22 +208,40 @@ class Snapshot:
         return self.facets.live.intersection(term_docs(reader, fieldname, value.encode("utf-8")))
 
     def docnum_of(self, testimony_id: str) -> int | None:
-        """The live document of a record (in private mode, its full version)."""
+        """The live document of a record (its version in the highest view opened)."""
         for docnum in self.searcher.document_numbers(id=testimony_id):
             if docnum in self.facets.live:
                 return docnum
         return None
 
     def more_like(self, docnum: int, text: str, limit: int) -> list[dict]:
-        """The stored fields of the public records most like a text (Whoosh's
-        more-like-this on the body), the document itself left out."""
-        allowed = set(self.facets.live.intersection(
-            self.searcher.docs_for_query(Term("access", "public")))) - {docnum}
+        """The stored fields of the records most like a text (Whoosh's more-like-this on
+        the body) that the view shows whole, the document itself left out."""
+        allowed = set(self.facets.live - self.having("closed", "yes")) - {docnum}
         results = self.searcher.more_like(docnum, "body", text=text, top=limit, filter=allowed)
         return [hit.fields() for hit in results]
 
 
-def open_snapshot(index_dir: Path, private: bool, known: Snapshot | None = None,
+def replaced_documents(readers: list) -> frozenset:
+    """The documents of lower views that a higher view replaces, numbered as in the flat
+    reader of them all: every document of a record that a view above holds."""
+    replaced: set[int] = set()
+    offsets = [0]
+    for reader in readers:
+        offsets.append(offsets[-1] + reader.doc_count_all())
+    for higher in range(1, len(readers)):
+        for term in readers[higher].lexicon("id"):
+            # A removed record's id stays in a lexicon until its segment is merged.
+            if not list(readers[higher].postings("id", term).all_ids()):
+                continue
+            for lower in range(higher):
+                if ("id", term) in readers[lower]:
+                    replaced.update(offsets[lower] + docnum
+                                    for docnum in readers[lower].postings("id", term).all_ids())
+    return frozenset(replaced)
+
+
+def open_snapshot(index_dir: Path, audience: str, known: Snapshot | None = None,
                   known_generation: Path | None = None) -> tuple[Path, Snapshot]:
     """The snapshot of the live index: `known` while nothing has changed, else a new one
     (`known` is then closed). Raises IndexMissing, IndexUntrusted or IndexDamaged."""
@@ -247,7 +258,7 @@ def open_snapshot(index_dir: Path, private: bool, known: Snapshot | None = None,
     if refused:
         raise IndexUntrusted(refused[0])
     try:
-        return generation, Snapshot(generation, private)
+        return generation, Snapshot(generation, audience)
     except Exception as exc:  # a damaged index raises many kinds of error
         raise IndexDamaged(str(index_dir), exc) from exc
 

@@ -18,7 +18,7 @@ from .analysis import (SyllableTokenizer, TextTokenizer, indexed_terms, name_ana
                        syllable_analyzer, syllables, text_analyzer)
 from .codec import AT, FOLLOWED_BY, PackedPositions
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 # Searched by a query without a field name, in this order, with the weight of a match in each.
 BOOSTS = {"title": 3.0, "summary": 1.5, "body": 1.0, "post": 1.5, "names": 3.0,
           "country_text": 1.0, "motive_text": 2.5}
@@ -117,8 +117,8 @@ def make_schema() -> Schema:
         # The document's spelling words, kept so that an update can take them off the
         # view's word table (`words-<generation>.json`) exactly.
         words=STORED,
-        # In the private view: what the public may not see of the record (hidden_parts),
-        # to tell whether a correction hides more than before.
+        # In a view above the public: what the audience below may not see of the record
+        # (hidden_parts), to tell whether a correction hides more than before.
         hidden=STORED,
         motive=KEYWORD(commas=True, stored=True),
         sector=ID(stored=True),
@@ -126,6 +126,8 @@ def make_schema() -> Schema:
         gender=ID(stored=True),
         language=ID(stored=True),
         access=ID(stored=True),
+        # "yes" when the view's audience may see only the record's catalogue fields.
+        closed=ID(stored=True),
         account=ID(stored=True),
         # The motives the record states in a coded passage the view may show.
         quoted=KEYWORD(commas=True),

@@ -1,4 +1,4 @@
-"""Incremental updates of both views: one Whoosh writer each, what a view holds of a record
+"""Incremental updates of the views: one Whoosh writer each, what a view holds of a record
 now, and the merge policies that keep segments few and purge deleted text from the disk."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ SMALL_SEGMENTS = 8  # this many small segments are merged into one
 
 
 class ViewWriters:
-    """The writers of both views of a generation, opened on the first change.
+    """The writers of every view of a generation, opened on the first change.
 
     `words` holds each view's table of spelling words, loaded with the writers and written
     beside the view's new Whoosh generation on commit.
@@ -71,15 +71,16 @@ class ViewWriters:
         """Delete a record's document from a view."""
         self.writers[view].delete_by_term("id", testimony_id)
 
-    def commit(self, purge: bool) -> None:
-        """Commit both views; with `purge`, rewrite the public segments holding deleted text.
+    def commit(self, purge: set[str] | frozenset[str]) -> None:
+        """Commit every view; rewrite the segments holding deleted text of the views in
+        `purge`.
 
-        Whoosh keeps a replaced document's text in its segment until a merge. When the
-        public may now see less (a record restricted, withheld, redacted or removed), the
-        segments holding old text are rewritten without it.
+        Whoosh keeps a replaced document's text in its segment until a merge. When an
+        audience may now see less (a record closed, withheld, redacted or removed), the
+        segments of its view holding old text are rewritten without it.
         """
-        self.writers["public"].commit(mergetype=purge_deleted if purge else merge_small)
-        self.writers["private"].commit(mergetype=merge_small)
+        for view in VIEWS:
+            self.writers[view].commit(mergetype=purge_deleted if view in purge else merge_small)
         for view in VIEWS:
             write_words(self.generation / view, self.indexes[view].latest_generation(),
                         self.words[view])
