@@ -81,7 +81,7 @@ def compare(paths, words, by, period, filters, as_json, as_csv, private):
     """Compare the motives of the testimonies a search matches across periods or groups."""
     archive = service.open_archive(paths, private=private, build=True)
     request = SearchRequest(text_argument(" ".join(words)), filter_options(filters))
-    comparison = comparing.compare(archive.index, request, by, period)
+    comparison = comparing.compare(archive.index, request, by, period, archive.reference())
     if as_json:
         click.echo(json.dumps(comparing.comparison_json(comparison), ensure_ascii=False, indent=2))
     elif as_csv:

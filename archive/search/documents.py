@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..records.coding import passages
+from ..records.countries import country_name
+from ..records.person import age_at_departure, age_band, generation
 from ..records.redaction import hidden_parts, public_view
 from ..records.rendering import plain_text
 from ..records.testimony import Testimony
@@ -23,7 +25,10 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
         "id": testimony.id, "path": path, "sha256": testimony.sha256,
         "title": testimony.title, "summary": summary, "body": body, "post": testimony.post,
         "names": "\n".join(filter(None, (testimony.name, *testimony.aliases))),
-        "country_text": testimony.country, "motive_text": "\n".join(labels),
+        # The country also by its Korean name: `쿠바` finds the records of Cuba.
+        "country_text": "\n".join(dict.fromkeys(filter(None, (
+            testimony.country, country_name(testimony.country, "ko"))))),
+        "motive_text": "\n".join(labels),
         "tags": ",".join(testimony.tags),
         "words": " ".join(spelling_words(testimony.title, summary, body, testimony.post,
                                          testimony.country, *labels)),
@@ -31,6 +36,9 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
         "country": testimony.country, "gender": testimony.gender,
         "language": testimony.language, "access": testimony.access, "year": testimony.year,
         "account": testimony.account, "quoted": ",".join(quoted),
+        "rank": testimony.rank, "left_with": ",".join(testimony.left_with),
+        "born": testimony.born, "generation": generation(testimony.born),
+        "age": age_band(age_at_departure(testimony)),
         # What a hit shows as the person's own words: (motives, text, paragraph) each.
         "evidence": [(p.motives, p.text, p.paragraph) for p in coded] or None,
     }

@@ -12,13 +12,17 @@ from ..errors import QueryError
 from ..search import comparing
 from ..search.requests import PARAMS, request_from_params
 from ..service import archive_of
-from . import facets, heatmap
+from . import charts, facets, heatmap
 from .i18n import language, lazy_gettext
+from .pages import reference_of
 
 bp = Blueprint("patterns", __name__)
 BY_LABELS = {"period": lazy_gettext("period"), "sector": lazy_gettext("sector"),
              "country": lazy_gettext("country"), "account": lazy_gettext("account"),
              "gender": lazy_gettext("gender"), "language": lazy_gettext("language"),
+             "rank": lazy_gettext("rank"), "left_with": lazy_gettext("who left with them"),
+             "generation": lazy_gettext("generation"),
+             "age": lazy_gettext("age when they left"),
              "motive": lazy_gettext("motives stated together")}
 
 
@@ -28,10 +32,12 @@ def _params() -> list[tuple[str, str]]:
 
 
 def _comparison():
-    """The comparison this request asks for (QueryError for a bad parameter)."""
+    """The comparison this request asks for (QueryError for a bad parameter), periods beside
+    the archive's reference series when it has a usable one."""
     by, period = comparing.check_parameters(request.args.get("by"), request.args.get("period"))
     search = request_from_params(_params())
-    return comparing.compare(archive_of(current_app).index, search, by, period)
+    archive = archive_of(current_app)
+    return comparing.compare(archive.index, search, by, period, reference_of(archive)[0])
 
 
 @bp.get("/compare")
@@ -51,6 +57,9 @@ def compare():
         by_links=[(label, facets.search_url(params + [("by", by)], "/compare"),
                    by == comparison.by) for by, label in BY_LABELS.items()],
         search_url=facets.search_url(params), facet_titles=facets.FACET_TITLES,
+        by_label=BY_LABELS[comparison.by],
+        reference=comparison.reference and comparison.reference.label(labels),
+        documented=charts.documented_cells(comparison) if comparison.reference else [],
         csv_url=facets.search_url(here, "/compare.csv"),
         json_url=facets.search_url(here, "/api/compare"))
 

@@ -21,7 +21,21 @@ from archive.records.testimony import read_testimony
 from ..helpers import ROOT, SAMPLE, write_record
 
 VOCABULARY = vocabulary_for(SAMPLE)
-SCHEMA = ROOT.parent / "shared" / "standards" / "refi-qda" / "Project-mrt2019.xsd"
+SCHEMA = ROOT / "tests" / "standards" / "refi-qda" / "Project-mrt2019.xsd"
+# What the seed article ("High-Ranking North Korean Defectors: A Sign of Cracks in Kim Jong
+# Un's Regime?", 2024) states of the two people the sample records from it, in its own
+# words: the sample may code and record nothing else of them.
+SEED_ARTICLE = (
+    "The testimony of Counsellor Ri Il-kyu, who escaped from the North Korean embassy in Cuba, "
+    "reinforces this observation. "
+    "In discussing the concerns of the elite class regarding their children's education, "
+    "Ri Il-kyu mentioned that his desire to provide his children with the freedom to live their "
+    "lives was a key factor in his decision to defect. This sentiment mirrors that of Thae "
+    "Yong-ho, who defected from the North Korean embassy in the United Kingdom in 2016, citing "
+    "his wish to free his children from oppression. "
+    "Diplomats hold the highest ascribed status, making their defections particularly "
+    "noteworthy."
+)
 
 
 def coded(body: str) -> list[tuple]:
@@ -327,14 +341,25 @@ def test_account_takes_only_its_terms(tmp_path):
 
 
 def test_the_sample_archive_codes_only_what_the_seed_article_states():
-    article = (ROOT.parent / "shared" / "seeds" / "high-ranking-defectors-article.txt").read_text(
-        "utf-8").replace("’", "'")
-    flat = " ".join(article.split())
     for name in ("ri-il-kyu-2023", "thae-yong-ho-2016"):
         body = read_testimony(SAMPLE / f"{name}.md", VOCABULARY)[0].body
-        for passage in passages(body, VOCABULARY)[1]:
-            assert passage.text in flat, (name, passage.text)
+        coded_passages = passages(body, VOCABULARY)[1]
+        assert coded_passages
+        for passage in coded_passages:
+            assert passage.text in SEED_ARTICLE, (name, passage.text)
             assert passage.motives == ("children's freedom",)
+
+
+def test_the_sample_records_of_the_seed_article_hold_only_what_it_states():
+    """Both were diplomats at an embassy, whom the article counts among the high-ranking
+    ("Diplomats hold the highest ascribed status"): elite. It gives neither a year of birth
+    nor says who left with them."""
+    assert "Diplomats hold the highest ascribed status" in SEED_ARTICLE
+    for name, embassy in (("ri-il-kyu-2023", "embassy in Cuba"),
+                          ("thae-yong-ho-2016", "embassy in the United Kingdom")):
+        record = read_testimony(SAMPLE / f"{name}.md", VOCABULARY)[0]
+        assert embassy in SEED_ARTICLE and record.sector == "diplomatic"
+        assert (record.rank, record.born, record.left_with) == ("elite", None, ())
 
 
 def test_every_sample_record_with_a_body_worth_coding_codes_a_passage():
