@@ -116,3 +116,20 @@ def valid_oai(data: bytes) -> bytes:
     """An answer of /oai, checked against the published schemas (raises when invalid)."""
     oai_schema().validate(data)
     return data
+
+
+def values_of(record, name: str, vocabulary) -> list:
+    """A record's values of a facet, counted from its fields as a reader would (not through
+    the archive's own code): what facets and comparisons must agree with."""
+    if name == "motive":  # a motive counts for itself and every broader one above it
+        return list({above for motive in record.motives
+                     for above in (motive, *vocabulary.ancestors(motive))})
+    if name == "left_with":
+        return list(record.left_with)
+    if name == "generation":
+        return [f"{record.born // 10 * 10}s" if record.born else None]
+    if name == "age":
+        age = record.year - record.born if record.born else None
+        return [None if age is None else "0-19" if age < 20 else "60+" if age >= 60
+                else f"{age // 10 * 10}-{age // 10 * 10 + 9}"]
+    return [getattr(record, name)]

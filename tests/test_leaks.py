@@ -19,7 +19,7 @@ from archive.cli import cli
 from archive.search.engine.generations import current_generation
 from archive.search.indexing import update_index
 
-from .helpers import write_record
+from .helpers import valid_oai, write_record
 
 MARKERS = {
     "restricted body": "qzbodyword",
@@ -104,12 +104,15 @@ def web_outputs(paths, private: bool, words: list[str]) -> str:
     client, korean = app.test_client(), app.test_client()
     korean.set_cookie("lang", "ko")  # the Korean pages are crawled too
     ids = ["closed-account", "open-account", "changing-account"]
-    return "\n".join(readable(reader.get(url).data) for url in urls(ids, words)
+    return "\n".join(readable(reader.get(url).data, url) for url in urls(ids, words)
                      for reader in (client, korean))
 
 
-def readable(data: bytes) -> str:
-    """An answer as text; a ZIP (a REFI-QDA project) as the text of every file in it."""
+def readable(data: bytes, url: str = "") -> str:
+    """An answer as text; a ZIP (a REFI-QDA project) as the text of every file in it; an
+    answer of /oai checked against the published schemas on the way."""
+    if url.startswith("/oai"):
+        valid_oai(data)
     if data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             data = b"\n".join(archive.read(name) for name in archive.namelist())

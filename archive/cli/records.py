@@ -35,8 +35,9 @@ def validate(paths_obj, paths):
                 reference_ok = False
                 continue
             if found is not None:
-                click.echo(f"The reference series ({found.series}) is valid: "
-                           f"{len(found.years)} years.")
+                years = len(found.years)
+                click.echo(f"The reference series ({found.series}) is valid: {years} "
+                           f"year{'s' if years != 1 else ''}.")
         if series and not paths:
             sys.exit(0 if reference_ok else 1)
     files = [f for p in paths for f in (record_files(p) if p.is_dir() else [p])] if paths else None

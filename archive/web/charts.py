@@ -147,8 +147,7 @@ def share_chart(shares: Shares | None, label: str) -> ShareChart | None:
             "%(period)s: %(count)s of the %(stated)s testimonies that state a rank are "
             "%(value)s (%(share)s); %(num)s testimonies in all", period.total,
             period=period.label, count=number(period.count), stated=number(period.stated),
-            value=label, share=_percent(period.share) if period.stated else "–",
-            num=number(period.total))
+            value=label, share=_percent(period.share) if period.stated else "–")
         bars.append(ShareBar(
             period.label, round(place * width + 4, 2), round(SHARE_TOP + room - height, 2),
             round(max(width - 8, 1), 2), height, period.count, period.stated, period.total,

@@ -14,12 +14,14 @@ from archive.search.engine.generations import current_generation
 from ..helpers import ROOT, write_record
 
 RESULT_KEYS = {"id", "title", "year", "post", "sector", "country", "motives", "snippet", "url",
-               "quoted", "evidence"}
+               "quoted", "evidence", "rank", "born", "left_with"}
 
 
 def test_validate_passes_on_the_sample(run, sample_copy):
     result = run(sample_copy, "validate")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "All 19 records are valid.\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, "The reference series (Defections to South Korea confirmed that year) is valid: 1 "
+           "year.\nAll 19 records are valid.\n", "")
 
 
 def test_validate_reports_problems_on_stderr_and_exits_1(run, empty_archive, monkeypatch):
@@ -132,7 +134,7 @@ def test_search_json_contract(run, sample):
         assert set(row) == RESULT_KEYS and row["url"] == f"/t/{row['id']}"
         assert isinstance(row["motives"], list)
     assert set(data["facets"]) == {"motive", "sector", "country", "year", "gender", "language",
-                                   "account"}
+                                   "account", "rank", "left_with", "generation", "age"}
     assert {"value": "diplomatic", "count": 4} in data["facets"]["sector"]
     assert all(set(v) == ({"value", "count", "quoted", "broader"} if name == "motive"
                           else {"value", "count"})
@@ -148,7 +150,11 @@ def test_search_suggestion_in_json(run, sample):
     (["year:abc"], "Error: invalid year 'abc' in the query: use year:2016, year:199*, "
                    "year:[1990 TO 1999] or year:>=2000\n"),
     (["--filter", "colour=red"], "Error: unknown filter 'colour'; expected one of motive, "
-                                 "sector, country, year, gender, language, account\n"),
+                                 "sector, country, year, gender, language, account, rank, "
+                                 "left_with, generation, age\n"),
+    (["born:19x"], "Error: invalid year of birth '19x' in the query: use born:1971, born:197*, "
+                   "born:[1960 TO 1969] or born:<1960\n"),
+    (["--filter", "rank=boss"], "Error: unknown rank 'boss'\n"),
     (["--filter", "motive=childrens freedom"], "Error: unknown motive 'childrens freedom'; did "
                                                "you mean 'children's freedom'?\n"),
 ])

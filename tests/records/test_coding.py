@@ -274,7 +274,11 @@ def test_the_qdpx_holds_codes_sources_selections_and_case_variables(qdpx_export)
                               ns).get("name"): v[1].text for v in case.findall("q:VariableValue", ns)}
     assert variables == {"year": "2023", "sector": "diplomatic", "country": "Cuba",
                          "account": "press", "post": "Counsellor, DPRK Embassy in Cuba",
-                         "language": "en"}
+                         "language": "en", "rank": "elite"}
+    driver = project.find(".//q:Case[@name='embassy-driver-2019']", ns)
+    assert {project.find(f".//q:Variable[@guid='{v.find('q:VariableRef', ns).get('targetGUID')}']",
+                         ns).get("name"): v[1].text
+            for v in driver.findall("q:VariableValue", ns)}["left_with"] == "family"
     everything = b"".join(qdpx_export.read(name) for name in qdpx_export.namelist())
     assert b"qzhiddencoded" not in everything
 
@@ -309,10 +313,11 @@ def test_the_passages_csv_has_a_row_per_passage_and_motive(client):
     assert lines[0].startswith("# Exported from Testimony Archive")
     rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
     assert list(rows[0]) == ["id", "motive", "paragraph", "text", "year", "sector", "country",
-                             "account", "url"]
+                             "account", "rank", "born", "left_with", "url"]
     ri = next(row for row in rows if row["id"] == "ri-il-kyu-2023")
     assert ri["motive"] == "children's freedom" and ri["paragraph"] == "2"
     assert ri["url"].endswith("/t/ri-il-kyu-2023#p-2") and ri["account"] == "press"
+    assert (ri["rank"], ri["born"], ri["left_with"]) == ("elite", "", "")
     assert {row["id"] for row in rows} == {"ri-il-kyu-2023", "thae-yong-ho-2016",
                                            "embassy-driver-2019",
                                            "third-secretary-southeast-asia-2018"}
