@@ -250,8 +250,9 @@ def comparison_text(comparison: Comparison) -> str:
     """A comparison as the terminal shows it: counts and shares, motives indented under
     their broader ones, columns of too few testimonies marked with *."""
     if not comparison.columns and comparison.total:
-        return (f"None of the {comparison.total} testimonies this search matches states a "
-                f"{comparison.by.replace('_', ' ')}: nothing to compare.")
+        return (f"None of the {comparison.total} testimon"
+                f"{'y' if comparison.total == 1 else 'ies'} this search matches says "
+                f"{_what(comparison.by)}: nothing to compare.")
     if not comparison.columns:
         return "No testimony matches this search: nothing to compare."
     cells = [[f"{c.label}{'*' if c.too_few else ''}" for c in comparison.columns]]
@@ -274,11 +275,17 @@ def comparison_text(comparison: Comparison) -> str:
     notes = [f"* fewer than {TOO_FEW} testimonies: too few to compare"] \
         if any(c.too_few for c in comparison.columns) else []
     if comparison.unstated:
-        notes.append(f"{comparison.unstated} of the {comparison.total} testimonies state no "
-                     f"{comparison.by.replace('_', ' ')} and are in no column.")
+        notes.append(f"{comparison.unstated} of the {comparison.total} testimonies do not say "
+                     f"{_what(comparison.by)} and are in no column.")
     if comparison.reference is not None:
         notes += _reference_text(comparison)
     return "\n".join([head + ":", "", *lines, *([""] + notes if notes else [])])
+
+
+def _what(by: str) -> str:
+    """What a testimony says that a comparison's columns are made of, as a sentence says it."""
+    return {"left_with": "who left with them", "generation": "their year of birth",
+            "age": "their year of birth"}.get(by, f"their {by}")
 
 
 def _reference_text(comparison: Comparison) -> list[str]:

@@ -26,6 +26,15 @@ BY_LABELS = {"period": lazy_gettext("period"), "sector": lazy_gettext("sector"),
              "motive": lazy_gettext("motives stated together")}
 
 
+# What a testimony says that a comparison's columns are made of, as a sentence says it.
+SAYS = {"sector": lazy_gettext("their sector"), "country": lazy_gettext("their country"),
+        "account": lazy_gettext("how their testimony reached the archive"),
+        "gender": lazy_gettext("their gender"), "language": lazy_gettext("its language"),
+        "rank": lazy_gettext("their rank"), "left_with": lazy_gettext("who left with them"),
+        "generation": lazy_gettext("their year of birth"),
+        "age": lazy_gettext("their year of birth")}
+
+
 def _params() -> list[tuple[str, str]]:
     """The search parameters of this request, in order, empty values dropped."""
     return [(k, v) for k, v in request.args.items(multi=True) if k in PARAMS and v.strip()]
@@ -57,7 +66,7 @@ def compare():
         by_links=[(label, facets.search_url(params + [("by", by)], "/compare"),
                    by == comparison.by) for by, label in BY_LABELS.items()],
         search_url=facets.search_url(params), facet_titles=facets.FACET_TITLES,
-        by_label=BY_LABELS[comparison.by],
+        says=SAYS.get(comparison.by, BY_LABELS[comparison.by]),
         reference=comparison.reference and comparison.reference.label(labels),
         documented=charts.documented_cells(comparison) if comparison.reference else [],
         csv_url=facets.search_url(here, "/compare.csv"),
