@@ -65,7 +65,10 @@ def compare():
         map=heatmap.heatmap(comparison, params, archive.vocabulary, labels),
         by_links=[(label, facets.search_url(params + [("by", by)], "/compare"),
                    by == comparison.by) for by, label in BY_LABELS.items()],
-        search_url=facets.search_url(params), facet_titles=facets.FACET_TITLES,
+        search_url=facets.search_url(params),
+        filters=[(facets.FACET_TITLES[name], " / ".join(
+            facets.label_of(name, value, archive.vocabulary, labels) for value in values))
+            for name, values in comparison.filters.items()],
         says=SAYS.get(comparison.by, BY_LABELS[comparison.by]),
         reference=comparison.reference and comparison.reference.label(labels),
         documented=charts.documented_cells(comparison) if comparison.reference else [],
