@@ -180,7 +180,8 @@ def load_vocabulary(path: str | Path) -> Vocabulary:
     motives = [_entry(path, "motives", term, entry) for term, entry in data["motives"].items()]
     concepts = [_entry(path, "concepts", term, entry, concept=True)
                 for term, entry in (data.get("concepts") or {}).items()]
-    ranks = [_entry(path, "ranks", term, entry) for term, entry in (data.get("ranks") or {}).items()]
+    ranks = [_entry(path, "ranks", term, entry)
+             for term, entry in (data.get("ranks") or {}).items()]
     problems = _thesaurus_problems(path, motives, concepts, lines) + _rank_problems(path, ranks,
                                                                                     lines)
     if problems:
@@ -207,8 +208,8 @@ def _read(path: Path) -> tuple[object, dict]:
         lines, duplicates = key_lines(node, 0) if node is not None else ({}, [])
         data = loader.construct_document(node) if node is not None else None
     except Refused as exc:
-        raise InvalidVocabulary(f"{path}:{exc.line}: " + str(exc).replace("a record",
-                                                                          "the vocabulary")) from None
+        message = str(exc).replace("a record", "the vocabulary")
+        raise InvalidVocabulary(f"{path}:{exc.line}: {message}") from None
     except (yaml.YAMLError, ValueError) as exc:
         raise InvalidVocabulary(f"{path}: cannot be read as UTF-8 YAML: {exc}") from None
     finally:

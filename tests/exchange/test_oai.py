@@ -291,8 +291,9 @@ def test_a_set_whose_records_are_all_deleted_is_still_listed(sample_copy):
     assert "motive:religious-persecution" in sets
     listed = oai_get(client, "verb=ListIdentifiers&metadataPrefix=oai_dc"
                              "&set=motive:religious-persecution")
-    assert [(h.findtext(f"{OAI}identifier"), h.get("status")) for h in listed.iter(f"{OAI}header")] \
-        == [("oai:localhost:christian-believer-2006", "deleted")]
+    headers = [(h.findtext(f"{OAI}identifier"), h.get("status"))
+               for h in listed.iter(f"{OAI}header")]
+    assert headers == [("oai:localhost:christian-believer-2006", "deleted")]
 
 
 @pytest.mark.parametrize("query", [

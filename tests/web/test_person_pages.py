@@ -143,7 +143,8 @@ def test_the_query_help_speaks_the_page_s_language_and_every_example_finds_recor
         client, language):
     client.set_cookie("lang", language)
     html = unescape(client.get("/search?q=zzzz").get_data(as_text=True))
-    help_ = html[html.index('class="syntax"'):html.index("</details>", html.index('class="syntax"'))]
+    start = html.index('class="syntax"')
+    help_ = html[start:html.index("</details>", start)]
     examples = [e for group in QUERY_EXAMPLES[language].values() for e in group]
     for example in examples:
         assert f"<code>{example}</code>" in help_, example
