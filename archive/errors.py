@@ -20,6 +20,10 @@ class InvalidVocabulary(ArchiveError):
     """The vocabulary file cannot be used."""
 
 
+class InvalidReference(ArchiveError):
+    """The reference series (`reference.csv`) cannot be used: every problem, a line each."""
+
+
 class TestimonyNotFound(ArchiveError):
     """No record has the requested id (or it is not visible in this mode)."""
 

@@ -13,8 +13,10 @@ from typing import Callable
 
 from .errors import ArchiveError, InvalidTestimony
 from .exchange.exporting import ExportInfo, export
+from .records import person
 from .records.collection import default_access_for, find_record, tombstones, vocabulary_for
 from .records.redaction import view_for
+from .records.reference import REFERENCE_FILE, Reference, load_reference
 from .records.rendering import render_markdown
 from .records.testimony import Testimony, read_testimony
 from .search.engine.generations import current_generation
@@ -48,6 +50,25 @@ class Archive:
         self.vocabulary = vocabulary_for(paths.testimonies)
         self.default_access = default_access_for(paths.testimonies)
         self.index = ArchiveIndex(paths.index, self.vocabulary, audience)
+        self._reference: tuple = (None, None, None)  # (the file's state, series, problem)
+
+    def reference(self) -> Reference | None:
+        """The archive's reference series (`reference.csv`), read again when the file
+        changes; None when it has none. An unusable file raises InvalidReference."""
+        path = self.paths.testimonies / REFERENCE_FILE
+        try:
+            stat = path.stat()
+            state = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            state = None
+        if state != self._reference[0]:
+            try:
+                self._reference = (state, load_reference(self.paths.testimonies), None)
+            except ArchiveError as problem:
+                self._reference = (state, None, problem)
+        if self._reference[2] is not None:
+            raise self._reference[2]
+        return self._reference[1]
 
     @property
     def private(self) -> bool:
@@ -176,6 +197,7 @@ def results_json(results: SearchResults, url_prefix: str = "/t/") -> dict:
         "results": [{
             "id": hit.id, "title": hit.title, "year": hit.year, "post": hit.post,
             "sector": hit.sector, "country": hit.country, "motives": list(hit.motives),
+            "rank": hit.rank, "born": hit.born, "left_with": list(hit.left_with),
             "snippet": hit.snippet_html, "url": f"{url_prefix}{hit.id}",
             "quoted": hit.quoted,
             "evidence": [{"motive": e.motive, "text": e.text, "paragraph": e.paragraph,
@@ -221,6 +243,8 @@ def testimony_json(testimony: Testimony) -> dict:
     fields = dataclasses.asdict(testimony)
     for internal in ("path", "sha256", "extra", "name_public"):
         fields.pop(internal, None)
+    fields["age_at_departure"] = person.age_at_departure(testimony)  # derived from born
+    fields["generation"] = person.generation(testimony.born)
     fields["body_html"] = render_markdown(testimony.body, testimony.language)
     return fields
 
@@ -228,9 +252,12 @@ def testimony_json(testimony: Testimony) -> dict:
 def testimony_text(testimony: Testimony) -> str:
     """A record as the terminal shows it: its metadata, then its Markdown body."""
     rows = [("Title", testimony.title), ("Id", testimony.id), ("Year", testimony.year),
-            ("Post", testimony.post), ("Sector", testimony.sector),
+            ("Post", testimony.post), ("Sector", testimony.sector), ("Rank", testimony.rank),
             ("Country", testimony.country), ("Motives", ", ".join(testimony.motives)),
             ("Name", testimony.name), ("Aliases", ", ".join(testimony.aliases)),
+            ("Born", testimony.born and f"{testimony.born} (about "
+                                        f"{person.age_at_departure(testimony)} when they left)"),
+            ("Left with", ", ".join(testimony.left_with)),
             ("Defected on", testimony.defected_on), ("Language", testimony.language),
             ("Access", testimony.access), ("Summary", testimony.summary)]
     lines = [f"{label + ':':<13}{value}" for label, value in rows if value not in (None, "")]

@@ -42,15 +42,19 @@ KOREAN_SENTENCES = [
 ]
 
 
+SEED_WORDS = Path(__file__).resolve().parent / "seed-words.txt"
+
+
 def english_vocabulary() -> list[str]:
     """Words of the seed article and the sample records, most frequent first."""
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "testimonies").glob("*.md"))]
-    seed = ROOT.parent / "shared" / "seeds" / "high-ranking-defectors-article.txt"
-    if seed.exists():
-        texts.append(seed.read_text(encoding="utf-8"))
     counts: dict[str, int] = {}
     for word in re.findall(r"[A-Za-z][a-z']+", " ".join(texts)):
         counts[word.lower()] = counts.get(word.lower(), 0) + 1
+    for line in SEED_WORDS.read_text(encoding="utf-8").splitlines():  # the seed article's
+        if line and not line.startswith("#"):
+            word, count = line.split()
+            counts[word] = counts.get(word, 0) + int(count)
     return sorted(counts, key=lambda w: -counts[w])
 
 
@@ -59,6 +63,9 @@ class Generator:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        # Rank, birth and company (record format 1.2) draw from a stream of their own, so
+        # that every other field of a seeded archive is what it was before they existed.
+        self.people = random.Random(seed * 7919 + 1)
         self.words = english_vocabulary()
         self.weights = [1 / (rank + 1) for rank in range(len(self.words))]
         self.places = [self.rng.choice(SYLLABLES).capitalize() + self.rng.choice(PLACE_ENDINGS)
@@ -114,6 +121,7 @@ class Generator:
             meta["access"] = "researchers"
         if number % 200 == 11:
             meta["embargo_until"] = "2045-01-01"
+        meta.update(self.person(year, sector))
         words = r.randint(600, 1500)
         body = self.english(words)
         if korean:
@@ -129,6 +137,21 @@ class Generator:
         front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
         return testimony_id, f"---\n{front}---\n\n{body}\n"
 
+
+    def person(self, year: int, sector: str) -> dict:
+        """Rank, year of birth and who left with the person, each for some records only
+        (as in real archives), the elite more often diplomats and trade officials."""
+        p, found = self.people, {}
+        if p.random() < 0.7:
+            elite = 0.45 if sector in ("diplomatic", "trade") else 0.08
+            found["rank"] = p.choices(["elite", "mid-level", "ordinary"],
+                                      [elite, 0.3, 0.7 - elite])[0]
+        if p.random() < 0.5:
+            found["born"] = year - p.randint(17, 62)
+        if p.random() < 0.4:
+            found["left_with"] = p.choice([["alone"], ["spouse"], ["spouse", "children"],
+                                           ["children"], ["family"]])
+        return found
 
     def code(self, body: str, motives: list[str]) -> str:
         """The body with one or two of its sentences coded as stating some of the motives."""

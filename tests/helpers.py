@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -18,6 +19,7 @@ from archive.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "testimonies"
+STANDARDS = ROOT / "tests" / "standards"  # the published schemas, carried in the project
 BROKEN = Path(__file__).resolve().parent / "broken"
 WORDS = ("border river embassy famine ration market children freedom father mother night "
          "soldier trade dollars letter radio drama 두만강을 건넜습니다 자유를 찾아").split()
@@ -92,3 +94,43 @@ def served(testimonies: Path, index: Path, *options: str):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@lru_cache(maxsize=1)
+def oai_schema():
+    """OAI-PMH 2.0's schema with `oai_dc` and `oai-identifier` loaded beside it (as
+    tests/standards/oai-pmh/README.md says), so that the metadata inside an answer is
+    checked strictly too. xmlschema carries xml.xsd itself: nothing is fetched."""
+    import xmlschema
+
+    folder = STANDARDS / "oai-pmh"
+    schema = xmlschema.XMLSchema(str(folder / "OAI-PMH.xsd"), build=False)
+    schema.import_schema("http://www.openarchives.org/OAI/2.0/oai_dc/",
+                         str(folder / "oai_dc.xsd"))
+    schema.import_schema("http://www.openarchives.org/OAI/2.0/oai-identifier",
+                         str(folder / "oai-identifier.xsd"))
+    schema.build()
+    return schema
+
+
+def valid_oai(data: bytes) -> bytes:
+    """An answer of /oai, checked against the published schemas (raises when invalid)."""
+    oai_schema().validate(data)
+    return data
+
+
+def values_of(record, name: str, vocabulary) -> list:
+    """A record's values of a facet, counted from its fields as a reader would (not through
+    the archive's own code): what facets and comparisons must agree with."""
+    if name == "motive":  # a motive counts for itself and every broader one above it
+        return list({above for motive in record.motives
+                     for above in (motive, *vocabulary.ancestors(motive))})
+    if name == "left_with":
+        return list(record.left_with)
+    if name == "generation":
+        return [f"{record.born // 10 * 10}s" if record.born else None]
+    if name == "age":
+        age = record.year - record.born if record.born else None
+        return [None if age is None else "0-19" if age < 20 else "60+" if age >= 60
+                else f"{age // 10 * 10}-{age // 10 * 10 + 9}"]
+    return [getattr(record, name)]

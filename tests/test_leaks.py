@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from archive.cli import cli
 from archive.search.engine.generations import current_generation
 from archive.search.indexing import update_index
 
-from .helpers import write_record
+from .helpers import valid_oai, write_record
 
 MARKERS = {
     "restricted body": "qzbodyword",
@@ -103,12 +104,15 @@ def web_outputs(paths, private: bool, words: list[str]) -> str:
     client, korean = app.test_client(), app.test_client()
     korean.set_cookie("lang", "ko")  # the Korean pages are crawled too
     ids = ["closed-account", "open-account", "changing-account"]
-    return "\n".join(readable(reader.get(url).data) for url in urls(ids, words)
+    return "\n".join(readable(reader.get(url).data, url) for url in urls(ids, words)
                      for reader in (client, korean))
 
 
-def readable(data: bytes) -> str:
-    """An answer as text; a ZIP (a REFI-QDA project) as the text of every file in it."""
+def readable(data: bytes, url: str = "") -> str:
+    """An answer as text; a ZIP (a REFI-QDA project) as the text of every file in it; an
+    answer of /oai checked against the published schemas on the way."""
+    if url.startswith("/oai"):
+        valid_oai(data)
     if data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             data = b"\n".join(archive.read(name) for name in archive.namelist())
@@ -257,3 +261,94 @@ def test_a_restricted_korean_passage_leaves_none_of_its_syllables_in_public(empt
         assert encoded not in index_bytes(empty_archive, "public"), syllable
         assert encoded in index_bytes(empty_archive, "archivists"), syllable
     assert public.get("/api/search?q=국").get_json()["total"] == 1  # the public words are found
+
+
+# The person's fields (record format 1.2): a rank whose every label is a marker word, a year
+# of birth and its generation no other record holds, and "spouse", which no public text of
+# this archive says. Withheld in one public record, held by one restricted record.
+PERSON = {"rank term": "qzranktermword", "rank alias": "qzrankaliasword",
+          "rank Korean label": "qzrankkoword", "year of birth": "1889",
+          "generation": "1880s", "who left with them": "spouse", "in Korean": "배우자"}
+
+
+@pytest.fixture
+def people(empty_archive, monkeypatch):
+    monkeypatch.chdir(empty_archive.testimonies.parent)
+    folder = empty_archive.testimonies
+    vocabulary = folder / "vocabulary.yaml"
+    # The vocabulary is public (its first rank names the home page's chart): the marker rank
+    # comes last, and only a record's rank may make it appear.
+    assert vocabulary.read_text(encoding="utf-8").rstrip().endswith("an official post.")
+    with vocabulary.open("a", encoding="utf-8") as ranks:
+        ranks.write(f"  {PERSON['rank term']}:\n    ko: {PERSON['rank Korean label']}\n"
+                    f"    aliases: [{PERSON['rank alias']}]\n")
+    person = {"rank": PERSON["rank term"], "born": 1889, "left_with": ["spouse"], "year": 1998,
+              "motives": ["famine"]}
+    write_record(folder, "withheld-person", body="We crossed the river.\n",
+                 withhold=["rank", "born", "left_with"], **person)
+    write_record(folder, "closed-person", body="We crossed the river.\n", access="restricted",
+                 title="A closed account", **person)
+    write_record(folder, "open-person", body="We crossed the river.\n", rank="ordinary",
+                 born=1950, left_with=["children"], year=1998, motives=["famine"])
+    update_index(folder, empty_archive.index)
+    return empty_archive
+
+
+def person_outputs(paths, private: bool) -> str:
+    app = create_app({"TESTING": True, "TESTIMONIES": str(paths.testimonies),
+                      "INDEX": str(paths.index), "PRIVATE": private})
+    client, korean = app.test_client(), app.test_client()
+    korean.set_cookie("lang", "ko")
+    pages = ["/", "/search", "/api/search", "/search.csv", "/search?q=river",
+             "/compare", "/api/compare", "/compare.csv"]
+    pages += [f"/compare?by={by}" for by in ("rank", "left_with", "generation", "age")]
+    pages += [f"/api/compare?by={by}" for by in ("rank", "left_with", "generation", "age")]
+    pages += [f"/export/{fmt}" for fmt in ("json", "csv", "passages", "refi-qda", "ris",
+                                           "bibtex", "csl-json")]
+    pages += ["/oai?verb=ListRecords&metadataPrefix=oai_dc", "/oai?verb=ListSets"]
+    for testimony_id in ("withheld-person", "closed-person", "open-person"):
+        pages += [f"/t/{testimony_id}", f"/t/{testimony_id}.md", f"/api/t/{testimony_id}",
+                  f"/t/{testimony_id}/cite.json"]
+    out = [readable(reader.get(url).data, url) for url in pages for reader in (client, korean)]
+    runner = CliRunner()
+    base = ["--testimonies", str(paths.testimonies), "--index", str(paths.index)]
+    mode = ["--private"] if private else []
+    for call in (["search", "--json"], ["search", "river"], ["show", "withheld-person", "--json"],
+                 ["show", "withheld-person"], ["show", "closed-person", "--json"],
+                 ["export", "--format", "json"], ["export", "--format", "csv"],
+                 ["compare", "--by", "rank", "--json"], ["compare", "--by", "age"],
+                 ["compare", "--by", "left_with", "--csv"]):
+        out.append(runner.invoke(cli, base + call + mode).output)
+    return "\n".join(out)
+
+
+def test_withheld_and_restricted_rank_age_and_company_reach_no_public_output(people):
+    assert found_in(person_outputs(people, False), PERSON) == []
+    public = index_bytes(people, "public").decode("utf-8", "replace")
+    assert found_in(public, {k: v for k, v in PERSON.items()
+                             if k not in ("year of birth", "generation")}) == []
+    client = create_app({"TESTING": True, "TESTIMONIES": str(people.testimonies),
+                         "INDEX": str(people.index)}).test_client()
+    for query in ("rank:qzranktermword", "rank:qzrankaliasword", "born:1889", "born:188*",
+                  "generation:1880s", "age:60+", "left_with:spouse", "left_with:배우자"):
+        assert client.get("/api/search", query_string={"q": query}).get_json()["total"] == 0, \
+            query
+    for name, value in (("rank", "qzranktermword"), ("left_with", "spouse"),
+                        ("generation", "1880s"), ("age", "60+")):
+        data = client.get("/api/search", query_string={name: value}).get_json()
+        assert data["total"] == 0, name
+        assert value not in [f["value"] for f in data["facets"][name]], name
+    # The share of the first rank counts only what the public may see of it.
+    assert "0 of the 1 testimonies that state a rank" in \
+        unescape(client.get("/").get_data(as_text=True))
+
+
+def test_in_private_mode_the_person_s_fields_are_all_there(people):
+    """The positive control: the archivist sees every marker, and searches find them."""
+    shown = [k for k in PERSON if k != "rank alias"]  # an alias is searched, never shown
+    assert found_in(person_outputs(people, True), PERSON) == shown
+    client = create_app({"TESTING": True, "TESTIMONIES": str(people.testimonies),
+                         "INDEX": str(people.index), "PRIVATE": True}).test_client()
+    for query in ("rank:qzrankaliasword", "born:1889", "generation:1880s", "left_with:배우자"):
+        assert client.get("/api/search", query_string={"q": query}).get_json()["total"] == 2, \
+            query

@@ -35,7 +35,9 @@ def log(paths, testimony_id):
 @click.pass_obj
 def diff(paths, testimony_id, revisions):
     """Show how a record differs between two versions: fields, then the body's lines
-    (default: its last committed version against the file now)."""
+    (default: its last committed version against the file now). A REV is a revision
+    `archive log` prints, git's own name of a commit (HEAD~1, a branch, a tag) or
+    `working`, the file now."""
     if len(revisions) > 2:
         raise click.UsageError("give at most two revisions: archive diff ID [REV [REV]]")
     path = find_record(paths.testimonies, testimony_id)
@@ -57,11 +59,14 @@ def diff(paths, testimony_id, revisions):
 @click.argument("revision", metavar="REV")
 @click.pass_obj
 def restore(paths, testimony_id, revision):
-    """Write an earlier version of a record back, as a new commit, and index it."""
+    """Write an earlier version of a record back, as a new commit, and index it (REV: a
+    revision `archive log` prints, or git's own name of a commit, such as HEAD~1)."""
     saved = restore_record(paths.testimonies, paths.index, testimony_id, revision,
                            vocabulary_for(paths.testimonies))
-    click.echo(f"Restored {testimony_id} to {revision[:10]}." if saved.changed
-               else f"{testimony_id} is already as it was at {revision[:10]}; nothing changed.")
+    quoted = saved.version.startswith(revision) or revision.startswith(saved.version)
+    named = saved.version if quoted else f"{revision} ({saved.version})"  # HEAD~1 (3f2a...)
+    click.echo(f"Restored {testimony_id} to {named}." if saved.changed
+               else f"{testimony_id} is already as it was at {named}; nothing changed.")
 
 
 @click.command()

@@ -10,8 +10,10 @@ import click
 
 from .. import service
 from ..history.editing import create_record
+from ..errors import InvalidReference
 from ..records.collection import display_path, read_archive, record_files, vocabulary_for
-from ..records.validation import SECTORS
+from ..records.reference import REFERENCE_FILE, load_reference
+from ..records.validation import LEFT_WITH, SECTORS
 from ..web.forms import slug, testimony_from_form
 from .common import audience_of, audience_options
 
@@ -20,7 +22,25 @@ from .common import audience_of, audience_options
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.pass_obj
 def validate(paths_obj, paths):
-    """Check record files (default: the whole archive) against the record format."""
+    """Check record files (default: the whole archive, and its reference series) against
+    the record format."""
+    series = [p for p in paths if p.name == REFERENCE_FILE]
+    paths = [p for p in paths if p.name != REFERENCE_FILE]
+    reference_ok = True
+    if series or not paths:
+        for folder in [p.parent for p in series] or [paths_obj.testimonies]:
+            try:
+                found = load_reference(folder)
+            except InvalidReference as problems:
+                click.echo(str(problems), err=True)
+                reference_ok = False
+                continue
+            if found is not None:
+                years = len(found.years)
+                click.echo(f"The reference series ({found.series}) is valid: {years} "
+                           f"year{'s' if years != 1 else ''}.")
+        if series and not paths:
+            sys.exit(0 if reference_ok else 1)
     files = [f for p in paths for f in (record_files(p) if p.is_dir() else [p])] if paths else None
     report = read_archive(paths_obj.testimonies, vocabulary_for(paths_obj.testimonies), files)
     for problem in report.problems:
@@ -31,6 +51,8 @@ def validate(paths_obj, paths):
                    "invalid.", err=True)
         sys.exit(1)
     click.echo(f"All {valid} records are valid.")
+    if not reference_ok:
+        sys.exit(1)
 
 
 @click.command()
@@ -59,6 +81,12 @@ def show(paths, testimony_id, as_json, audience, private):
 @click.option("--name")
 @click.option("--pseudonym/--real-name", default=None, help="Whether the name is a pseudonym.")
 @click.option("--gender", type=click.Choice(["female", "male", "unknown"]))
+@click.option("--rank", help="A rank of the vocabulary (elite, mid-level, ordinary), an alias "
+                             "or its Korean label.")
+@click.option("--born", help="The year of birth.")
+@click.option("--left-with", "left_with", multiple=True,
+              help=f"Who left with the person: {', '.join(LEFT_WITH)} (repeat it, or separate "
+                   "with commas).")
 @click.option("--language", default="en", show_default=True)
 @click.option("--summary")
 @click.option("--tag", "tags", multiple=True)
@@ -105,6 +133,7 @@ def form_values(fields: dict) -> dict[str, list[str]]:
               if value not in (None, ()) and not isinstance(value, tuple)}
     values["motives"] = list(fields.get("motives") or ())
     values["tags"] = list(fields.get("tags") or ())
+    values["left_with"] = list(fields.get("left_with") or ())
     if fields.get("pseudonym"):
         values["pseudonym"] = ["on"]
     return values

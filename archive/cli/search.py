@@ -82,7 +82,7 @@ def compare(paths, words, by, period, filters, as_json, as_csv, audience, privat
     """Compare the motives of the testimonies a search matches across periods or groups."""
     archive = service.open_archive(paths, audience_of(audience, private), build=True)
     request = SearchRequest(text_argument(" ".join(words)), filter_options(filters))
-    comparison = comparing.compare(archive.index, request, by, period)
+    comparison = comparing.compare(archive.index, request, by, period, archive.reference())
     if as_json:
         click.echo(json.dumps(comparing.comparison_json(comparison), ensure_ascii=False, indent=2))
     elif as_csv:
@@ -127,6 +127,7 @@ def check(paths, repair, record_fixity):
         click.echo(f"git: not committed (changed outside the archive): {name}", err=True)
     fixity_ok = record_fixity or fixity.ok
     if not problems and fixity_ok:
-        click.echo(f"The index matches the {len(hashes) - 1} record files, and every file "
+        records = sum(1 for name in hashes if name.endswith(".md"))
+        click.echo(f"The index matches the {records} record files, and every file "
                    "matches the fixity manifest.")
     sys.exit(0 if not problems and fixity_ok else 1)

@@ -27,11 +27,11 @@ FORMATS = {"json": ("application/json", "json"), "csv": ("text/csv", "csv"),
            "passages": ("text/csv", "passages.csv"), "refi-qda": ("application/zip", "qdpx")}
 BINARY = ("refi-qda",)
 PASSAGE_FIELDS = ("id", "motive", "paragraph", "text", "year", "sector", "country", "account",
-                  "url")
-CSV_FIELDS = ("id", "title", "year", "defected_on", "post", "sector", "country", "motives",
-              "name", "aliases", "pseudonym", "name_public", "gender", "born", "language",
-              "summary", "tags", "sources", "access", "account", "withhold", "recorded_by",
-              "recorded_on", "url", "body")
+                  "rank", "born", "left_with", "url")
+CSV_FIELDS = ("id", "title", "year", "defected_on", "post", "sector", "rank", "country",
+              "motives", "name", "aliases", "pseudonym", "name_public", "gender", "born",
+              "left_with", "language", "summary", "tags", "sources", "access", "account",
+              "withhold", "recorded_by", "recorded_on", "url", "body")
 LIST_SEPARATOR = "; "
 
 
@@ -148,7 +148,8 @@ def _passages_csv(testimonies: list[Testimony], info: ExportInfo, url_of,
         for passage in passages(t.body, vocabulary)[1]:
             for motive in passage.motives:
                 writer.writerow([t.id, motive, passage.paragraph, passage.text, t.year,
-                                 t.sector, t.country or "", t.account or "",
+                                 t.sector, t.country or "", t.account or "", t.rank or "",
+                                 t.born or "", LIST_SEPARATOR.join(t.left_with),
                                  f"{url_of(t.id)}#p-{passage.paragraph}"])
     return out.getvalue()
 

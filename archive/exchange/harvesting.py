@@ -6,6 +6,9 @@ belongs to (`sector:<sector>`, `motive:<slug>`), and whether it is *deleted* for
 A record is deleted when it was withdrawn (its tombstone in `withdrawn.yaml`) or when it is
 restricted: a harvester must never keep more of a restricted record than the archive shows,
 so one that became restricted after a harvest is withdrawn from the harvester's copy too.
+A deleted record keeps its sets (a restricted record's sector and motives are counted in
+public; a tombstone keeps them), so that a harvest of one set learns of the deletion; a
+tombstone older than that, which does not know its sets, is in every set.
 
 Everything comes from the public index: the catalogue of a private server is the public one.
 """
@@ -13,12 +16,11 @@ Everything comes from the public index: the catalogue of a private server is the
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..history.git import committed_dates
-from ..records.collection import TOMBSTONES, record_entries, tombstones
+from ..records.collection import TOMBSTONES, record_entries, set_slug, set_specs, tombstones
 from ..search.searching import ArchiveIndex
 
 UTC = dt.timezone.utc
@@ -33,6 +35,12 @@ class Entry:
     sets: tuple[str, ...] = ()
     deleted: bool = False
     path: str | None = None  # the record file, relative to the records folder
+    every_set: bool = False  # a tombstone that does not know its sets: in every set
+
+    def in_set(self, wanted: str) -> bool:
+        """True when the entry is in a set or one of its children."""
+        return self.every_set or any(s == wanted or s.startswith(wanted + ":")
+                                     for s in self.sets)
 
 
 @dataclass(frozen=True)
@@ -49,10 +57,7 @@ class Catalogue:
         return self._by_id.get(testimony_id)
 
 
-def slug(term: str) -> str:
-    """A motive term as a set's name: `children's freedom` -> `childrens-freedom`."""
-    return re.sub(r"[^a-z0-9]+", "-", term.lower().replace("'", "").replace("\u2019", "")
-                  ).strip("-") or "motive"
+slug = set_slug  # a motive term as a set's name: `children's freedom` -> `childrens-freedom`
 
 
 def catalogue(testimonies_dir: Path, index: ArchiveIndex) -> Catalogue:
@@ -63,17 +68,25 @@ def catalogue(testimonies_dir: Path, index: ArchiveIndex) -> Catalogue:
     never = dt.datetime(1970, 1, 1, tzinfo=UTC)
     entries: dict[str, Entry] = {}
     for testimony_id, sector, motives, restricted in listed:
-        sets = (f"sector:{sector}",) + tuple(f"motive:{slug(m)}" for m in motives)
         entries[testimony_id] = Entry(testimony_id, changed.get(testimony_id, never),
-                                      () if restricted else sets, restricted,
+                                      set_specs(sector, motives), restricted,
                                       paths.get(testimony_id))
     withdrawn_changed = changed.get(TOMBSTONES, never)
+    gone = []
     for tombstone in tombstones(testimonies_dir):
         if tombstone.id not in entries:
             day = _day(tombstone.withdrawn_on) or withdrawn_changed
-            entries[tombstone.id] = Entry(tombstone.id, max(day, withdrawn_changed), (), True)
-    motives = sorted({m for _id, _sector, ms, restricted in listed if not restricted for m in ms})
-    sectors = sorted({sector for _id, sector, _ms, restricted in listed if not restricted})
+            entries[tombstone.id] = Entry(tombstone.id, max(day, withdrawn_changed),
+                                          tombstone.sets or (), True,
+                                          every_set=tombstone.sets is None)
+            gone += tombstone.sets or ()
+    # Sets named by public records, and those of deleted ones: a harvester asking for a set
+    # whose records were all withdrawn or restricted learns of their deletion.
+    named = {spec for entry in entries.values() for spec in entry.sets} | set(gone)
+    sectors = sorted(spec.split(":", 1)[1] for spec in named if spec.startswith("sector:"))
+    slugs = {spec.split(":", 1)[1] for spec in named if spec.startswith("motive:")}
+    terms = {slug(m): m for _id, _sector, ms, _restricted in listed for m in ms}
+    motives = sorted(terms.get(s, s) for s in slugs)
     sets = ([("sector", "Sectors")] + [(f"sector:{s}", s) for s in sectors]
             + [("motive", "Motives")] + [(f"motive:{slug(m)}", m) for m in motives])
     return Catalogue(tuple(entries[i] for i in sorted(entries)), tuple(sets))

@@ -21,7 +21,7 @@ from ..records.validation import RULES, validate_id
 from ..records.vocabulary import Vocabulary
 from ..records.writing import FileExists, create_testimony_file
 
-LIST_COLUMNS = ("motives", "aliases", "tags", "withhold")
+LIST_COLUMNS = ("motives", "aliases", "tags", "withhold", "left_with")
 BOOLEAN_COLUMNS = ("pseudonym", "name_public")
 INTEGER_COLUMNS = ("year", "born")
 IGNORED_COLUMNS = ("url",)  # written by our own CSV export; derived, not a field

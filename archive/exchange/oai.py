@@ -39,6 +39,11 @@ VERBS = {  # verb: (required, optional, exclusive)
     "ListRecords": (("metadataPrefix",), ("from", "until", "set"), "resumptionToken"),
     "GetRecord": (("identifier", "metadataPrefix"), (), None),
 }
+# The schema's patterns for what an answer echoes (OAI-PMH.xsd): a value that cannot match
+# is an illegal argument, answered with badArgument (whose request echoes nothing).
+PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
+SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(?::[A-Za-z0-9\-_.!~*'()]+)*")
+EMAIL = re.compile(r"\S+@(?:\S+\.)+\S+")
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
@@ -74,6 +79,16 @@ class Repository:
     def local_id(self, identifier: str) -> str | None:
         prefix = f"oai:{self.host}:"
         return identifier[len(prefix):] if identifier.startswith(prefix) else None
+
+
+def admin_email(configured: str | None, host: str) -> str:
+    """The address Identify gives: the archivist's, when it is one the schema accepts; else
+    one on the host that says it reaches no one (`.invalid`, reserved by RFC 2606), since
+    the protocol requires one."""
+    if configured and EMAIL.fullmatch(configured):
+        return configured
+    address = f"archivist@{host}"
+    return address if EMAIL.fullmatch(address) else f"{address}.invalid"
 
 
 def respond(args: list[tuple[str, str]], catalogue: Catalogue, repo: Repository,
@@ -120,6 +135,12 @@ def _check(args: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
         if name not in required + optional + ((exclusive,) if exclusive else ()):
             raise ProtocolError("badArgument", f"{verb} takes no argument '{name[:40]}'.")
         params[name] = value
+    if "metadataPrefix" in params and not PREFIX.fullmatch(params["metadataPrefix"]):
+        raise ProtocolError("badArgument", "A metadataPrefix holds only letters, digits and "
+                            "-_.!~*'(); this archive offers oai_dc.")
+    if "set" in params and not SET_SPEC.fullmatch(params["set"]):
+        raise ProtocolError("badArgument", "A set is written like sector:diplomatic (letters, "
+                            "digits and -_.!~*'(), levels joined by ':'); ListSets names them.")
     if exclusive and exclusive in params:
         if len(params) > 1:
             raise ProtocolError("badArgument", f"{exclusive} is an exclusive argument: give "
@@ -216,8 +237,7 @@ def _selected(catalogue: Catalogue, params: dict[str, str]) -> list[Entry]:
                             "names them.")
     return [e for e in catalogue.entries
             if (start is None or e.changed >= start) and (end is None or e.changed <= end)
-            and (wanted is None or any(s == wanted or s.startswith(wanted + ":")
-                                       for s in e.sets))]
+            and (wanted is None or e.in_set(wanted))]
 
 
 def _window(start: str | None, end: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:

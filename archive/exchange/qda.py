@@ -26,7 +26,8 @@ from ..records.vocabulary import Vocabulary
 
 NAMESPACE = "urn:QDA-XML:project:1.0"
 VARIABLES = (("year", "Integer"), ("sector", "Text"), ("country", "Text"), ("account", "Text"),
-             ("post", "Text"), ("language", "Text"))
+             ("post", "Text"), ("language", "Text"), ("rank", "Text"), ("born", "Integer"),
+             ("left_with", "Text"))
 _ROOT = uuid.UUID("6f3c0d52-8f1e-4d4a-9a51-1c2b7d0e5a11")  # this archive's namespace of GUIDs
 
 
@@ -106,6 +107,8 @@ def qdpx(testimonies: list[Testimony], vocabulary: Vocabulary, url_of, made: str
         case = _element(cases, "Case", guid=guid("case", testimony.id), name=testimony.id)
         for name, kind in VARIABLES:
             value = getattr(testimony, name)
+            if isinstance(value, tuple):
+                value = "; ".join(value)
             if value in (None, ""):
                 continue
             variable = _element(case, "VariableValue")

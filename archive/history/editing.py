@@ -45,6 +45,7 @@ class Saved:
     path: Path
     changed: bool
     index: IndexReport | None
+    version: str | None = None  # a restore: the commit written back, as people quote it
 
 
 def version_of(path: Path) -> str:
@@ -117,7 +118,8 @@ def restore_record(testimonies_dir: Path, index_dir: Path, testimony_id: str, re
     current_version = hashlib.sha256(current).hexdigest()
     if started_from is not None and current_version != started_from:
         raise EditConflict(testimony_id, current.decode("utf-8", "replace"), current_version)
-    text = git.text_at(path, revision)
+    version = git.resolve(path, revision).short
+    text = git.text_at(path, version)
     testimony, problems = parse_testimony(text.encode("utf-8"), testimony_id, vocabulary,
                                           str(path))
     if testimony is None:
@@ -125,7 +127,7 @@ def restore_record(testimonies_dir: Path, index_dir: Path, testimony_id: str, re
                              "today's rules: %(problems)s", revision=revision, id=testimony_id,
                              problems="; ".join(str(p) for p in problems if not p.warning)))
     if text.encode("utf-8") == current:
-        return Saved(path, False, None)
+        return Saved(path, False, None, version)
     atomic_write(path, text)
-    written(testimonies_dir, [path], f"Restore {testimony_id} to {revision[:10]}", author)
-    return Saved(path, True, update_index(testimonies_dir, index_dir, only=[path]))
+    written(testimonies_dir, [path], f"Restore {testimony_id} to {version}", author)
+    return Saved(path, True, update_index(testimonies_dir, index_dir, only=[path]), version)

@@ -170,22 +170,44 @@ def versions(path: Path) -> list[Version]:
     return [Version(*line.split("\x1f", 3)) for line in log.splitlines() if line.count("\x1f") == 3]
 
 
+def resolve(path: Path, revision: str) -> Version:
+    """The version of a record file that a revision names: a hash `archive log` prints (or
+    its first 4 characters or more), or any of git's own names for a commit (`HEAD~1`, a
+    branch, a tag, a short hash), meaning the file as it stood at that commit."""
+    root = require_repository(path.parent)
+    found = versions(path)
+    wanted = revision.strip()
+    for version in found:
+        if len(wanted) >= 4 and version.revision.startswith(wanted):
+            return version
+    commit = None
+    if wanted and not wanted.startswith("-"):  # never an option of git's
+        named = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                     f"{wanted}^{{commit}}", check=False)
+        commit = named.stdout.strip() if named.returncode == 0 else None
+    if commit is None:
+        raise HistoryUnavailable(f"{path.name} has no version {revision!r}; `archive log "
+                                 f"{path.stem}` lists its versions, and git's names of "
+                                 "commits (HEAD~1, a branch, a tag) work too.")
+    before = set(_git(root, "rev-list", commit).stdout.split())
+    for version in found:  # newest first: the last change at or before that commit
+        if version.revision in before:
+            return version
+    raise HistoryUnavailable(f"{path.name} did not exist yet at {revision!r} "
+                             f"({commit[:10]}); `archive log {path.stem}` lists its versions.")
+
+
 def text_at(path: Path, revision: str) -> str:
-    """A record file's text at a revision (the working file for "working")."""
+    """A record file's text at a revision (the working file for "working"), the revision
+    as `resolve` reads it."""
     if revision == "working":
         return path.read_text(encoding="utf-8")
     root = require_repository(path.parent)
-    for version in versions(path):  # the path may have changed name since
-        if version.revision.startswith(revision) and len(revision) >= 4:
-            revision = version.revision
-            break
-    else:
-        raise HistoryUnavailable(f"{path.name} has no version {revision!r}; `archive log "
-                                 f"{path.stem}` lists its versions.")
-    names = _git(root, "log", "--follow", "--format=", "--name-only", f"{revision}^!", "--",
+    version = resolve(path, revision).revision
+    names = _git(root, "log", "--follow", "--format=", "--name-only", f"{version}^!", "--",
                  str(path.absolute().relative_to(root.absolute())), check=False).stdout.split()
     name = names[0] if names else str(path.absolute().relative_to(root.absolute()))
-    return _git(root, "show", f"{revision}:{name}").stdout
+    return _git(root, "show", f"{version}:{name}").stdout
 
 
 def head(folder: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,11 +149,30 @@ TOMBSTONES = "withdrawn.yaml"
 
 @dataclass(frozen=True)
 class Tombstone:
-    """What is kept of a withdrawn record: its id, when, and why."""
+    """What is kept of a withdrawn record: its id, when, why, and the harvesting sets it
+    was in (so that a harvester selecting a set learns of the deletion); `sets` is None
+    for a tombstone written before tombstones kept them."""
 
     id: str
     withdrawn_on: str
     reason: str
+    sets: tuple[str, ...] | None = None
+
+    def as_dict(self) -> dict:
+        """The tombstone as `withdrawn.yaml` keeps it."""
+        kept = {"id": self.id, "withdrawn_on": self.withdrawn_on, "reason": self.reason}
+        return kept if self.sets is None else {**kept, "sets": list(self.sets)}
+
+
+def set_slug(term: str) -> str:
+    """A motive term as a harvesting set's name: `children's freedom` -> `childrens-freedom`."""
+    return re.sub(r"[^a-z0-9]+", "-", term.lower().replace("'", "").replace("\u2019", "")
+                  ).strip("-") or "motive"
+
+
+def set_specs(sector: str, motives: tuple[str, ...]) -> tuple[str, ...]:
+    """The OAI-PMH sets a record is in: its sector's and each motive's."""
+    return (f"sector:{sector}",) + tuple(f"motive:{set_slug(m)}" for m in motives)
 
 
 def tombstones(testimonies_dir: Path) -> list[Tombstone]:
@@ -165,7 +185,10 @@ def tombstones(testimonies_dir: Path) -> list[Tombstone]:
         raise ArchiveError(f"{path}: expected a list of withdrawn records (id, withdrawn_on, "
                            "reason); correct the file.")
     return [Tombstone(str(item.get("id")), str(item.get("withdrawn_on")),
-                      str(item.get("reason", ""))) for item in data if isinstance(item, dict)]
+                      str(item.get("reason", "")),
+                      tuple(map(str, item["sets"])) if isinstance(item.get("sets"), list)
+                      else None)
+            for item in data if isinstance(item, dict)]
 
 
 def withdrawn(testimonies_dir: Path, testimony_id: str) -> Tombstone | None:

@@ -20,9 +20,9 @@ from ..translation import gettext as _
 from .coding import coding_problems
 from .validation import Problem, validate_fields, validate_id
 from .vocabulary import Vocabulary
+from .yamlkeys import MAX_YAML_DEPTH, Refused, key_lines
 
 MAX_RECORD_BYTES = 1_000_000
-MAX_YAML_DEPTH = 12
 FENCE = "---"
 
 
@@ -62,6 +62,8 @@ class Testimony:
     access: str = "restricted"  # as written, else the archive's default_access
     embargo_until: str | None = None
     account: str | None = None
+    rank: str | None = None
+    left_with: tuple[str, ...] = ()
     withhold: tuple[str, ...] = ()
     researchers_see: tuple[str, ...] = ()
     recorded_by: str | None = None
@@ -192,8 +194,8 @@ class _RecordLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
     Dates stay strings so that this module checks them itself and reports the line
     (PyYAML raises a bare ValueError for `2003-02-30`). Aliases and deep nesting are
-    refused around it (`_nesting_problem`, `_key_lines`), since a record never needs them
-    and they allow "billion laughs" expansions.
+    refused around it (`_nesting_problem`, `yamlkeys.key_lines`), since a record never
+    needs them and they allow "billion laughs" expansions.
     """
 
     yaml_implicit_resolvers = {
@@ -202,13 +204,7 @@ class _RecordLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     }
 
 
-class _Refused(Exception):
-    def __init__(self, line: int | None, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-
-
-def _nesting_problem(front: str, first_line: int) -> _Refused | None:
+def _nesting_problem(front: str, first_line: int) -> Refused | None:
     """Refuse front matter nested too deep before any parser recurses into it."""
     for number, line in enumerate(front.split("\n"), start=first_line):
         indent = len(line) - len(line.lstrip(" "))
@@ -225,7 +221,7 @@ def _nesting_problem(front: str, first_line: int) -> _Refused | None:
             elif char in "]}":
                 depth -= 1
         if deepest > MAX_YAML_DEPTH or indent > 4 * MAX_YAML_DEPTH:
-            return _Refused(number, f"the front matter is nested more than {MAX_YAML_DEPTH} "
+            return Refused(number, f"the front matter is nested more than {MAX_YAML_DEPTH} "
                                     "levels deep")
     return None
 
@@ -245,9 +241,9 @@ def load_front_matter(front: str, shown: str, first_line: int = 2):
             return None, {}, [Problem(shown, first_line, "front matter",
                                       _("the front matter is empty; expected the fields "
                                         "title, year, post, sector and motives"))]
-        lines, duplicates = _key_lines(node, first_line - 1)
+        lines, duplicates = key_lines(node, first_line - 1)
         data = loader.construct_document(node)
-    except _Refused as exc:
+    except Refused as exc:
         return refused(exc.line, str(exc))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -278,42 +274,6 @@ def load_front_matter(front: str, shown: str, first_line: int = 2):
         for path, line in duplicates
     ]
     return data, lines, problems
-
-
-def _key_lines(node, offset: int, path: tuple = (), line: int | None = None,
-               seen: set | None = None):
-    """Map each key path of a YAML node tree to its line; list duplicate keys.
-
-    Raises _Refused for an alias (a node met twice: libyaml shares aliased nodes) and for
-    nesting deeper than MAX_YAML_DEPTH.
-    """
-    seen = set() if seen is None else seen
-    if id(node) in seen:
-        raise _Refused(line, _("YAML aliases such as '*name' are not allowed in a record"))
-    seen.add(id(node))
-    if len(path) > MAX_YAML_DEPTH:
-        raise _Refused(line, _("the front matter is nested more than %(depth)s levels deep",
-                               depth=MAX_YAML_DEPTH))
-    lines, duplicates = {}, []
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key_path = path + (getattr(key_node, "value", "?"),)
-            key_line = key_node.start_mark.line + 1 + offset
-            if key_path in lines:
-                duplicates.append((key_path, key_line))
-            lines.setdefault(key_path, key_line)
-            inner, inner_duplicates = _key_lines(value_node, offset, key_path, key_line, seen)
-            lines.update({k: v for k, v in inner.items() if k not in lines})
-            duplicates += inner_duplicates
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            item_line = item.start_mark.line + 1 + offset
-            lines[path + (index,)] = item_line
-            inner, inner_duplicates = _key_lines(item, offset, path + (index,),
-                                                 line or item_line, seen)
-            lines.update(inner)
-            duplicates += inner_duplicates
-    return lines, duplicates
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:

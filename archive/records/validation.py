@@ -28,9 +28,14 @@ GENDERS = ("female", "male", "unknown")
 # `archivists`, and means the same).
 ACCESS = ("public", "researchers", "archivists", "restricted")
 ACCOUNTS = ("interview", "memoir", "inquiry", "press", "other")
+LEFT_WITH = ("alone", "spouse", "children", "family")
 REQUIRED = ("title", "year", "post", "sector", "motives")
+# Fields an archivist may hide from the public. `rank` and `left_with` are among them: who
+# left with the person says who stayed behind (family in the North is whom the archive
+# protects), and a rank beside a year and a sector can narrow a record to one person.
 WITHHOLDABLE = ("name", "aliases", "summary", "sources", "born", "gender", "defected_on",
-                "tags", "recorded_by", "recorded_on")
+                "tags", "recorded_by", "recorded_on", "rank", "left_with")
+OLDEST = 110  # an age at departure beyond this is a mistyped year of birth
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -110,7 +115,8 @@ def validate_fields(meta: dict, lines: dict, body: str, testimony_id: str,
                 bad = _bad_text(value)
                 if bad:
                     raise _Invalid(bad)
-                values[name] = rule(value, vocabulary) if name == "motives" else rule(value)
+                values[name] = rule(value, vocabulary) if name in VOCABULARY_RULES \
+                    else rule(value)
             except _Invalid as exc:
                 for problem in (exc, *exc.more):
                     report((key, *problem.key), str(problem))
@@ -129,6 +135,13 @@ def _cross_checks(values: dict, lines: dict, testimony_id: str, shown: str) -> l
             shown, lines.get(("defected_on",)), "defected_on",
             _("%(date)s disagrees with year %(year)s; the year a person left must be the year "
               "of defected_on", date=defected_on, year=values["year"])))
+    born = values.get("born")
+    if born is not None and not 0 <= values["year"] - born <= OLDEST:
+        problems.append(Problem(
+            shown, lines.get(("born",)), "born",
+            _("%(born)s would make the person %(age)s when they left in %(year)s; born is the "
+              "year of birth, at most %(oldest)s years before year", born=born,
+              age=values["year"] - born, year=values["year"], oldest=OLDEST)))
     withheld = set(values.get("withhold", ()))
     for index, name_seen in enumerate(values.get("researchers_see", ())):
         if name_seen not in withheld:
@@ -244,6 +257,39 @@ def _motives(value, vocabulary: Vocabulary):
     if problems:
         raise _Invalid.collect(problems)
     return tuple(terms)
+
+
+def _rank(value, vocabulary: Vocabulary):
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(_("expected a rank from the vocabulary, such as elite, got %(value)s",
+                         value=_shown(value)))
+    if not vocabulary.ranks:
+        raise _Invalid(_("testimonies/vocabulary.yaml defines no ranks; add a ranks: section "
+                         "(elite, mid-level, ordinary) before giving a record a rank"))
+    term = vocabulary.rank(value)
+    if term is None:
+        hint = vocabulary.closest_rank(value)
+        raise _Invalid(_("unknown rank %(label)r, not a rank or alias of "
+                         "testimonies/vocabulary.yaml; expected one of %(options)s",
+                         label=value.strip(), options=", ".join(r.term for r in vocabulary.ranks))
+                       + (_("; did you mean '%(hint)s'?", hint=hint) if hint else ""))
+    return term
+
+
+def _left_with(value):
+    items = _string_list([value] if isinstance(value, str) else value)
+    chosen = []
+    for index, item in enumerate(items):
+        try:
+            chosen.append(_choice(LEFT_WITH)(item))
+        except _Invalid as exc:
+            raise _Invalid(str(exc), (index,)) from None
+    chosen = list(dict.fromkeys(chosen))
+    if "alone" in chosen and len(chosen) > 1:
+        raise _Invalid(_("'alone' cannot be listed with %(others)s; keep 'alone' or list who "
+                         "left with the person",
+                         others=", ".join(c for c in chosen if c != "alone")))
+    return tuple(chosen)
 
 
 def _boolean(value):
@@ -369,6 +415,8 @@ RULES: dict[str, Callable] = {
     "name_public": _boolean,
     "gender": _choice(GENDERS),
     "born": lambda value: _year(value, 1880),
+    "rank": _rank,
+    "left_with": _left_with,
     "defected_on": _partial_date,
     "language": _language,
     "summary": _string(5000),
@@ -382,6 +430,8 @@ RULES: dict[str, Callable] = {
     "recorded_by": _string(200),
     "recorded_on": _full_date,
 }
+
+VOCABULARY_RULES = ("motives", "rank")  # the rules that read the vocabulary
 
 EXPECTED = {  # each marked for the catalogs where it is shown (`validate_fields`)
     "title": N_("expected a title of 1 to 300 characters"),

@@ -5,6 +5,9 @@ thesaurus above them (a term's broader term or broader concept).
 concepts that group them (`family`, `repression`) and are never stated by a record
 themselves. A term's `broader` names another term or a concept; a concept's may name
 another concept. Asking for a broader term or concept finds every narrower motive.
+
+`ranks:` (record format 1.2) holds the values of a record's `rank:`, highest first, each with
+the same labels as a motive (a Korean label, aliases, a note) and no hierarchy.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from pathlib import Path
 import yaml
 
 from ..errors import InvalidVocabulary
+from .yamlkeys import Refused, key_lines
 
 
 @dataclass(frozen=True)
 class Motive:
-    """One preferred term of the vocabulary (or, with `concept`, a broader concept) with
-    its labels."""
+    """One preferred term of the vocabulary (or, with `concept`, a broader concept; or a
+    rank) with its labels."""
 
     term: str
     ko: str | None = None
@@ -42,7 +46,9 @@ class Vocabulary:
 
     motives: tuple[Motive, ...]
     concepts: tuple[Motive, ...] = ()
+    ranks: tuple[Motive, ...] = ()  # highest first
     _lookup: dict = field(default_factory=dict, compare=False, repr=False)
+    _ranks: dict = field(default_factory=dict, compare=False, repr=False)
     _concepts: dict = field(default_factory=dict, compare=False, repr=False)
     _narrower: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -53,6 +59,9 @@ class Vocabulary:
         for concept in self.concepts:
             for label in concept.labels:
                 self._concepts.setdefault(_key(label), concept)
+        for rank in self.ranks:
+            for label in rank.labels:
+                self._ranks.setdefault(_key(label), rank)
         for node in (*self.motives, *self.concepts):
             self._narrower.setdefault(node.term, [])
             if node.broader:
@@ -87,6 +96,28 @@ class Vocabulary:
         if motive and language == "ko" and motive.ko:
             return motive.ko
         return motive.term if motive else term
+
+    def rank(self, label: str) -> str | None:
+        """Return the rank's preferred term for a term, alias or Korean label, or None."""
+        found = self._ranks.get(_key(label))
+        return found.term if found else None
+
+    def closest_rank(self, label: str) -> str | None:
+        """Return the rank whose label is nearest to an unknown `label`."""
+        match = difflib.get_close_matches(_key(label), list(self._ranks), n=1, cutoff=0.5)
+        return self._ranks[match[0]].term if match else None
+
+    def rank_label(self, term: str, language: str = "en") -> str:
+        """Return how a rank is shown in `language` ('en' or 'ko')."""
+        found = self._ranks.get(_key(term))
+        if found and language == "ko" and found.ko:
+            return found.ko
+        return found.term if found else term
+
+    def rank_order(self, term: str) -> int:
+        """A rank's place in the vocabulary, highest first (unknown ones last)."""
+        terms = [rank.term for rank in self.ranks]
+        return terms.index(term) if term in terms else len(terms)
 
     def narrower(self, name: str) -> frozenset[str]:
         """The motive terms a term or concept covers: itself (if a term) and every term
@@ -136,30 +167,68 @@ def _key(label: str) -> str:
 
 def load_vocabulary(path: str | Path) -> Vocabulary:
     """Read `vocabulary.yaml`, raising InvalidVocabulary with the file, line and term at
-    fault; every problem of the thesaurus (a cycle, an undefined broader term, a label used
-    twice) is reported at once."""
+    fault; every problem of the thesaurus (a key or a term written twice, a cycle, an
+    undefined broader term, a label used twice) is reported at once."""
     path = Path(path)
+    data, lines = _read(path)
+    if not isinstance(data, dict) or not isinstance(data.get("motives"), dict):
+        raise InvalidVocabulary(f"{path}: expected a mapping with a 'motives:' mapping of terms.")
+    for section, what in (("concepts", "broader concepts"), ("ranks", "ranks")):
+        if not isinstance(data.get(section) or {}, dict):
+            raise InvalidVocabulary(f"{path}:{lines.get((section,), '?')}: {section}: expected "
+                                    f"a mapping of {what}.")
+    motives = [_entry(path, "motives", term, entry) for term, entry in data["motives"].items()]
+    concepts = [_entry(path, "concepts", term, entry, concept=True)
+                for term, entry in (data.get("concepts") or {}).items()]
+    ranks = [_entry(path, "ranks", term, entry)
+             for term, entry in (data.get("ranks") or {}).items()]
+    problems = _thesaurus_problems(path, motives, concepts, lines) + _rank_problems(path, ranks,
+                                                                                    lines)
+    if problems:
+        raise InvalidVocabulary("\n".join(problems))
+    return Vocabulary(tuple(motives), tuple(concepts), tuple(ranks))
+
+
+def _read(path: Path) -> tuple[object, dict]:
+    """The vocabulary's data and the line of each key path; a key written twice in one
+    mapping (a term, or a term's `broader:`) is refused with its line, since YAML would
+    silently keep the later one."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
     except FileNotFoundError:
         raise InvalidVocabulary(
             f"{path}: the motives vocabulary is missing; every archive needs a vocabulary.yaml "
             "beside its records."
         ) from None
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidVocabulary(f"{path}: cannot be read as UTF-8 YAML: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("motives"), dict):
-        raise InvalidVocabulary(f"{path}: expected a mapping with a 'motives:' mapping of terms.")
-    if not isinstance(data.get("concepts") or {}, dict):
-        raise InvalidVocabulary(f"{path}: concepts: expected a mapping of broader concepts.")
-    motives = [_entry(path, "motives", term, entry) for term, entry in data["motives"].items()]
-    concepts = [_entry(path, "concepts", term, entry, concept=True)
-                for term, entry in (data.get("concepts") or {}).items()]
-    if _thesaurus_problems(path, motives, concepts, {}):  # the lines only for the message
-        raise InvalidVocabulary("\n".join(_thesaurus_problems(path, motives, concepts,
-                                                               _lines(text))))
-    return Vocabulary(tuple(motives), tuple(concepts))
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines, duplicates = key_lines(node, 0) if node is not None else ({}, [])
+        data = loader.construct_document(node) if node is not None else None
+    except Refused as exc:
+        message = str(exc).replace("a record", "the vocabulary")
+        raise InvalidVocabulary(f"{path}:{exc.line}: {message}") from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise InvalidVocabulary(f"{path}: cannot be read as UTF-8 YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    if duplicates:
+        raise InvalidVocabulary("\n".join(_duplicate(path, key, line, lines[key])
+                                          for key, line in duplicates))
+    return data, lines
+
+
+def _duplicate(path: Path, key: tuple, line: int, first: int) -> str:
+    """One sentence for a key written twice in one mapping of the vocabulary."""
+    where = f"{path}:{line}: " + ": ".join(map(str, key))
+    if len(key) == 1:
+        return f"{where}: the section appears twice (first on line {first}); merge them into one"
+    if len(key) == 2:
+        return (f"{where}: the term is defined twice (first on line {first}); keep one entry "
+                "and move the other's aliases into it")
+    return f"{where}: appears twice in this term (first on line {first}); keep one of them"
 
 
 def _entry(path: Path, section: str, term, entry, concept: bool = False) -> Motive:
@@ -172,6 +241,9 @@ def _entry(path: Path, section: str, term, entry, concept: bool = False) -> Moti
     aliases = entry.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise InvalidVocabulary(f"{path}: {section}: {term}: aliases must be a list of strings.")
+    if section == "ranks" and entry.get("broader") is not None:
+        raise InvalidVocabulary(f"{path}: ranks: {term}: a rank has no broader term; remove "
+                                "'broader:' (ranks are listed from the highest down).")
     return Motive(term=term, ko=_optional_str(path, term, entry, "ko"), aliases=tuple(aliases),
                   broader=_optional_str(path, term, entry, "broader"),
                   note=_optional_str(path, term, entry, "note"), concept=concept)
@@ -214,20 +286,17 @@ def _thesaurus_problems(path: Path, motives: list, concepts: list, lines: dict) 
     return problems
 
 
-def _lines(text: str) -> dict[tuple, int]:
-    """The line of each term (`(section, term)`) and of its fields (`(section, term, key)`)."""
-    found: dict[tuple, int] = {}
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return found
-    for section_key, section in getattr(root, "value", []):
-        for term_key, entry in getattr(section, "value", []) if isinstance(section, yaml.MappingNode) else []:
-            found[(section_key.value, term_key.value)] = term_key.start_mark.line + 1
-            if isinstance(entry, yaml.MappingNode):
-                for key, _value in entry.value:
-                    found[(section_key.value, term_key.value, key.value)] = key.start_mark.line + 1
-    return found
+def _rank_problems(path: Path, ranks: list, lines: dict) -> list[str]:
+    """A label given to two ranks."""
+    problems, seen = [], {}
+    for rank in ranks:
+        for label in rank.labels:
+            owner = seen.setdefault(_key(label), rank.term)
+            if owner != rank.term:
+                problems.append(f"{path}:{lines.get(('ranks', rank.term), '?')}: ranks: "
+                                f"{rank.term}: the label {label!r} is also a label of "
+                                f"'{owner}'; give each label to one rank only")
+    return problems
 
 
 def _optional_str(path: Path, term: str, entry: dict, key: str) -> str | None:

@@ -14,10 +14,10 @@ import yaml
 
 from .testimony import Testimony
 
-FIELD_ORDER = ("title", "year", "defected_on", "post", "sector", "country", "name", "aliases",
-               "pseudonym", "name_public", "gender", "born", "language", "motives", "summary",
-               "tags", "sources", "access", "embargo_until", "account", "withhold",
-               "researchers_see", "recorded_by", "recorded_on")
+FIELD_ORDER = ("title", "year", "defected_on", "post", "sector", "rank", "country", "name",
+               "aliases", "pseudonym", "name_public", "gender", "born", "left_with", "language",
+               "motives", "summary", "tags", "sources", "access", "embargo_until", "account",
+               "withhold", "researchers_see", "recorded_by", "recorded_on")
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Testimony)}
 
 

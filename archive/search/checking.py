@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..records.collection import VOCABULARY_FILE, record_files
+from ..records.reference import REFERENCE_FILE
 from ..records.writing import atomic_write
 from .engine import indexed_records
 from .engine.generations import current_generation, damaged_index_files, read_state, untrusted
@@ -40,9 +41,10 @@ class FixityReport:
 
 
 def file_hashes(testimonies_dir: Path) -> dict[str, str]:
-    """SHA-256 of every record file and the vocabulary, by path relative to the folder."""
+    """SHA-256 of every record file, the vocabulary and the reference series (when there is
+    one), by path relative to the folder."""
     root = Path(testimonies_dir)
-    paths = record_files(root) + [root / VOCABULARY_FILE]
+    paths = record_files(root) + [root / VOCABULARY_FILE, root / REFERENCE_FILE]
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in paths if p.exists()}
 
@@ -138,7 +140,8 @@ def check_index(testimonies_dir: Path, index_dir: Path,
             problems.append(f"{len(stale)} documents do not match what was indexed: "
                             f"{', '.join(stale[:5])}.")
         hashes = file_hashes(testimonies_dir) if hashes is None else hashes
-        on_disk = {rel: digest for rel, digest in hashes.items() if rel != VOCABULARY_FILE}
+        on_disk = {rel: digest for rel, digest in hashes.items()
+                   if rel not in (VOCABULARY_FILE, REFERENCE_FILE)}
         files = state["files"]
         changed = sorted(rel for rel, digest in on_disk.items()
                          if rel in files and files[rel]["sha256"] != digest)

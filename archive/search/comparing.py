@@ -11,17 +11,34 @@ count restricted records, as every statistic does, without showing them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..errors import QueryError
-from ..records.vocabulary import Vocabulary
+from ..records.reference import Reference
 from ..translation import gettext as _
 from .searching import ArchiveIndex, Matched, SearchRequest
 
-BY = ("period", "sector", "country", "account", "gender", "language", "motive")
+BY = ("period", "sector", "country", "account", "gender", "language", "rank", "left_with",
+      "generation", "age", "motive")
 DEFAULT_PERIOD = 5
 MAX_PERIOD = 100
 TOO_FEW = 5  # a column of fewer matching testimonies is marked as too few to compare
+
+
+@dataclass(frozen=True)
+class Documented:
+    """A period beside a reference series: the outside count of the years the series
+    covers, and how many of the period's testimonies left in those years."""
+
+    count: int
+    documented: int
+    years: tuple[int, ...]
+
+    @property
+    def share(self) -> float | None:
+        """The share of the outside count that the archive documents (None for a count of 0)."""
+        return round(self.documented / self.count, 4) if self.count else None
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,7 @@ class Column:
     label: str
     total: int
     filter: tuple[str, str]
+    reference: Documented | None = None
 
     @property
     def too_few(self) -> bool:
@@ -64,6 +82,8 @@ class Comparison:
     total: int
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
+    unstated: int = 0  # matching testimonies in no column: they do not state the value
+    reference: Reference | None = None
 
 
 def check_parameters(by: str | None, period: str | int | None) -> tuple[str, int]:
@@ -82,11 +102,15 @@ def check_parameters(by: str | None, period: str | int | None) -> tuple[str, int
 
 
 def compare(index: ArchiveIndex, request: SearchRequest, by: str = "period",
-            period: int = DEFAULT_PERIOD) -> Comparison:
-    """Compare the motives of the testimonies a search matches across columns."""
+            period: int = DEFAULT_PERIOD, reference: Reference | None = None) -> Comparison:
+    """Compare the motives of the testimonies a search matches across columns; periods
+    beside a reference series, when the archive has one."""
     by, period = check_parameters(by, period)
     matched = index.matched(request)
-    columns = _columns(matched, by, period, index.vocabulary)
+    columns = _columns(matched, by, period, index)
+    if by == "period" and reference is not None:
+        columns = [(beside(column, found, matched, reference), found)
+                   for column, found in columns]
     rows = []
     for name, depth in index.vocabulary.tree():
         stating = matched.rolled[name]
@@ -97,28 +121,55 @@ def compare(index: ArchiveIndex, request: SearchRequest, by: str = "period",
         rows.append(Row(name, node.ko, node.broader, depth, node.concept, counts,
                         tuple(round(count / column.total, 4) if column.total else 0.0
                               for count, (column, _) in zip(counts, columns))))
+    placed = frozenset().union(*(found for _, found in columns))
+    unstated = len(matched.docs - placed) if by not in ("period", "motive") else 0
     return Comparison(by, period if by == "period" else None, request, matched.filters,
-                      len(matched.docs), tuple(column for column, _ in columns), tuple(rows))
+                      len(matched.docs), tuple(column for column, _ in columns), tuple(rows),
+                      unstated, reference if by == "period" else None)
 
 
-def _columns(matched: Matched, by: str, period: int, vocabulary: Vocabulary) -> list:
+def periods(matched: Matched, period: int) -> list[tuple[Column, frozenset]]:
+    """The periods of `period` years (aligned to multiples of it) from the first matching
+    testimony's to the last's, each with its testimonies."""
+    starts: dict[int, set] = {}
+    for doc in matched.docs:
+        year = matched.years.get(doc)
+        if year is not None:
+            starts.setdefault(year // period * period, set()).add(doc)
+    if not starts:
+        return []
+    columns = []
+    for start in range(min(starts), max(starts) + 1, period):
+        end = start + period - 1
+        label = str(start) if period == 1 else f"{start}-{end}"
+        found = frozenset(starts.get(start, ()))
+        columns.append((Column(label, label, len(found), ("year", f"{start}..{end}")), found))
+    return columns
+
+
+def beside(column: Column, found: frozenset, matched: Matched, reference: Reference) -> Column:
+    """A period with the reference series' count of the years it covers, and how many of
+    the period's testimonies left in those years."""
+    first, last = _span(column)
+    years = tuple(y.year for y in reference.years if first <= y.year <= last)
+    if not years:
+        return column
+    count = sum(reference.count(year) or 0 for year in years)
+    documented = sum(1 for doc in found if matched.years.get(doc) in years)
+    return dataclasses.replace(column, reference=Documented(count, documented, years))
+
+
+def _span(column: Column) -> tuple[int, int]:
+    """The first and last year of a period's column."""
+    first, last = column.filter[1].split("..")
+    return int(first), int(last)
+
+
+def _columns(matched: Matched, by: str, period: int, index: ArchiveIndex) -> list:
     """Each column with the matching documents it holds."""
-    docs = matched.docs
+    docs, vocabulary = matched.docs, index.vocabulary
     if by == "period":
-        starts: dict[int, set] = {}
-        for doc in docs:
-            year = matched.years.get(doc)
-            if year is not None:
-                starts.setdefault(year // period * period, set()).add(doc)
-        if not starts:
-            return []
-        columns = []
-        for start in range(min(starts), max(starts) + 1, period):
-            end = start + period - 1
-            label = str(start) if period == 1 else f"{start}-{end}"
-            found = frozenset(starts.get(start, ()))
-            columns.append((Column(label, label, len(found), ("year", f"{start}..{end}")), found))
-        return columns
+        return periods(matched, period)
     if by == "motive":
         values = [(term, docs & matched.rolled[term]) for term, _ in vocabulary.tree()
                   if not vocabulary.get(term).concept]
@@ -127,7 +178,10 @@ def _columns(matched: Matched, by: str, period: int, vocabulary: Vocabulary) -> 
     values = [(str(value), docs & members) for value, members in matched.sets[by].items()]
     values = sorted(((v, found) for v, found in values if found),
                     key=lambda item: (-len(item[1]), item[0].casefold()))
-    return [(Column(value, value, len(found), (by, value)), found) for value, found in values]
+    found_by = dict(values)
+    ordered = index.in_order(by, [(value, len(found)) for value, found in values])
+    return [(Column(value, value, count, (by, value)), found_by[value])
+            for value, count in ordered]
 
 
 def comparison_json(comparison: Comparison) -> dict:
@@ -135,11 +189,27 @@ def comparison_json(comparison: Comparison) -> dict:
     return {
         "by": comparison.by, "period": comparison.period, "query": comparison.request.query,
         "filters": comparison.filters, "total": comparison.total,
-        "columns": [{"value": c.value, "label": c.label, "total": c.total,
-                     "too_few": c.too_few} for c in comparison.columns],
+        "unstated": comparison.unstated,
+        "columns": [dict({"value": c.value, "label": c.label, "total": c.total,
+                          "too_few": c.too_few},
+                         **({"reference": {"count": c.reference.count,
+                                           "documented": c.reference.documented,
+                                           "share": c.reference.share,
+                                           "years": list(c.reference.years)}}
+                            if c.reference else {}))
+                    for c in comparison.columns],
+        "reference": reference_json(comparison.reference),
         "rows": [{"motive": r.motive, "ko": r.ko, "broader": r.broader, "concept": r.concept,
                   "counts": list(r.counts), "shares": list(r.shares)} for r in comparison.rows],
     }
+
+
+def reference_json(reference: Reference | None) -> dict | None:
+    """What a reference series counts and its sources, for the JSON of comparisons."""
+    if reference is None:
+        return None
+    return {"series": reference.series, "series_ko": reference.series_ko,
+            "sources": [{"source": source, "url": url} for source, url in reference.sources()]}
 
 
 def comparison_rows(comparison: Comparison) -> list[list]:
@@ -157,12 +227,32 @@ def comparison_rows(comparison: Comparison) -> list[list]:
     totals = ["testimonies matching", "", ""]
     for column in comparison.columns:
         totals += [column.total, ""]
-    return table + [totals]
+    return table + [totals] + _reference_rows(comparison)
+
+
+def _reference_rows(comparison: Comparison) -> list[list]:
+    """The reference series under a comparison's table: its count in each period, the
+    period's testimonies of the years it covers, and their share of its count."""
+    if comparison.reference is None:
+        return []
+    rows = [[f"reference: {comparison.reference.series}", "", "sources: " + "; ".join(
+        source for source, _url in comparison.reference.sources())],
+        ["testimonies of the years counted", "", ""], ["share of the reference", "", ""]]
+    for column in comparison.columns:
+        found = column.reference
+        rows[0] += [found.count if found else "", ""]
+        rows[1] += [found.documented if found else "", ""]
+        rows[2] += ["", f"{found.share:.4f}" if found and found.share is not None else ""]
+    return rows
 
 
 def comparison_text(comparison: Comparison) -> str:
     """A comparison as the terminal shows it: counts and shares, motives indented under
     their broader ones, columns of too few testimonies marked with *."""
+    if not comparison.columns and comparison.total:
+        return (f"None of the {comparison.total} testimon"
+                f"{'y' if comparison.total == 1 else 'ies'} this search matches says "
+                f"{_what(comparison.by)}: nothing to compare.")
     if not comparison.columns:
         return "No testimony matches this search: nothing to compare."
     cells = [[f"{c.label}{'*' if c.too_few else ''}" for c in comparison.columns]]
@@ -177,10 +267,41 @@ def comparison_text(comparison: Comparison) -> str:
     lines = [f"{name:<{width}}  " + "  ".join(f"{cell:>{w}}" for cell, w in zip(line, widths))
              for name, line in zip(names, cells)]
     what = "by period" if comparison.by == "period" else \
-        "stated together" if comparison.by == "motive" else f"by {comparison.by}"
+        "stated together" if comparison.by == "motive" else \
+        f"by {comparison.by.replace('_', ' ')}"
     head = f"Motives of {comparison.total} testimon{'y' if comparison.total == 1 else 'ies'}, {what}"
     if comparison.period and comparison.period != DEFAULT_PERIOD:
         head += f" ({comparison.period} years)"
     notes = [f"* fewer than {TOO_FEW} testimonies: too few to compare"] \
         if any(c.too_few for c in comparison.columns) else []
+    if comparison.unstated:
+        notes.append(f"{comparison.unstated} of the {comparison.total} testimonies do not say "
+                     f"{_what(comparison.by)} and are in no column.")
+    if comparison.reference is not None:
+        notes += _reference_text(comparison)
     return "\n".join([head + ":", "", *lines, *([""] + notes if notes else [])])
+
+
+def _what(by: str) -> str:
+    """What a testimony says that a comparison's columns are made of, as a sentence says it."""
+    return {"left_with": "who left with them", "generation": "their year of birth",
+            "age": "their year of birth"}.get(by, f"their {by}")
+
+
+def _reference_text(comparison: Comparison) -> list[str]:
+    """The periods beside the reference series, a line each, with the series' sources."""
+    reference = comparison.reference
+    lines = [f"Beside the reference series ({reference.series}), the testimonies of the years "
+             "it counts:"]
+    for column in comparison.columns:
+        found = column.reference
+        if found is None:
+            continue
+        share = f" ({found.share:.1%})" if found.share is not None else ""
+        first, last = _span(column)
+        covered = "" if len(found.years) == last - first + 1 else \
+            " (the reference counts " + ", ".join(map(str, found.years)) + " only)"
+        lines.append(f"  {column.label}: {found.documented} of {found.count:,}{share}{covered}")
+    lines.append("Sources: " + "; ".join(source + (f" <{url}>" if url else "")
+                                         for source, url in reference.sources()))
+    return lines

@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..records.coding import passages
+from ..records.countries import country_name
+from ..records.person import age_at_departure, age_band, generation
 from ..records.redaction import AUDIENCES, hidden_parts, view_for
 from ..records.rendering import plain_text
 from ..records.testimony import Testimony
@@ -39,7 +41,10 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
         "id": testimony.id, "path": path, "sha256": testimony.sha256,
         "title": testimony.title, "summary": summary, "body": body, "post": testimony.post,
         "names": "\n".join(filter(None, (testimony.name, *testimony.aliases))),
-        "country_text": testimony.country, "motive_text": "\n".join(labels),
+        # The country also by its Korean name: `쿠바` finds the records of Cuba.
+        "country_text": "\n".join(dict.fromkeys(filter(None, (
+            testimony.country, country_name(testimony.country, "ko"))))),
+        "motive_text": "\n".join(labels),
         "tags": ",".join(testimony.tags),
         "words": " ".join(spelling_words(testimony.title, summary, body, testimony.post,
                                          testimony.country, *labels)),
@@ -48,6 +53,9 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
         "language": testimony.language, "access": testimony.audience, "year": testimony.year,
         "closed": "yes" if testimony.closed else None,
         "account": testimony.account, "quoted": ",".join(quoted),
+        "rank": testimony.rank, "left_with": ",".join(testimony.left_with),
+        "born": testimony.born, "generation": generation(testimony.born),
+        "age": age_band(age_at_departure(testimony)),
         # What a hit shows as the person's own words: (motives, text, paragraph) each.
         "evidence": [(p.motives, p.text, p.paragraph) for p in coded] or None,
     }

@@ -7,13 +7,16 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import QueryError
-from ..records.validation import SECTORS
+from ..records.person import AGE_BANDS, GENERATION
+from ..records.validation import LEFT_WITH, SECTORS
 from ..records.vocabulary import Vocabulary
 from ..translation import gettext as _
 from .engine import FACET_FIELDS
 
 FACETS = FACET_FIELDS
 SORTS = ("relevance", "year")
+# Who left with the person, in Korean as well: `left_with=자녀` and `left_with:자녀`.
+LEFT_WITH_KO = {"alone": "혼자", "spouse": "배우자", "children": "자녀", "family": "가족"}
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,43 @@ def normalise_filters(filters: dict, vocabulary: Vocabulary) -> dict[str, tuple]
                 if value not in SECTORS:
                     raise QueryError(_("unknown sector %(value)r; expected one of %(options)s",
                                        value=value, options=", ".join(SECTORS)))
+        elif name == "rank":
+            values = [_rank(value, vocabulary) for value in values]
+        elif name == "left_with":
+            values = [_left_with(value) for value in values]
+        elif name == "generation" and not all(GENERATION.match(v) for v in values):
+            raise QueryError(_("invalid generation %(value)r: expected a decade of birth such "
+                               "as 1970s", value=next(v for v in values
+                                                      if not GENERATION.match(v))))
+        elif name == "age":
+            bands = [band for band, _first, _last in AGE_BANDS]
+            for value in values:
+                if value not in bands:
+                    raise QueryError(_("unknown age band %(value)r; expected one of "
+                                       "%(options)s", value=value, options=", ".join(bands)))
         clean[name] = tuple(dict.fromkeys(values))
     return clean
+
+
+def _rank(value: str, vocabulary: Vocabulary) -> str:
+    """A rank filter's value as its preferred term (a term, an alias or a Korean label)."""
+    term = vocabulary.rank(value)
+    if term is None:
+        hint = vocabulary.closest_rank(value)
+        raise QueryError(_("unknown rank %(value)r; did you mean '%(hint)s'?", value=value,
+                           hint=hint) if hint else
+                         _("unknown rank %(value)r", value=value))
+    return term
+
+
+def _left_with(value: str) -> str:
+    """A left_with filter's value in English (`자녀` -> `children`)."""
+    korean = {label: term for term, label in LEFT_WITH_KO.items()}
+    found = korean.get(value.strip()) or value.strip().lower()
+    if found not in LEFT_WITH:
+        raise QueryError(_("unknown left_with %(value)r; expected one of %(options)s",
+                           value=value, options=", ".join(LEFT_WITH)))
+    return found
 
 
 
@@ -103,7 +141,9 @@ def with_motive_clauses(query: str, vocabulary: Vocabulary) -> str:
     """A query whose `motive:"..."` clauses name a term, an alias, a Korean label or a
     broader concept, each rewritten to ask for exactly the records stating it or any motive
     under it (`motive:family` finds children's freedom and family reunion). A clause that
-    names no motive stays a search of the motives' labels (`motive:free*`)."""
+    names no motive stays a search of the motives' labels (`motive:free*`). A `rank:` or
+    `left_with:` clause naming a value by an alias or a Korean label asks for that value
+    (`rank:고위층` is `rank:"elite"`)."""
     def expand(match: re.Match) -> str:
         name = vocabulary.normalise_any(match.group(1) if match.group(1) is not None
                                         else match.group(2))
@@ -112,7 +152,22 @@ def with_motive_clauses(query: str, vocabulary: Vocabulary) -> str:
             return match.group(0)
         return "(" + " OR ".join(f'motive_term:"{term}"' for term in terms) + ")"
 
-    return _MOTIVE_CLAUSE.sub(expand, query)
+    return _LABELLED_CLAUSE.sub(lambda match: _labelled(match, vocabulary),
+                                _MOTIVE_CLAUSE.sub(expand, query))
+
+
+_LABELLED_CLAUSE = re.compile(r'(?<![\w:])(rank|left_with):(?:"([^"]*)"|([^\s()"]+))')
+
+
+def _labelled(match: re.Match, vocabulary: Vocabulary) -> str:
+    """A `rank:` or `left_with:` clause naming a value by a label (an alias, a Korean label,
+    another case), rewritten to the value the index holds; anything else is left as it is."""
+    name, label = match.group(1), match.group(2) if match.group(2) is not None else match.group(3)
+    try:
+        value = _rank(label, vocabulary) if name == "rank" else _left_with(label)
+    except QueryError:
+        return match.group(0)
+    return f'{name}:"{value}"'
 
 
 PARAMS = ("q", *FACETS, "sort", "page", "per_page", "labels")  # a search page's URL

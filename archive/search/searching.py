@@ -14,6 +14,8 @@ from html import escape
 from pathlib import Path
 
 from ..errors import QueryError
+from ..records import person
+from ..records.validation import LEFT_WITH
 from ..records.vocabulary import Vocabulary
 from ..translation import gettext as _
 from . import snippets
@@ -54,6 +56,9 @@ class Hit:
     evidence: tuple[Evidence, ...] = ()
     quoted: bool = False
     quote_paragraph: int = 0  # where the quoted passage lies (`#p-N` of the record's page)
+    rank: str | None = None
+    born: int | None = None
+    left_with: tuple[str, ...] = ()
 
     @property
     def snippet_html(self) -> str:
@@ -168,7 +173,7 @@ class ArchiveIndex:
                 within = base.intersection(*others)
                 facets[name] = self._motive_counts(snapshot, within) if name == "motive" else \
                     [FacetCount(value, count) for value, count in
-                     snapshot.facets.counts(name, within)]
+                     self.in_order(name, snapshot.facets.counts(name, within))]
             quoting = self._quoting(snapshot, motives) \
                 if motives and not words and request.sort == "relevance" else None
             hits = self._hits(snapshot, query, final, request, ranked, motives, quoting)
@@ -190,6 +195,19 @@ class ArchiveIndex:
                 if motives and not words and request.sort == "relevance" else None
             order = self._order(final, ranked, quoting)
             return tuple(self._hit(snapshot.stored(d), ()) for d in order)
+
+    def in_order(self, name: str, counts: list[tuple]) -> list[tuple]:
+        """Facet counts `(value, count)` in the order a facet's values have: ranks as the
+        vocabulary lists them (highest first), who left with the person as the record
+        format lists them, generations and age bands from the earliest; other facets as
+        given (largest first)."""
+        keys = {"rank": lambda value: (self.vocabulary.rank_order(value), value),
+                "left_with": lambda value: (LEFT_WITH.index(value) if value in LEFT_WITH
+                                            else len(LEFT_WITH), value),
+                "generation": lambda value: person.order(name, value),
+                "age": lambda value: person.order(name, value)}
+        key = keys.get(name)
+        return sorted(counts, key=lambda item: key(str(item[0]))) if key else counts
 
     @staticmethod
     def _quoting(snapshot: Snapshot, motives: frozenset) -> frozenset:
@@ -300,7 +318,9 @@ class ArchiveIndex:
                    post=stored["post"], sector=stored["sector"], country=stored.get("country"),
                    motives=tuple(filter(None, stored.get("motive", "").split(","))),
                    snippet=snippet, closed=stored.get("closed") == "yes",
-                   evidence=evidence, quoted=bool(quoted), quote_paragraph=quoted)
+                   evidence=evidence, quoted=bool(quoted), quote_paragraph=quoted,
+                   rank=stored.get("rank"), born=stored.get("born"),
+                   left_with=tuple(filter(None, stored.get("left_with", "").split(","))))
 
     def listing(self) -> list[tuple[str, str, tuple[str, ...], bool]]:
         """(id, sector, motives, closed) of every live record, sorted by id, from the

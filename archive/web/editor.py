@@ -19,7 +19,7 @@ from ..records.coding import term_labels
 from ..records.collection import find_record
 from ..records.rendering import render_markdown
 from ..records.testimony import parse_testimony
-from ..records.validation import ACCOUNTS, GENDERS, SECTORS, WITHHOLDABLE, Problem
+from ..records.validation import ACCOUNTS, GENDERS, LEFT_WITH, SECTORS, WITHHOLDABLE, Problem
 from ..records.writing import format_testimony
 from ..service import archive_of
 from .forms import FormResult, form_from_testimony, slug, sources_in, testimony_from_form
@@ -47,7 +47,8 @@ def _page(form: dict, result: FormResult | None = None, *, testimony_id: str = "
         other_motives=", ".join(m for m in form.get("motives", [])
                                 if m not in {v.term for v in archive.vocabulary.motives}),
         sources=sources_in(form, extra_sources), sectors=SECTORS, genders=GENDERS,
-        withholdable=WITHHOLDABLE, accounts=ACCOUNTS,
+        withholdable=WITHHOLDABLE, accounts=ACCOUNTS, left_with=LEFT_WITH,
+        ranks=archive.vocabulary.ranks,
         preview=Markup(_preview(body, language, archive.vocabulary)),
     ), status
 

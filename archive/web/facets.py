@@ -1,5 +1,5 @@
-"""Search results as data for pages: facet values with toggle links, the year chart,
-pagination. Everything a template shows is computed here; templates only loop.
+"""Search results as data for pages: facet values with toggle links, their labels in each
+language, pagination (the charts are `charts`). Everything a template shows is computed here; templates only loop.
 
 Parameters are a list of `(name, value)` pairs, as in a URL's query string, so that
 the URL stays the whole state of a search page.
@@ -10,16 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from ..records.countries import country_name
 from ..records.vocabulary import Vocabulary
 from ..search.searching import FACETS, SearchResults
-from .i18n import lazy_gettext
+from .i18n import gettext, lazy_gettext
 
 FACET_TITLES = {"motive": lazy_gettext("Motive"), "sector": lazy_gettext("Sector"),
                 "country": lazy_gettext("Country"), "year": lazy_gettext("Year"),
                 "gender": lazy_gettext("Gender"), "language": lazy_gettext("Language"),
-                "account": lazy_gettext("Account")}
+                "account": lazy_gettext("Account"), "rank": lazy_gettext("Rank"),
+                "left_with": lazy_gettext("Left with"),
+                "generation": lazy_gettext("Generation"),
+                "age": lazy_gettext("Age when they left")}
 FACET_TITLES_KO = {"motive": "동기", "sector": "분야", "country": "국가", "year": "연도",
-                   "gender": "성별", "language": "언어", "account": "증언 경로"}
+                   "gender": "성별", "language": "언어", "account": "증언 경로", "rank": "지위",
+                   "left_with": "함께 떠난 사람", "generation": "세대", "age": "떠날 때 나이"}
 # The values of the record format's closed lists, as each language shows them.
 VALUE_LABELS = {
     "sector": {"diplomatic": lazy_gettext("diplomatic"), "trade": lazy_gettext("trade"),
@@ -35,18 +40,25 @@ VALUE_LABELS = {
     "access": {"public": lazy_gettext("public"), "researchers": lazy_gettext("researchers"),
                "archivists": lazy_gettext("archivists"), "restricted": lazy_gettext("restricted")},
     "language": {"en": lazy_gettext("English"), "ko": lazy_gettext("Korean (한국어)")},
+    "left_with": {"alone": lazy_gettext("alone"), "spouse": lazy_gettext("spouse"),
+                  "children": lazy_gettext("children"),
+                  "family": lazy_gettext("family (other relatives)")},
+    "age": {"0-19": lazy_gettext("under 20"), "20-29": lazy_gettext("20-29"),
+            "30-39": lazy_gettext("30-39"), "40-49": lazy_gettext("40-49"),
+            "50-59": lazy_gettext("50-59"), "60+": lazy_gettext("60 and over")},
     # The fields an archivist may withhold from the public.
     "field": {"name": lazy_gettext("name"), "aliases": lazy_gettext("aliases"),
               "summary": lazy_gettext("summary"), "sources": lazy_gettext("sources"),
               "born": lazy_gettext("year of birth"), "gender": lazy_gettext("gender"),
               "defected_on": lazy_gettext("date of leaving"), "tags": lazy_gettext("tags"),
               "recorded_by": lazy_gettext("recorded by"),
-              "recorded_on": lazy_gettext("recorded on")},
+              "recorded_on": lazy_gettext("recorded on"), "rank": lazy_gettext("rank"),
+              "left_with": lazy_gettext("who left with them")},
 }
 LANGUAGE_NAMES = VALUE_LABELS["language"]
+# Facets whose values have an order of their own (the engine gives them in it).
+ORDERED = ("rank", "left_with", "generation", "age")
 SHOWN_FIRST = 8  # a longer facet shows this many, the rest behind 'show all'
-CHART_MIN_YEARS = 10
-CHART_WIDTH, CHART_HEIGHT, CHART_AXIS = 640, 150, 22
 
 
 @dataclass(frozen=True)
@@ -70,21 +82,6 @@ class FacetGroup:
     title: str
     first: tuple[FacetValue, ...]
     rest: tuple[FacetValue, ...]
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One bar of the year chart."""
-
-    year: int
-    count: int
-    x: float
-    y: float
-    width: float
-    height: float
-    url: str
-    selected: bool
-    label: bool
 
 
 def search_url(params: list[tuple[str, str]], path: str = "/search") -> str:
@@ -123,8 +120,9 @@ def facet_groups(results: SearchResults, params: list, vocabulary: Vocabulary,
         quoted = {str(c.value): c.quoted for c in results.facets[name]}
         for value in selected:  # a chosen value stays visible (and removable) at 0
             counts.setdefault(value, 0)
-        ordered = sorted(counts.items(), key=lambda kv: (kv[0] not in selected, -kv[1], kv[0]))
-        values = tuple(FacetValue(value, _label(name, value, vocabulary, labels), count,
+        ordered = sorted(counts.items(), key=lambda kv: (kv[0] not in selected, -kv[1], kv[0])) \
+            if name not in ORDERED else list(counts.items())  # the engine's order kept
+        values = tuple(FacetValue(value, label_of(name, value, vocabulary, labels), count,
                                   value in selected, search_url(toggled(params, name, value)),
                                   quoted.get(value) or (0 if name == "motive" else None))
                        for value, count in ordered)
@@ -162,41 +160,23 @@ def _motive_tree(results: SearchResults, params: list, vocabulary: Vocabulary,
 
 def value_label(name: str, value: str) -> str:
     """A facet value as the page's language shows it (sectors, genders, accounts, access,
-    languages); other values (countries) as they are."""
+    languages, who left with the person, age bands, generations); other values as they are."""
+    if name == "generation" and str(value)[:-1].isdigit():
+        return gettext("born in the %(decade)ss", decade=str(value)[:-1])
     return str(VALUE_LABELS.get(name, {}).get(value, value))
 
 
-def _label(name: str, value: str, vocabulary: Vocabulary, labels: str) -> str:
+def label_of(name: str, value: str, vocabulary: Vocabulary, labels: str = "en") -> str:
+    """Any facet value as shown in `labels` ('en' or 'ko'): motives and ranks by the
+    vocabulary's labels, countries by their name in that language (Babel's locale data),
+    closed lists in the page's language."""
     if name == "motive":
         return vocabulary.label(value, labels)
+    if name == "rank":
+        return vocabulary.rank_label(value, labels)
+    if name == "country":
+        return country_name(value, labels) or value
     return value_label(name, value)
-
-
-def year_chart(results: SearchResults, params: list) -> list[Bar]:
-    """Bars of matching testimonies by year, each a link that filters to that year."""
-    counts = {int(c.value): c.count for c in results.facets["year"]}
-    if not counts:
-        return []
-    first, last = min(counts), max(counts)
-    if last - first + 1 < CHART_MIN_YEARS:  # a few years still read as years, not slabs
-        first = max(1945, first - (CHART_MIN_YEARS - (last - first + 1)) // 2)
-        last = first + CHART_MIN_YEARS - 1
-    span = last - first + 1
-    width = CHART_WIDTH / span
-    tallest = max(counts.values())
-    chosen = results.filters.get("year", [])
-    step = next(s for s in (1, 2, 5, 10, 20) if span / s <= 12)
-    bars = []
-    for offset in range(span):
-        year = first + offset
-        count = counts.get(year, 0)
-        height = (CHART_HEIGHT - CHART_AXIS - 14) * count / tallest
-        bars.append(Bar(
-            year=year, count=count, x=round(offset * width + 1, 2),
-            y=round(CHART_HEIGHT - CHART_AXIS - height, 2), width=round(max(width - 2, 1), 2),
-            height=round(height, 2), url=search_url(replaced(params, "year", f"{year}..{year}")),
-            selected=f"{year}..{year}" in chosen, label=(year % step == 0) or span == 1))
-    return bars
 
 
 def page_links(results: SearchResults, params: list) -> list[tuple[str, str | None]]:

@@ -18,8 +18,8 @@ from ..records.writing import FIELD_ORDER
 
 LIST_FIELDS = ("aliases", "tags")
 FLAG_FIELDS = ("pseudonym", "name_public")
-TEXT_FIELDS = ("title", "post", "sector", "country", "name", "gender", "language", "summary",
-               "access", "account", "recorded_by", "recorded_on", "defected_on")
+TEXT_FIELDS = ("title", "post", "sector", "rank", "country", "name", "gender", "language",
+               "summary", "access", "account", "recorded_by", "recorded_on", "defected_on")
 SOURCE_KEYS = ("title", "publisher", "url", "date")
 BLANK_SOURCES = 1
 
@@ -77,9 +77,10 @@ def front_matter_from_form(form: dict[str, list[str]]) -> tuple[dict, str]:
     for name in FLAG_FIELDS:
         if first(name) in ("on", "true", "1", "yes"):
             meta[name] = True
-    withhold = split_list(form.get("withhold", []))
-    if withhold:
-        meta["withhold"] = withhold
+    for name in ("withhold", "left_with"):  # checkboxes (or a list typed on the command line)
+        items = split_list(form.get(name, []))
+        if items:
+            meta[name] = items
     sources = []
     for index in range(int(first("source_count") or 0) + BLANK_SOURCES + 20):
         source = {key: first(f"sources-{index}-{key}").strip() for key in SOURCE_KEYS}
@@ -122,6 +123,7 @@ def form_from_testimony(testimony: Testimony) -> dict[str, list[str]]:
     for name in FLAG_FIELDS:
         form[name] = ["on"] if getattr(testimony, name) else []
     form["withhold"] = list(testimony.withhold)
+    form["left_with"] = list(testimony.left_with)
     for index, source in enumerate(testimony.sources):
         for key in SOURCE_KEYS:
             form[f"sources-{index}-{key}"] = [getattr(source, key) or ""]

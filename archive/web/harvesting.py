@@ -55,7 +55,7 @@ def endpoint():
     host = urlsplit(_base()).hostname or "localhost"
     repo = oai.Repository(
         name=settings.name, base_url=_base() + url_for("harvesting.endpoint"), host=host,
-        admin_email=settings.archivist_email or f"archivist@{host}",
+        admin_email=oai.admin_email(settings.archivist_email, host),
         record=archive.testimony, page_url=_page_url, publisher=settings.publisher)
     args = list(request.form.items(multi=True)) if request.method == "POST" \
         else list(request.args.items(multi=True))

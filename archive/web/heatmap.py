@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..records.vocabulary import Vocabulary
 from ..search.comparing import TOO_FEW, Comparison
 from ..search.requests import parse_year_range
-from .facets import search_url, value_label
+from .facets import label_of, search_url
 from .i18n import gettext, ngettext, number
 
 LABEL_WIDTH = 230  # the row labels, indented by depth
@@ -94,8 +94,7 @@ def heatmap(comparison: Comparison, params: list, vocabulary: Vocabulary,
     kept = [(name, value) for name, value in params if name not in ("by", "period", "page")]
     columns = []
     by = comparison.by
-    names = [vocabulary.label(c.label, labels) if by == "motive" else value_label(by, c.label)
-             for c in comparison.columns]
+    names = [label_of(by, c.label, vocabulary, labels) for c in comparison.columns]
     for place, column in enumerate(comparison.columns):
         x = LABEL_WIDTH + place * COLUMN_WIDTH + COLUMN_WIDTH // 2
         columns.append(Heading(x, HEADER_HEIGHT - 8, names[place], column.too_few,

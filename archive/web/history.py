@@ -34,9 +34,11 @@ def versions(testimony_id: str):
                                unavailable=str(exc)), 200
     chosen_a = request.args.get("a") or (found[1].revision if len(found) > 1 else "working")
     chosen_b = request.args.get("b") or (found[0].revision if found else "working")
-    try:
+    try:  # git's own names (HEAD~1, a branch) are read as the version they name
+        chosen_a, chosen_b = (name if name == "working" else git.resolve(path, name).revision
+                              for name in (chosen_a, chosen_b))
         fields, body = git.difference(git.text_at(path, chosen_a),
-                                          git.text_at(path, chosen_b))
+                                      git.text_at(path, chosen_b))
     except git.HistoryUnavailable as exc:
         abort(400, str(exc))
     return render_template("history.html", testimony_id=testimony_id, versions=found,
@@ -58,6 +60,7 @@ def restore(testimony_id: str):
     except ArchiveError as exc:
         return render_template("history.html", testimony_id=testimony_id, versions=[],
                                unavailable=str(exc)), 400
-    note = _("Restored the version %(revision)s.", revision=revision[:10]) if saved.changed \
-        else _("Nothing changed: the record is already as in %(revision)s.", revision=revision[:10])
+    shown = saved.version or revision[:10]
+    note = _("Restored the version %(revision)s.", revision=shown) if saved.changed \
+        else _("Nothing changed: the record is already as in %(revision)s.", revision=shown)
     return redirect(url_for("history.versions", testimony_id=testimony_id, restored=note), 303)

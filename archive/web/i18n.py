@@ -18,6 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, request
 from flask_babel import Babel, format_decimal, get_locale, gettext, lazy_gettext, ngettext
+from markupsafe import Markup, escape
 
 LANGUAGES = ("en", "ko")
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
@@ -25,7 +26,28 @@ COOKIE = "lang"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 __all__ = ["LANGUAGES", "gettext", "lazy_gettext", "ngettext", "init_app", "language",
-           "number"]
+           "number", "query_examples"]
+
+# The query help's examples, in the words of each language; every one finds records of the
+# sample archive (tests/web/test_i18n.py runs them).
+QUERY_EXAMPLES = {
+    "en": {"both": ["famine hospital"], "either": ["purge OR recall"],
+           "without": ["dramas NOT soldier"], "minus": ["dramas -soldier"],
+           "phrase": ['"children\'s freedom"'],
+           "fields": ["motive:hallyu", "sector:trade", "country:china", 'name:"Thae Yong-ho"',
+                      "tag:famine", "rank:elite", "left_with:children", "age:40-49",
+                      "generation:1970s"],
+           "years": ["year:2016", "year:199*", "year:[1990 TO 1999]", "year:>=2010",
+                     "born:197*"],
+           "wildcard": ["diplom*"]},
+    "ko": {"both": ["두만강 자유"], "either": ["숙청 OR 소환"],
+           "without": ["드라마 NOT 군인"], "minus": ["드라마 -군인"], "phrase": ['"자녀의 자유"'],
+           "fields": ["motive:한류", "sector:trade", "country:중국", 'name:"태영호"',
+                      "rank:고위층", "left_with:자녀", "age:40-49", "generation:1970s"],
+           "years": ["year:2016", "year:199*", "year:[1990 TO 1999]", "year:>=2010",
+                     "born:197*"],
+           "wildcard": ["대사*"]},
+}
 
 
 def select_language() -> str:
@@ -49,6 +71,14 @@ def language() -> str:
 def number(value) -> str:
     """A number as the reader's language writes it (1,234)."""
     return format_decimal(value)
+
+
+def query_examples() -> dict[str, Markup]:
+    """The query help's examples in the page's language, each set as `<code>` HTML."""
+    chosen = QUERY_EXAMPLES.get(language(), QUERY_EXAMPLES["en"])
+    return {name: Markup(", ").join(Markup("<code>%s</code>") % escape(example)
+                                    for example in examples)
+            for name, examples in chosen.items()}
 
 
 def compiled_catalogs(source: Path = TRANSLATIONS) -> Path:
@@ -86,5 +116,5 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compiled_catalogs()))
     Babel(app, locale_selector=select_language)
     app.jinja_env.globals.update(language=language, language_names=LANGUAGE_NAMES,
-                                 languages=LANGUAGES)
+                                 languages=LANGUAGES, query_examples=query_examples)
     app.jinja_env.filters["number"] = number

@@ -17,23 +17,27 @@ from flask_babel import format_date
 from markupsafe import Markup
 
 from ..exchange import citation, metadata
-from ..errors import QueryError
+from ..errors import ArchiveError, QueryError
 from ..exchange.exporting import FORMATS
 from ..records.coding import passages, term_labels
+from ..records import person
 from ..records.collection import withdrawn
+from ..records.countries import country_name
 from ..records.rendering import render_markdown
 from ..search import comparing
+from ..search.shares import share_by_period
 from ..search.requests import PARAMS, request_from_params
 from ..search.searching import SearchRequest
 from ..service import Archive, export_text, results_json, testimony_json
-from . import facets, heatmap, i18n
+from . import charts, facets, heatmap, i18n
 from .readers import reader_archive
 from .i18n import gettext as _
 from .i18n import language
 
 
 PER_PAGE = 20
-CSV_COLUMNS = ("id", "title", "year", "post", "sector", "country", "motives", "url")
+CSV_COLUMNS = ("id", "title", "year", "post", "sector", "rank", "country", "born", "left_with",
+               "motives", "url")
 bp = Blueprint("archive", __name__)
 
 
@@ -54,15 +58,32 @@ def _search_request(params: list) -> SearchRequest:
 
 @bp.get("/")
 def home():
-    """The home page: what the archive holds, a search box, and recent testimonies."""
+    """The home page: what the archive holds, a search box, recent testimonies, the share of
+    the elite by period, and motives by period."""
     archive = get_archive()
     results = archive.index.search(SearchRequest(per_page=6))
     motives = facets.facet_groups(results, [], archive.vocabulary, language())[0]
     by_period = comparing.compare(archive.index, SearchRequest(), "period")
-    return render_template("home.html", results=results, motives=motives,
-                           chart=facets.year_chart(results, []),
-                           map=heatmap.heatmap(by_period, [], archive.vocabulary, language())
-                           if by_period.columns else None)
+    reference, problem = reference_of(archive)
+    top = archive.vocabulary.ranks[0].term if archive.vocabulary.ranks else None
+    return render_template(
+        "home.html", results=results, motives=motives, reference_problem=problem,
+        chart=charts.year_chart(results, [], reference, language()),
+        shares=charts.share_chart(share_by_period(archive.index),
+                                  archive.vocabulary.rank_label(top, language()) if top else ""),
+        map=heatmap.heatmap(by_period, [], archive.vocabulary, language())
+        if by_period.columns else None)
+
+
+def reference_of(archive: Archive):
+    """The archive's reference series and, when its file cannot be used, the sentence that
+    says so (the page is made without it)."""
+    try:
+        return archive.reference(), None
+    except ArchiveError as problem:
+        current_app.logger.warning("%s", problem)
+        return None, _("The reference series (reference.csv) cannot be used; `archive "
+                       "validate` says why.")
 
 
 @bp.get("/search")
@@ -78,7 +99,8 @@ def search():
     return render_template(
         "search.html", results=results, params=params, q=results.request.query, error=None,
         groups=facets.facet_groups(results, params, archive.vocabulary, labels),
-        chart=facets.year_chart(results, params), pages=facets.page_links(results, params),
+        chart=charts.year_chart(results, params, reference_of(archive)[0], language()),
+        pages=facets.page_links(results, params),
         chosen=_chosen(results, params, archive), labels=labels,
         sort_urls={s: facets.search_url(facets.replaced(params, "sort", s))
                    for s in ("relevance", "year")},
@@ -99,8 +121,7 @@ def _chosen(results, params, archive) -> list[tuple[str, str]]:
     chosen = []
     for name, values in results.filters.items():
         for value in values:
-            label = archive.vocabulary.label(value) if name == "motive" else value
-            label = label if name == "motive" else facets.value_label(name, value)
+            label = facets.label_of(name, value, archive.vocabulary, language())
             chosen.append((f"{facets.FACET_TITLES[name]}: {label}",
                            facets.search_url(facets.toggled(params, name, value))))
     return chosen
@@ -128,7 +149,8 @@ def search_csv():
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for hit in hits:
-        writer.writerow([hit.id, hit.title, hit.year, hit.post, hit.sector, hit.country or "",
+        writer.writerow([hit.id, hit.title, hit.year, hit.post, hit.sector, hit.rank or "",
+                         hit.country or "", hit.born or "", "; ".join(hit.left_with),
                          "; ".join(hit.motives), url_for("archive.testimony", testimony_id=hit.id,
                                                          _external=True)])
     return Response(out.getvalue(), mimetype="text/csv",
@@ -192,11 +214,15 @@ def _facts(record, archive) -> list[tuple[str, list[tuple[str, str | None]]]]:
 
     other = "en" if language() == "ko" else "ko"
     value = facets.value_label
+    born = record.born
+    age, generation = person.age_at_departure(record), person.generation(born)
     rows = [(_("Year"), [(str(record.year), link("year", f"{record.year}..{record.year}"))]),
             (_("Post"), [(record.post, None)]),
             (_("Sector"), [(value("sector", record.sector), link("sector", record.sector))]),
-            (_("Country"), [(record.country, link("country", record.country))]
-             if record.country else []),
+            (_("Rank"), [(archive.vocabulary.rank_label(record.rank, language()),
+                          link("rank", record.rank))] if record.rank else []),
+            (_("Country"), [(country_name(record.country, language()),
+                             link("country", record.country))] if record.country else []),
             (_("Motives"), [(f"{archive.vocabulary.label(m, language())} · "
                              f"{archive.vocabulary.label(m, other)}", link("motive", m))
                             for m in record.motives] or [(_("not stated"), None)]),
@@ -206,7 +232,11 @@ def _facts(record, archive) -> list[tuple[str, list[tuple[str, str | None]]]]:
             (_("Left on"), [(record.defected_on, None)] if record.defected_on else []),
             (_("Gender"), [(value("gender", record.gender), link("gender", record.gender))]
              if record.gender else []),
-            (_("Born"), [(str(record.born), None)] if record.born else []),
+            (_("Born"), [(str(born), link("generation", generation)),
+                         (_("about %(age)s when they left", age=age),
+                          link("age", person.age_band(age)))] if born is not None else []),
+            (_("Left with"), [(value("left_with", who), link("left_with", who))
+                              for who in record.left_with]),
             (_("Language"), [(value("language", record.language),
                               link("language", record.language))]),
             (_("Account"), [(value("account", record.account), link("account", record.account))]

@@ -11,15 +11,28 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from ..errors import QueryError
 from ..search import comparing
 from ..search.requests import PARAMS, request_from_params
-from . import facets, heatmap
+from . import charts, facets, heatmap
 from .i18n import language, lazy_gettext
+from .pages import reference_of
 from .readers import reader_archive
 
 bp = Blueprint("patterns", __name__)
 BY_LABELS = {"period": lazy_gettext("period"), "sector": lazy_gettext("sector"),
              "country": lazy_gettext("country"), "account": lazy_gettext("account"),
              "gender": lazy_gettext("gender"), "language": lazy_gettext("language"),
+             "rank": lazy_gettext("rank"), "left_with": lazy_gettext("who left with them"),
+             "generation": lazy_gettext("generation"),
+             "age": lazy_gettext("age when they left"),
              "motive": lazy_gettext("motives stated together")}
+
+
+# What a testimony says that a comparison's columns are made of, as a sentence says it.
+SAYS = {"sector": lazy_gettext("their sector"), "country": lazy_gettext("their country"),
+        "account": lazy_gettext("how their testimony reached the archive"),
+        "gender": lazy_gettext("their gender"), "language": lazy_gettext("its language"),
+        "rank": lazy_gettext("their rank"), "left_with": lazy_gettext("who left with them"),
+        "generation": lazy_gettext("their year of birth"),
+        "age": lazy_gettext("their year of birth")}
 
 
 def _params() -> list[tuple[str, str]]:
@@ -28,10 +41,12 @@ def _params() -> list[tuple[str, str]]:
 
 
 def _comparison():
-    """The comparison this request asks for (QueryError for a bad parameter)."""
+    """The comparison this request asks for (QueryError for a bad parameter), periods beside
+    the archive's reference series when it has a usable one."""
     by, period = comparing.check_parameters(request.args.get("by"), request.args.get("period"))
     search = request_from_params(_params())
-    return comparing.compare(reader_archive().index, search, by, period)
+    archive = reader_archive()
+    return comparing.compare(archive.index, search, by, period, reference_of(archive)[0])
 
 
 @bp.get("/compare")
@@ -50,7 +65,13 @@ def compare():
         map=heatmap.heatmap(comparison, params, archive.vocabulary, labels),
         by_links=[(label, facets.search_url(params + [("by", by)], "/compare"),
                    by == comparison.by) for by, label in BY_LABELS.items()],
-        search_url=facets.search_url(params), facet_titles=facets.FACET_TITLES,
+        search_url=facets.search_url(params),
+        filters=[(facets.FACET_TITLES[name], " / ".join(
+            facets.label_of(name, value, archive.vocabulary, labels) for value in values))
+            for name, values in comparison.filters.items()],
+        says=SAYS.get(comparison.by, BY_LABELS[comparison.by]),
+        reference=comparison.reference and comparison.reference.label(labels),
+        documented=charts.documented_cells(comparison) if comparison.reference else [],
         csv_url=facets.search_url(here, "/compare.csv"),
         json_url=facets.search_url(here, "/api/compare"))
 

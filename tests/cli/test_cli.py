@@ -14,12 +14,14 @@ from archive.search.engine.generations import current_generation
 from ..helpers import ROOT, write_record
 
 RESULT_KEYS = {"id", "title", "year", "post", "sector", "country", "motives", "snippet", "url",
-               "quoted", "evidence"}
+               "quoted", "evidence", "rank", "born", "left_with"}
 
 
 def test_validate_passes_on_the_sample(run, sample_copy):
     result = run(sample_copy, "validate")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "All 19 records are valid.\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, "The reference series (Defections to South Korea confirmed that year) is valid: 1 "
+           "year.\nAll 19 records are valid.\n", "")
 
 
 def test_validate_reports_problems_on_stderr_and_exits_1(run, empty_archive, monkeypatch):
@@ -132,7 +134,7 @@ def test_search_json_contract(run, sample):
         assert set(row) == RESULT_KEYS and row["url"] == f"/t/{row['id']}"
         assert isinstance(row["motives"], list)
     assert set(data["facets"]) == {"motive", "sector", "country", "year", "gender", "language",
-                                   "account"}
+                                   "account", "rank", "left_with", "generation", "age"}
     assert {"value": "diplomatic", "count": 4} in data["facets"]["sector"]
     assert all(set(v) == ({"value", "count", "quoted", "broader"} if name == "motive"
                           else {"value", "count"})
@@ -148,7 +150,11 @@ def test_search_suggestion_in_json(run, sample):
     (["year:abc"], "Error: invalid year 'abc' in the query: use year:2016, year:199*, "
                    "year:[1990 TO 1999] or year:>=2000\n"),
     (["--filter", "colour=red"], "Error: unknown filter 'colour'; expected one of motive, "
-                                 "sector, country, year, gender, language, account\n"),
+                                 "sector, country, year, gender, language, account, rank, "
+                                 "left_with, generation, age\n"),
+    (["born:19x"], "Error: invalid year of birth '19x' in the query: use born:1971, born:197*, "
+                   "born:[1960 TO 1969] or born:<1960\n"),
+    (["--filter", "rank=boss"], "Error: unknown rank 'boss'\n"),
     (["--filter", "motive=childrens freedom"], "Error: unknown motive 'childrens freedom'; did "
                                                "you mean 'children's freedom'?\n"),
 ])
@@ -234,3 +240,45 @@ def test_the_index_progress_bar_shows_records_per_second_and_time_left(monkeypat
     shown = terminal.getvalue()
     assert "Indexing" in shown and "1000/2000" in shown
     assert "250 records/s, 0:04 left" in shown  # 1,000 records to go at 250 a second
+
+
+def test_new_takes_rank_born_and_who_left_with_them(run, empty_archive, monkeypatch):
+    monkeypatch.chdir(empty_archive.testimonies.parent)
+    result = run(empty_archive, "new", "--title", "Envoy in Vienna", "--year", "2019", "--post",
+                 "Envoy", "--sector", "diplomatic", "--rank", "고위급", "--born", "1968",
+                 "--left-with", "spouse, children", "--no-input", "--access", "public")
+    assert result.exit_code == 0, result.output
+    text = (empty_archive.testimonies / "envoy-in-vienna-2019.md").read_text(encoding="utf-8")
+    assert "sector: diplomatic\nrank: elite\n" in text
+    assert "born: 1968\nleft_with: [spouse, children]\n" in text
+    bad = run(empty_archive, "new", "--title", "Envoy in Bern", "--year", "2019", "--post",
+              "Envoy", "--sector", "diplomatic", "--rank", "boss", "--no-input")
+    assert bad.exit_code == 1
+    assert "rank: unknown rank 'boss', not a rank or alias of testimonies/vocabulary.yaml; " \
+           "expected one of elite, mid-level, ordinary" in bad.stderr
+
+
+def test_validate_reports_a_broken_reference_series_with_its_lines(run, sample_copy):
+    (sample_copy.testimonies / "reference.csv").write_text(
+        "year,count,series,source\n2019,lots,Arrivals,A ministry\n2019,5,Arrivals,\n",
+        encoding="utf-8")
+    result = run(sample_copy, "validate")
+    assert result.exit_code == 1 and result.stdout == "All 19 records are valid.\n"
+    assert result.stderr.splitlines() == [
+        f"{sample_copy.testimonies / 'reference.csv'}:2: count: expected a whole number such "
+        "as 196, got 'lots'",
+        f"{sample_copy.testimonies / 'reference.csv'}:3: source: every figure needs its "
+        "source; name the publication it comes from"]
+    alone = run(sample_copy, "validate", str(sample_copy.testimonies / "reference.csv"))
+    assert alone.exit_code == 1 and alone.stdout == ""
+    compared = run(sample_copy, "compare")
+    assert compared.exit_code == 1 and compared.stderr.startswith("Error: ")
+
+
+def test_compare_by_rank_in_the_terminal(run, sample):
+    result = run(sample, "compare", "--by", "rank", "--filter", "sector=diplomatic")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "Motives of 4 testimonies, by rank:"
+    assert lines[2].split() == ["motive", "elite*", "ordinary*"]
+    assert lines[-1] == "* fewer than 5 testimonies: too few to compare"

@@ -18,7 +18,7 @@ from archive.history.withdrawal import withdraw
 from archive.search.indexing import update_index
 from archive.settings import Settings
 
-from ..helpers import ROOT, add_generated_records, served, write_record
+from ..helpers import ROOT, add_generated_records, served, valid_oai, write_record
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 OAI_DC = "{http://www.openarchives.org/OAI/2.0/oai_dc/}"
@@ -41,8 +41,17 @@ def check_oai_dc(element: ET.Element) -> dict[str, list[str]]:
     return fields
 
 
+class CheckedSickle(Sickle):
+    """Sickle, with every answer it receives validated against the published schemas."""
+
+    def harvest(self, **kwargs):
+        response = super().harvest(**kwargs)
+        valid_oai(response.http_response.content)
+        return response
+
+
 def harvest(url: str, verb: str = "ListRecords", **args):
-    sickle = Sickle(f"{url}/oai", max_retries=0, timeout=60)
+    sickle = CheckedSickle(f"{url}/oai", max_retries=0, timeout=60)
     method = getattr(sickle, verb)
     return list(method(metadataPrefix="oai_dc", ignore_deleted=False, **args))
 
@@ -59,7 +68,7 @@ def oai_get(client, query: str, method: str = "get") -> ET.Element:
     else:
         response = client.get(f"/oai?{query}")
     assert response.status_code == 200 and response.mimetype == "text/xml"
-    return ET.fromstring(response.data)
+    return ET.fromstring(valid_oai(response.data))
 
 
 def error_of(root: ET.Element) -> str | None:
@@ -73,7 +82,7 @@ def test_sickle_harvests_the_whole_sample_archive_once(sample):
         records = harvest(url)
         identifiers = harvest(url, "ListIdentifiers")
         diplomatic = harvest(url, "ListIdentifiers", set="sector:diplomatic")
-        identify = Sickle(f"{url}/oai").Identify()
+        identify = CheckedSickle(f"{url}/oai").Identify()
     ids = Counter(r.header.identifier.rsplit(":", 1)[1] for r in records if not r.deleted)
     assert set(ids) == public and set(ids.values()) == {1}
     deleted = {r.header.identifier.rsplit(":", 1)[1] for r in records if r.deleted}
@@ -104,8 +113,8 @@ def test_a_harvest_of_2000_records_pages_through_tokens_and_sees_each_once(tmp_p
                     str(testimonies)], check=True, capture_output=True)
     update_index(testimonies, index)
     with served(testimonies, index) as url:
-        first = ET.fromstring(__import__("urllib.request").request.urlopen(
-            f"{url}/oai?verb=ListIdentifiers&metadataPrefix=oai_dc").read())
+        first = ET.fromstring(valid_oai(__import__("urllib.request").request.urlopen(
+            f"{url}/oai?verb=ListIdentifiers&metadataPrefix=oai_dc").read()))
         records = harvest(url)
     token = first.find(f".//{OAI}resumptionToken")
     assert token.get("completeListSize") == "2000" and token.get("cursor") == "0"
@@ -178,11 +187,16 @@ def test_identify_formats_sets_and_get_record(client, sample):
                      "witness-0457").find(f".//{OAI}record")
     assert record.find(f"{OAI}header").get("status") == "deleted"
     assert record.find(f"{OAI}metadata") is None
-    # A parent set holds every record of its children.
+    # A deleted record keeps its sets: a harvest of its set learns of the deletion.
+    assert [s.text for s in record.iter(f"{OAI}setSpec")] == [
+        "sector:security", "motive:family-reunion", "motive:political-persecution",
+        "motive:surveillance"]
+    # A parent set holds every record of its children, the deleted (restricted) ones too.
     everyone = oai_get(client, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=sector")
-    public = {p.stem for p in sample.testimonies.glob("*.md")} - SAMPLE_RESTRICTED
-    assert {h.findtext(f"{OAI}identifier").rsplit(":", 1)[1]
-            for h in everyone.iter(f"{OAI}header")} == public
+    headers = {h.findtext(f"{OAI}identifier").rsplit(":", 1)[1]: h.get("status")
+               for h in everyone.iter(f"{OAI}header")}
+    assert set(headers) == {p.stem for p in sample.testimonies.glob("*.md")}
+    assert {i for i, status in headers.items() if status == "deleted"} == SAMPLE_RESTRICTED
 
 
 def git(folder, *args, date=None):
@@ -245,6 +259,66 @@ def test_a_withdrawn_record_stays_deleted_and_leaves_the_sitemap(sample_copy):
     assert len(headers) == 1 and headers[0].get("status") == "deleted"
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     assert "fishing-crew-2019" not in sitemap and "thae-yong-ho-2016" in sitemap
+    # Its tombstone keeps its sets: a harvest of one of them learns of the deletion.
+    assert [s.text for s in root.iter(f"{OAI}setSpec")] == [
+        "sector:other", "motive:better-life", "motive:economic-hardship"]
+    for wanted in ("sector:other", "motive:better-life", "motive"):
+        selected = oai_get(client, f"verb=ListIdentifiers&metadataPrefix=oai_dc&set={wanted}")
+        assert "oai:localhost:fishing-crew-2019" in {
+            h.findtext(f"{OAI}identifier") for h in selected.iter(f"{OAI}header")
+            if h.get("status") == "deleted"}, wanted
+    stone = (sample_copy.testimonies / "withdrawn.yaml").read_text(encoding="utf-8")
+    assert "sets:\n  - sector:other\n  - motive:better-life\n  - motive:economic-hardship\n" \
+        in stone
+
+
+def test_a_tombstone_that_does_not_know_its_sets_is_in_every_set(sample_copy):
+    """Written before tombstones kept sets: a set-selective harvest still learns of it."""
+    update_index(sample_copy.testimonies, sample_copy.index)
+    (sample_copy.testimonies / "withdrawn.yaml").write_text(
+        "- id: old-withdrawal\n  withdrawn_on: '2025-01-02'\n  reason: asked\n", encoding="utf-8")
+    client = client_of(sample_copy)
+    for wanted in ("sector:diplomatic", "motive:famine"):
+        selected = oai_get(client, f"verb=ListIdentifiers&metadataPrefix=oai_dc&set={wanted}")
+        stone = [h for h in selected.iter(f"{OAI}header")
+                 if h.findtext(f"{OAI}identifier") == "oai:localhost:old-withdrawal"]
+        assert len(stone) == 1 and stone[0].get("status") == "deleted", wanted
+
+
+def test_a_set_whose_records_are_all_deleted_is_still_listed(sample_copy):
+    """The only record of a sector withdrawn: its set stays, holding the deletion."""
+    update_index(sample_copy.testimonies, sample_copy.index)
+    withdraw(sample_copy.testimonies, sample_copy.index, "christian-believer-2006",
+             "The witness asked.")
+    client = client_of(sample_copy)
+    sets = {s.findtext(f"{OAI}setSpec") for s in oai_get(client, "verb=ListSets").iter(f"{OAI}set")}
+    assert "motive:religious-persecution" in sets
+    listed = oai_get(client, "verb=ListIdentifiers&metadataPrefix=oai_dc"
+                             "&set=motive:religious-persecution")
+    headers = [(h.findtext(f"{OAI}identifier"), h.get("status"))
+               for h in listed.iter(f"{OAI}header")]
+    assert headers == [("oai:localhost:christian-believer-2006", "deleted")]
+
+
+@pytest.mark.parametrize("query", [
+    "verb=ListRecords&metadataPrefix=%23%23", "verb=ListRecords&metadataPrefix=oai_dc&set=a%20b",
+    "verb=ListIdentifiers&metadataPrefix=oai_dc&set=sector:",
+])
+def test_an_argument_the_schema_cannot_echo_is_a_bad_argument(client, query):
+    """The answer echoes the request's arguments, whose syntax the schema fixes: one that
+    cannot be echoed is an illegal argument (and the answer stays valid)."""
+    assert error_of(oai_get(client, query)) == "badArgument"
+
+
+@pytest.mark.parametrize("configured, host, expected", [
+    (None, "localhost", "archivist@localhost.invalid"),
+    ("me@localhost", "archive.example.org", "archivist@archive.example.org"),
+    ("kim@example.org", "localhost", "kim@example.org"),
+])
+def test_identify_gives_an_address_the_schema_accepts(configured, host, expected):
+    from archive.exchange.oai import admin_email
+
+    assert admin_email(configured, host) == expected
 
 
 def test_the_sitemap_lists_public_record_pages_only(sample):

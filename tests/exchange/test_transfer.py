@@ -208,6 +208,37 @@ def test_csv_export_is_read_by_the_csv_module(exported):
                                        "trade-official-singapore-2009"]
     assert rows[0]["motives"] == "hard-currency quota; fear of punishment; children's freedom"
     assert rows[0]["url"] == "http://127.0.0.1:5000/t/trade-representative-shenyang-2019"
+    assert (rows[0]["rank"], rows[0]["born"], rows[0]["left_with"]) == ("elite", "1971", "")
+
+
+def test_the_person_s_fields_travel_through_csv_export_and_import(run, sample_copy,
+                                                                  empty_archive, tmp_path):
+    """The CSV of `archive export` imported again: rank, born and left_with as they were."""
+    sheet = tmp_path / "all.csv"
+    assert run(sample_copy, "export", "--format", "csv", "--private", "--output",
+               str(sheet)).exit_code == 0
+    assert run(empty_archive, "import", str(sheet)).exit_code == 0
+    before, after = records(sample_copy), records(empty_archive)
+    for testimony_id, record in before.items():
+        assert (after[testimony_id].rank, after[testimony_id].born,
+                after[testimony_id].left_with) == (record.rank, record.born, record.left_with)
+    assert after["embassy-driver-2019"].left_with == ("family",)
+
+
+def test_import_reads_the_person_s_fields_and_reports_them_by_row(run, empty_archive, tmp_path):
+    sheet = tmp_path / "rows.csv"
+    sheet.write_text("id,title,year,post,sector,motives,rank,born,left_with\n"
+                     "a-couple,A couple,2018,Clerk,civilian,,고위층,1970,spouse; children\n"
+                     "a-bad-row,Bad,2018,Clerk,civilian,,boss,1970,alone; spouse\n",
+                     encoding="utf-8")
+    result = run(empty_archive, "import", str(sheet))
+    assert result.exit_code == 1
+    assert "row 3: rank: unknown rank 'boss'" in result.stderr
+    assert "row 3: left_with: 'alone' cannot be listed with spouse" in result.stderr
+    skipped = run(empty_archive, "import", str(sheet), "--skip-invalid")
+    assert skipped.exit_code == 1  # a row was invalid; the valid one is written
+    couple = records(empty_archive)["a-couple"]
+    assert (couple.rank, couple.born, couple.left_with) == ("elite", 1970, ("spouse", "children"))
 
 
 @pytest.mark.filterwarnings("ignore:The following arguments for Reference are unsupported")

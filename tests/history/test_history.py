@@ -104,6 +104,53 @@ def test_log_diff_and_restore_from_the_command_line(archive):
     assert cli_in(archive, "search", "closed", "--json").output.count("clerk-in-sinuiju") == 2
 
 
+def test_git_s_own_revision_names_work_in_diff_and_restore(archive):
+    path, first = edited_by_hand(archive)
+    git(archive, "tag", "as-added", first)
+    git(archive, "branch", "before-the-fire", first)
+    outside = archive / "testimonies" / "README.md"  # a commit that leaves the record alone
+    outside.write_text(outside.read_text("utf-8") + "\nA note.\n", "utf-8")
+    git(archive, "commit", "-qam", "A note")
+    for name in ("HEAD~2", "as-added", "before-the-fire", first[:7], "HEAD~1", "HEAD"):
+        diff = cli_in(archive, "diff", "clerk-in-sinuiju-2018", name, "working")
+        assert diff.exit_code == 0, (name, diff.output)
+        changed = "-The market closed." in diff.output
+        assert changed == (name not in ("HEAD~1", "HEAD")), name  # HEAD~1: the hand edit
+    result = cli_in(archive, "restore", "clerk-in-sinuiju-2018", "HEAD~2")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Restored clerk-in-sinuiju-2018 to HEAD~2 ({first[:10]}).\n"
+    assert "The market closed." in path.read_text("utf-8")
+    # The commit names the version itself: HEAD~2 will mean another commit tomorrow.
+    assert git(archive, "log", "--format=%s", "-1") == \
+        f"Restore clerk-in-sinuiju-2018 to {first[:10]}\n"
+
+
+@pytest.mark.parametrize("revision, message", [
+    ("no-such-branch", "Error: clerk-in-sinuiju-2018.md has no version 'no-such-branch'; "
+                       "`archive log clerk-in-sinuiju-2018` lists its versions, and git's names "
+                       "of commits (HEAD~1, a branch, a tag) work too.\n"),
+    ("--output=/tmp/x", "Error: clerk-in-sinuiju-2018.md has no version '--output=/tmp/x'; "
+                        "`archive log clerk-in-sinuiju-2018` lists its versions, and git's "
+                        "names of commits (HEAD~1, a branch, a tag) work too.\n"),
+])
+def test_a_revision_that_names_nothing_is_one_sentence(archive, revision, message):
+    edited_by_hand(archive)
+    for command in (["diff", "clerk-in-sinuiju-2018", "--", revision],  # after --, even an
+                    ["restore", "clerk-in-sinuiju-2018", "--", revision]):  # option's shape
+        result = cli_in(archive, *command)
+        assert (result.exit_code, result.output) == (1, message), command
+
+
+def test_a_revision_before_the_record_existed_says_so(archive):
+    root = git(archive, "rev-list", "--max-parents=0", "HEAD").strip()
+    edited_by_hand(archive)
+    result = cli_in(archive, "diff", "clerk-in-sinuiju-2018", root[:10])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: clerk-in-sinuiju-2018.md did not exist yet at "
+                             f"'{root[:10]}' ({root[:10]}); `archive log clerk-in-sinuiju-2018` "
+                             "lists its versions.\n")
+
+
 def test_without_git_everything_works_and_history_says_it_needs_git(tmp_path, monkeypatch):
     folder = tmp_path / "plain"
     (folder / "testimonies").mkdir(parents=True)
@@ -148,6 +195,13 @@ def test_the_history_page_in_private_mode_shows_versions_a_difference_and_restor
         f"Restore clerk-in-sinuiju-2018 to {first[:10]}\n"
     assert "Restored the version" in client.get(response.headers["Location"]).get_data(
         as_text=True)
+    # git's own names on the History page: the versions they name are the ones chosen.
+    named = client.get("/t/clerk-in-sinuiju-2018/history?a=HEAD~2&b=HEAD~1").get_data(
+        as_text=True)
+    assert "-The market closed." in named and "+The market burned." in named
+    assert f'name="a" value="{first}" aria-label' in named and \
+        re.search(f'name="a" value="{first}"[^>]*checked', named)
+    assert client.get("/t/clerk-in-sinuiju-2018/history?a=nowhere").status_code == 400
 
 
 def test_withdraw_leaves_a_tombstone_and_nothing_else(archive):

@@ -21,7 +21,21 @@ from archive.records.testimony import read_testimony
 from ..helpers import ROOT, SAMPLE, write_record
 
 VOCABULARY = vocabulary_for(SAMPLE)
-SCHEMA = ROOT.parent / "shared" / "standards" / "refi-qda" / "Project-mrt2019.xsd"
+SCHEMA = ROOT / "tests" / "standards" / "refi-qda" / "Project-mrt2019.xsd"
+# What the seed article ("High-Ranking North Korean Defectors: A Sign of Cracks in Kim Jong
+# Un's Regime?", 2024) states of the two people the sample records from it, in its own
+# words: the sample may code and record nothing else of them.
+SEED_ARTICLE = (
+    "The testimony of Counsellor Ri Il-kyu, who escaped from the North Korean embassy in Cuba, "
+    "reinforces this observation. "
+    "In discussing the concerns of the elite class regarding their children's education, "
+    "Ri Il-kyu mentioned that his desire to provide his children with the freedom to live their "
+    "lives was a key factor in his decision to defect. This sentiment mirrors that of Thae "
+    "Yong-ho, who defected from the North Korean embassy in the United Kingdom in 2016, citing "
+    "his wish to free his children from oppression. "
+    "Diplomats hold the highest ascribed status, making their defections particularly "
+    "noteworthy."
+)
 
 
 def coded(body: str) -> list[tuple]:
@@ -260,7 +274,11 @@ def test_the_qdpx_holds_codes_sources_selections_and_case_variables(qdpx_export)
                               ns).get("name"): v[1].text for v in case.findall("q:VariableValue", ns)}
     assert variables == {"year": "2023", "sector": "diplomatic", "country": "Cuba",
                          "account": "press", "post": "Counsellor, DPRK Embassy in Cuba",
-                         "language": "en"}
+                         "language": "en", "rank": "elite"}
+    driver = project.find(".//q:Case[@name='embassy-driver-2019']", ns)
+    assert {project.find(f".//q:Variable[@guid='{v.find('q:VariableRef', ns).get('targetGUID')}']",
+                         ns).get("name"): v[1].text
+            for v in driver.findall("q:VariableValue", ns)}["left_with"] == "family"
     everything = b"".join(qdpx_export.read(name) for name in qdpx_export.namelist())
     assert b"qzhiddencoded" not in everything
 
@@ -295,10 +313,11 @@ def test_the_passages_csv_has_a_row_per_passage_and_motive(client):
     assert lines[0].startswith("# Exported from Testimony Archive")
     rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
     assert list(rows[0]) == ["id", "motive", "paragraph", "text", "year", "sector", "country",
-                             "account", "url"]
+                             "account", "rank", "born", "left_with", "url"]
     ri = next(row for row in rows if row["id"] == "ri-il-kyu-2023")
     assert ri["motive"] == "children's freedom" and ri["paragraph"] == "2"
     assert ri["url"].endswith("/t/ri-il-kyu-2023#p-2") and ri["account"] == "press"
+    assert (ri["rank"], ri["born"], ri["left_with"]) == ("elite", "", "")
     assert {row["id"] for row in rows} == {"ri-il-kyu-2023", "thae-yong-ho-2016",
                                            "embassy-driver-2019",
                                            "third-secretary-southeast-asia-2018"}
@@ -327,14 +346,25 @@ def test_account_takes_only_its_terms(tmp_path):
 
 
 def test_the_sample_archive_codes_only_what_the_seed_article_states():
-    article = (ROOT.parent / "shared" / "seeds" / "high-ranking-defectors-article.txt").read_text(
-        "utf-8").replace("’", "'")
-    flat = " ".join(article.split())
     for name in ("ri-il-kyu-2023", "thae-yong-ho-2016"):
         body = read_testimony(SAMPLE / f"{name}.md", VOCABULARY)[0].body
-        for passage in passages(body, VOCABULARY)[1]:
-            assert passage.text in flat, (name, passage.text)
+        coded_passages = passages(body, VOCABULARY)[1]
+        assert coded_passages
+        for passage in coded_passages:
+            assert passage.text in SEED_ARTICLE, (name, passage.text)
             assert passage.motives == ("children's freedom",)
+
+
+def test_the_sample_records_of_the_seed_article_hold_only_what_it_states():
+    """Both were diplomats at an embassy, whom the article counts among the high-ranking
+    ("Diplomats hold the highest ascribed status"): elite. It gives neither a year of birth
+    nor says who left with them."""
+    assert "Diplomats hold the highest ascribed status" in SEED_ARTICLE
+    for name, embassy in (("ri-il-kyu-2023", "embassy in Cuba"),
+                          ("thae-yong-ho-2016", "embassy in the United Kingdom")):
+        record = read_testimony(SAMPLE / f"{name}.md", VOCABULARY)[0]
+        assert embassy in SEED_ARTICLE and record.sector == "diplomatic"
+        assert (record.rank, record.born, record.left_with) == ("elite", None, ())
 
 
 def test_every_sample_record_with_a_body_worth_coding_codes_a_passage():

@@ -21,6 +21,17 @@ SECTOR_LIST = ", ".join(SECTORS)
 
 # One small broken file per case, and every line `archive validate` must print for it.
 BROKEN_CASES = {
+    "unknown-rank.md": ["unknown-rank.md:6: rank: unknown rank 'elit', not a rank or alias of "
+                        "testimonies/vocabulary.yaml; expected one of elite, mid-level, "
+                        "ordinary; did you mean 'elite'?"],
+    "left-alone-with-others.md": ["left-alone-with-others.md:7: left_with: 'alone' cannot be "
+                                  "listed with spouse; keep 'alone' or list who left with the "
+                                  "person"],
+    "left-with-unknown.md": ["left-with-unknown.md:7: left_with: expected one of alone, spouse, "
+                             "children, family, got 'wife'"],
+    "born-after-leaving.md": ["born-after-leaving.md:7: born: 2001 would make the person -3 "
+                              "when they left in 1998; born is the year of birth, at most 110 "
+                              "years before year"],
     "bad-yaml.md": ["bad-yaml.md:4: front matter: the YAML cannot be read: mapping values are "
                     "not allowed here; check the indentation, the colons and the quotes on this "
                     "line"],

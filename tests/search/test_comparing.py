@@ -23,7 +23,7 @@ from archive.search.comparing import BY, compare
 from archive.search.indexing import update_index
 from archive.search.searching import ArchiveIndex, SearchRequest
 
-from ..helpers import SAMPLE, write_record
+from ..helpers import SAMPLE, values_of, write_record
 
 VOCABULARY = vocabulary_for(SAMPLE)
 
@@ -41,8 +41,7 @@ def expected(records, by: str, period: int) -> tuple[dict, dict]:
                               for term in (m, *VOCABULARY.ancestors(m))
                               if not VOCABULARY.get(term).concept})
         else:
-            value = getattr(record, by)
-            columns = [value] if value is not None else []
+            columns = [v for v in values_of(record, by, VOCABULARY) if v is not None]
         stated = {above for m in record.motives for above in (m, *VOCABULARY.ancestors(m))}
         for column in columns:
             totals[column] += 1
@@ -160,13 +159,15 @@ def test_co_occurrence_has_motives_as_columns(client):
     row = next(r for r in data["rows"] if r["motive"] == "desire for reunification")
     column = labels.index("children's freedom")
     assert row["counts"][column] == 2  # the embassy driver and the third secretary
-    assert set(data) == {"by", "period", "query", "filters", "total", "columns", "rows"}
+    assert set(data) == {"by", "period", "query", "filters", "total", "unstated", "columns",
+                         "rows", "reference"}
+    assert data["reference"] is None and data["unstated"] == 0  # a reference beside periods only
     assert set(data["rows"][0]) == {"motive", "ko", "broader", "concept", "counts", "shares"}
 
 
 @pytest.mark.parametrize("params, message", [
     ("by=nope", "by: expected one of period, sector, country, account, gender, language, "
-                "motive, got 'nope'"),
+                "rank, left_with, generation, age, motive, got 'nope'"),
     ("period=0", "period: expected a number of years from 1 to 100, got '0'"),
     ("period=abc", "period: expected a number of years from 1 to 100, got 'abc'"),
     ("motive=nothing", "unknown motive 'nothing'; did you mean 'education'?"),
@@ -184,7 +185,12 @@ def test_the_csv_is_the_table(client):
     assert rows[0] == ["motive", "ko", "broader", "2015-2019 count", "2015-2019 share",
                        "2020-2024 count", "2020-2024 share"]
     assert ["children's freedom", "자녀의 자유", "family", "3", "1.0000", "1", "1.0000"] in rows
-    assert rows[-1] == ["testimonies matching", "", "", "3", "", "1", ""]
+    assert rows[-4] == ["testimonies matching", "", "", "3", "", "1", ""]
+    # The sample's reference series (one year, from the seed article) under the table.
+    assert rows[-3][:3] == ["reference: Defections to South Korea confirmed that year", "",
+                            rows[-3][2]] and rows[-3][3:] == ["", "", "196", ""]
+    assert rows[-2] == ["testimonies of the years counted", "", "", "", "", "1", ""]
+    assert rows[-1] == ["share of the reference", "", "", "", "", "", "0.0051"]
 
 
 def test_the_cli_prints_a_table_json_and_csv(run, sample):

@@ -13,7 +13,7 @@ from archive.records.redaction import public_view
 from archive.search.searching import (FACETS, ArchiveIndex, SearchRequest, guard_query,
                                       parse_year_range)
 
-from ..helpers import SAMPLE
+from ..helpers import SAMPLE, values_of
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,14 @@ def test_motive_filter_accepts_aliases(index):
 
 @pytest.mark.parametrize("filters, message", [
     ({"colour": ["red"]}, "unknown filter 'colour'; expected one of motive, sector, country, "
-                          "year, gender, language, account"),
+                          "year, gender, language, account, rank, left_with, generation, age"),
+    ({"rank": ["elit"]}, "unknown rank 'elit'; did you mean 'elite'?"),
+    ({"left_with": ["dog"]}, "unknown left_with 'dog'; expected one of alone, spouse, children, "
+                             "family"),
+    ({"generation": ["sixties"]}, "invalid generation 'sixties': expected a decade of birth "
+                                  "such as 1970s"),
+    ({"age": ["35"]}, "unknown age band '35'; expected one of 0-19, 20-29, 30-39, 40-49, "
+                      "50-59, 60+"),
     ({"motive": ["childrens freedom"]}, "unknown motive 'childrens freedom'; did you mean "
                                         "'children's freedom'?"),
     ({"sector": ["navy"]}, "unknown sector 'navy'; expected one of diplomatic, trade, military, "
@@ -151,17 +158,16 @@ def public_records():
 
 def expected_counts(records, name):
     counts = Counter()
-    for record in records:  # a motive counts for itself and every broader one above it
-        values = {above for motive in record.motives
-                  for above in (motive, *VOCABULARY.ancestors(motive))} \
-            if name == "motive" else [getattr(record, name)]
-        counts.update(v for v in values if v is not None)
+    for record in records:
+        counts.update(v for v in values_of(record, name, VOCABULARY) if v is not None)
     return counts
 
 
 REQUESTS = [("", {}), ("freedom", {}), ("", {"sector": ["diplomatic", "civilian"]}),
             ("", {"motive": ["children's freedom"], "year": ["2000..2024"]}),
-            ("children OR famine", {"language": ["en"]}), ("", {"gender": ["female"]})]
+            ("children OR famine", {"language": ["en"]}), ("", {"gender": ["female"]}),
+            ("", {"rank": ["elite", "ordinary"], "left_with": ["children"]}),
+            ("freedom", {"age": ["20-29"], "generation": ["1990s", "2000s"]})]
 
 
 @pytest.mark.parametrize("query, filters", REQUESTS)
@@ -181,7 +187,7 @@ def test_facet_counts_equal_counts_from_the_records(index, query, filters):
             elif other == "motive":
                 kept = [r for r in kept if set(r.motives) & set(values)]
             else:
-                kept = [r for r in kept if getattr(r, other) in values]
+                kept = [r for r in kept if set(values_of(r, other, VOCABULARY)) & set(values)]
         assert {c.value: c.count for c in results.facets[name]} == \
             dict(expected_counts(kept, name)), name
     assert results.total == len(found(index, query, **filters))

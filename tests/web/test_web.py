@@ -143,11 +143,13 @@ def test_search_csv(client):
     response = client.get("/search.csv?motive=famine&sort=year")
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert list(rows[0]) == ["id", "title", "year", "post", "sector", "country", "motives", "url"]
+    assert list(rows[0]) == ["id", "title", "year", "post", "sector", "rank", "country", "born",
+                             "left_with", "motives", "url"]
     assert [r["id"] for r in rows] == ["nurse-hyesan-1999", "logging-camp-russia-1998",
                                        "border-guard-1997"]
     assert rows[0]["url"] == "http://localhost/t/nurse-hyesan-1999"
     assert rows[0]["motives"] == "famine; health and medical care; economic hardship"
+    assert (rows[0]["rank"], rows[0]["born"], rows[0]["left_with"]) == ("ordinary", "", "")
 
 
 def test_api_search_has_the_cli_contract(client):

@@ -36,7 +36,7 @@ def guard_query(text: str) -> str:
         raise QueryError(_("the query nests parentheses %(depth)s deep; the limit is %(limit)s",
                            depth=deepest, limit=MAX_NESTING))
     text = _MINUS.sub(lambda match: match.group(0) if match.group(0) != "-" else "NOT ", text)
-    return re.sub(r"\byear:(\S+)", _year_clause, text)
+    return re.sub(r"\b(year|born):(\S+)", _year_clause, text)
 
 
 # A minus that starts a word or a phrase, outside quotes, means NOT (`dramas -soldier`);
@@ -45,14 +45,19 @@ _MINUS = re.compile(r'"[^"]*"|(?<![^\s(])-(?=[^\s-])')
 
 
 def _year_clause(match: re.Match) -> str:
-    value = match.group(1)
+    """A clause of a year field (`year:`, and `born:`, the year of birth), checked, with a
+    prefix (`199*`) made a range."""
+    field, value = match.group(1), match.group(2)
     prefix = re.fullmatch(r"(\d{1,3})\*", value)
     if prefix:  # Whoosh would silently match nothing for year:199*
         digits = prefix.group(1)
         width = 4 - len(digits)
-        return f"year:[{digits}{'0' * width} TO {digits}{'9' * width}]"
+        return f"{field}:[{digits}{'0' * width} TO {digits}{'9' * width}]"
     if re.fullmatch(r"\d{4}|[<>]=?\d{4}|\[\d{4}|\{\d{4}|\[|\{|\(?\d{4}\)?", value):
         return match.group(0)
+    if field == "born":
+        raise QueryError(_("invalid year of birth %(value)r in the query: use born:1971, "
+                           "born:197*, born:[1960 TO 1969] or born:<1960", value=value))
     raise QueryError(_("invalid year %(value)r in the query: use year:2016, year:199*, "
                        "year:[1990 TO 1999] or year:>=2000", value=value))
 

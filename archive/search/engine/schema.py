@@ -18,7 +18,7 @@ from .analysis import (SyllableTokenizer, TextTokenizer, indexed_terms, name_ana
                        syllable_analyzer, syllables, text_analyzer)
 from .codec import AT, FOLLOWED_BY, PackedPositions
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 # Searched by a query without a field name, in this order, with the weight of a match in each.
 BOOSTS = {"title": 3.0, "summary": 1.5, "body": 1.0, "post": 1.5, "names": 3.0,
           "country_text": 1.0, "motive_text": 2.5}
@@ -33,7 +33,8 @@ FIELD_ALIASES = {"motive_text": ["motive", "motives"], "country_text": ["country
 SYLLABLE_FIELDS = {name: f"{name}_syllables" for name in SEARCH_FIELDS if name != "names"}
 SYLLABLE_WEIGHT = 0.5
 # Exact values counted for facets and used by filters.
-FACET_FIELDS = ("motive", "sector", "country", "year", "gender", "language", "account")
+FACET_FIELDS = ("motive", "sector", "country", "year", "gender", "language", "account", "rank",
+                "left_with", "generation", "age")
 # Beside them, the motives each record quotes (has a coded passage for), for counts.
 SET_FIELDS = FACET_FIELDS + ("quoted",)
 
@@ -129,6 +130,14 @@ def make_schema() -> Schema:
         # "yes" when the view's audience may see only the record's catalogue fields.
         closed=ID(stored=True),
         account=ID(stored=True),
+        # Record format 1.2: the rank (a term of the vocabulary's ranks), who left with the
+        # person, the year of birth, and what is derived from it: the generation (`1970s`)
+        # and the band of the age at departure (`40-49`).
+        rank=ID(stored=True),
+        left_with=KEYWORD(commas=True, stored=True),
+        born=NUMERIC(stored=True, shift_step=0),
+        generation=ID,
+        age=ID,
         # The motives the record states in a coded passage the view may show.
         quoted=KEYWORD(commas=True),
         # Its coded passages, for the hits of a search for a motive.
