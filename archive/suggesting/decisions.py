@@ -39,7 +39,7 @@ class Rejection:
     motive: str
     passage: str
     by: str
-    on: str
+    date: str
 
 
 class BadRejections(ArchiveError):
@@ -61,7 +61,7 @@ def rejections(testimonies_dir: Path) -> list[Rejection]:
     found = []
     for number, entry in enumerate(loaded, start=1):
         fields = {name: str(entry.get(name, "")) for name in ("record", "motive", "passage",
-                                                              "by", "on")} \
+                                                              "by", "date")} \
             if isinstance(entry, dict) else {}
         if not fields or not _KEY.match(fields["passage"]) or not fields["motive"]:
             raise BadRejections(f"{path}: entry {number}: expected record, motive and passage "
