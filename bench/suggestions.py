@@ -1,0 +1,199 @@
+"""Measure suggested evidence: quality on a labelled set of testimony passages, held out by
+testimony, and speed on N generated records.
+
+    python bench/suggestions.py quality          # the labelled set (bench/suggestions/)
+    python bench/suggestions.py speed --n 2000   # store, training and first page at N records
+
+Quality: 5 folds of whole testimonies (no testimony on both sides); every passage is scored
+by a model that never saw its testimony; per motive and language: precision of the first
+10 and 50, recall at 100, average precision; against a random ranking and a keyword
+baseline (the motive's term, aliases and Korean label); and a simulated accept/reject loop
+that counts the passages a person reads to find 95% of a motive's passages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from archive.records.collection import vocabulary_for  # noqa: E402
+from archive.suggesting import evaluation, features, model  # noqa: E402
+
+DATA = ROOT / "bench" / "suggestions"
+FOLDS = 5
+
+
+def labelled() -> list[dict]:
+    """Every passage: testimony, language, text, motives."""
+    found = []
+    for language in ("en", "ko"):
+        sets = yaml.safe_load((DATA / f"passages-{language}.yaml").read_text(encoding="utf-8"))
+        for testimony, passages in sets.items():
+            for text, motives in passages:
+                found.append({"testimony": testimony, "language": language, "text": text,
+                              "motives": {m.strip() for m in motives.split(";") if m.strip()}})
+    return found
+
+
+def keyword_scores(passages, motive, vocabulary) -> np.ndarray:
+    """How many of the motive's labels (term, aliases, Korean label) a passage holds."""
+    entry = vocabulary.get(motive)
+    labels = [motive, *(entry.aliases or ()), *([entry.ko] if entry.ko else [])]
+    wanted = [set(features.index_terms(label)[:len(label.split()) * 3]) for label in labels]
+    scores = []
+    for p in passages:
+        terms = set(features.index_terms(p["text"]))
+        scores.append(sum(1 for w in wanted if w and w <= terms))
+    return np.array(scores, dtype=float)
+
+
+def learned_scores(passages, motive, method: str) -> np.ndarray:
+    """Scores held out by testimony: each fold scored by a model trained on the others."""
+    testimonies = sorted({p["testimony"] for p in passages})
+    random.Random(7).shuffle(testimonies)
+    fold_of = {t: i % FOLDS for i, t in enumerate(testimonies)}
+    labels = np.array([motive in p["motives"] for p in passages], dtype=float)
+    texts = [p["text"] for p in passages]
+    scores = np.zeros(len(passages))
+    if method == "sklearn chars":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4),
+                                 sublinear_tf=True).fit_transform(texts)
+    else:
+        rows = features.vectors(texts, "chars" if method == "numpy chars" else "words")
+    for fold in range(FOLDS):
+        test = np.array([fold_of[p["testimony"]] == fold for p in passages])
+        train_rows = np.flatnonzero(~test)
+        if labels[train_rows].sum() == 0:
+            continue
+        if method == "sklearn chars":
+            fitted = LogisticRegression(class_weight="balanced", C=10, max_iter=1000)
+            fitted.fit(matrix[train_rows], labels[train_rows])
+            scores[test] = fitted.decision_function(matrix[np.flatnonzero(test)])
+        else:
+            trained = model.train(rows.take(train_rows), labels[train_rows])
+            scores[test] = trained.scores(rows.take(np.flatnonzero(test)))
+    return scores
+
+
+def quality() -> None:
+    passages = labelled()
+    vocabulary = vocabulary_for(ROOT / "testimonies")
+    motives = sorted({m for p in passages for m in p["motives"]})
+    methods = ["archive (words)", "numpy chars", "keyword", "random"]
+    try:
+        import sklearn  # noqa: F401
+        methods.insert(2, "sklearn chars")
+    except ImportError:
+        print("scikit-learn is not installed: its reference is left out "
+              "(python -m pip install -e '.[bench]').")
+    print(f"{len(passages)} passages, {len({p['testimony'] for p in passages})} testimonies, "
+          f"{sum(1 for p in passages if p['motives'])} with a motive; {FOLDS} folds by testimony\n")
+    table = {}
+    for motive in motives:
+        scored = {"archive (words)": learned_scores(passages, motive, "words"),
+                  "numpy chars": learned_scores(passages, motive, "numpy chars"),
+                  "keyword": keyword_scores(passages, motive, vocabulary)}
+        if "sklearn chars" in methods:
+            scored["sklearn chars"] = learned_scores(passages, motive, "sklearn chars")
+        for language in ("en", "ko", "all"):
+            chosen = [i for i, p in enumerate(passages) if language in ("all", p["language"])]
+            relevant = np.array([motive in passages[i]["motives"] for i in chosen])
+            if not relevant.any():
+                continue
+            for method in methods:
+                if method == "random":
+                    table[(motive, language, method)] = evaluation.random_expectation(relevant)
+                else:
+                    table[(motive, language, method)] = evaluation.measures(
+                        scored[method][chosen], relevant, tie_seed=1)
+    print("| language | method | P@10 | P@50 | R@100 | AP |")
+    print("|---|---|---|---|---|---|")
+    for language in ("en", "ko", "all"):
+        for method in methods:
+            rows = [v for (m, lang, meth), v in table.items() if lang == language and meth == method]
+            means = [statistics.mean(r[k] for r in rows) for k in ("p10", "p50", "r100", "ap")]
+            print(f"| {language} | {method} | " + " | ".join(f"{x:.2f}" for x in means) + " |")
+    print("\nPer motive (all languages), average precision:\n")
+    print("| motive | passages | " + " | ".join(methods) + " |")
+    print("|---|---|" + "---|" * len(methods))
+    for motive in motives:
+        count = sum(1 for p in passages if motive in p["motives"])
+        print(f"| {motive} | {count} | " + " | ".join(
+            f"{table[(motive, 'all', m)]['ap']:.2f}" for m in methods) + " |")
+    print("\nSimulated accept/reject loop (batches of 10, retrained after each; starting from "
+          "2 coded passages): passages read to find 95% of a motive's passages\n")
+    rows = features.vectors([p["text"] for p in passages])
+    read, totals = [], []
+    for motive in motives:
+        relevant = np.array([motive in p["motives"] for p in passages])
+        if relevant.sum() < 3:
+            continue
+        reads = evaluation.simulated_review(rows, relevant, seed_count=2, batch=10)
+        read.append(reads)
+        totals.append(int(relevant.sum()))
+        print(f"- {motive}: {reads} of {len(passages)} read to find "
+              f"{int(np.ceil(0.95 * relevant.sum()))} of {int(relevant.sum())}")
+    print(f"\nMedian: {statistics.median(read)} passages read of {len(passages)} "
+          f"({statistics.median(read) / len(passages):.0%}); reading in random order needs "
+          f"about 95% of them.")
+
+
+def speed(n: int, motive: str) -> None:
+    from generate import generate
+
+    from archive.suggesting.store import update_store
+    from archive.suggesting.suggester import Ranking, in_context, rank, train_motive
+
+    folder = Path(tempfile.mkdtemp(prefix="suggest-bench-"))
+    try:
+        generate(n, folder / "testimonies")
+        started = time.perf_counter()
+        store = update_store(folder / "testimonies", folder / "index")
+        built = time.perf_counter() - started
+        started = time.perf_counter()
+        store = update_store(folder / "testimonies", folder / "index")
+        checked = time.perf_counter() - started
+        started = time.perf_counter()
+        trained = train_motive(store, motive, set())
+        training = time.perf_counter() - started
+        started = time.perf_counter()
+        ranking = rank(store, trained, Ranking(motive, "archivists"), set(), limit=10)
+        shown = [in_context(folder / "testimonies", s, "archivists") for s in ranking.suggestions]
+        page = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in (folder / "index" / "suggestions").iterdir())
+        print(f"{n} records: {len(store.candidates):,} candidate sentences, {len(store.coded):,} "
+              f"coded passages; store built in {built:.1f} s ({size / 1e6:.0f} MB), checked "
+              f"for changes in {checked:.2f} s; '{motive}' trained in {training:.1f} s; first "
+              f"page of {len(shown)} in {page:.2f} s; peak memory "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["quality", "speed"])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--motive", default="famine")
+    args = parser.parse_args()
+    quality() if args.what == "quality" else speed(args.n, args.motive)
+
+
+if __name__ == "__main__":
+    main()
