@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from archive.records.collection import vocabulary_for  # noqa: E402
 from archive.suggesting import evaluation, features, model  # noqa: E402
+from archive.suggesting.suggester import vocabulary_texts  # noqa: E402
 
 DATA = ROOT / "bench" / "suggestions"
 FOLDS = 5
@@ -61,33 +62,46 @@ def keyword_scores(passages, motive, vocabulary) -> np.ndarray:
     return np.array(scores, dtype=float)
 
 
-def learned_scores(passages, motive, method: str) -> np.ndarray:
+METHODS = {  # name: (features, taught the vocabulary's words)
+    "archive: words + vocabulary": ("words", True),
+    "words alone": ("words", False),
+    "characters + vocabulary": ("chars", True),
+    "characters alone": ("chars", False),
+    "scikit-learn, characters": ("sklearn", False),
+}
+
+
+def learned_scores(passages, motive, method: str, vocabulary) -> np.ndarray:
     """Scores held out by testimony: each fold scored by a model trained on the others."""
+    analyzer, taught = METHODS[method]
     testimonies = sorted({p["testimony"] for p in passages})
     random.Random(7).shuffle(testimonies)
     fold_of = {t: i % FOLDS for i, t in enumerate(testimonies)}
-    labels = np.array([motive in p["motives"] for p in passages], dtype=float)
-    texts = [p["text"] for p in passages]
+    described = vocabulary_texts(vocabulary, motive) if taught else []
+    labels = np.array([motive in p["motives"] for p in passages] + [True] * len(described),
+                      dtype=float)
+    texts = [p["text"] for p in passages] + described
     scores = np.zeros(len(passages))
-    if method == "sklearn chars":
+    if analyzer == "sklearn":
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4),
                                  sublinear_tf=True).fit_transform(texts)
     else:
-        rows = features.vectors(texts, "chars" if method == "numpy chars" else "words")
+        rows = features.vectors(texts, analyzer)
     for fold in range(FOLDS):
-        test = np.array([fold_of[p["testimony"]] == fold for p in passages])
+        test = np.array([fold_of[p["testimony"]] == fold for p in passages]
+                        + [False] * len(described))
         train_rows = np.flatnonzero(~test)
         if labels[train_rows].sum() == 0:
             continue
-        if method == "sklearn chars":
+        if analyzer == "sklearn":
             fitted = LogisticRegression(class_weight="balanced", C=10, max_iter=1000)
             fitted.fit(matrix[train_rows], labels[train_rows])
-            scores[test] = fitted.decision_function(matrix[np.flatnonzero(test)])
+            scores[test[:len(passages)]] = fitted.decision_function(matrix[np.flatnonzero(test)])
         else:
             trained = model.train(rows.take(train_rows), labels[train_rows])
-            scores[test] = trained.scores(rows.take(np.flatnonzero(test)))
+            scores[test[:len(passages)]] = trained.scores(rows.take(np.flatnonzero(test)))
     return scores
 
 
@@ -95,22 +109,20 @@ def quality() -> None:
     passages = labelled()
     vocabulary = vocabulary_for(ROOT / "testimonies")
     motives = sorted({m for p in passages for m in p["motives"]})
-    methods = ["archive (words)", "numpy chars", "keyword", "random"]
+    methods = [*METHODS, "keyword", "random"]
     try:
         import sklearn  # noqa: F401
-        methods.insert(2, "sklearn chars")
     except ImportError:
+        methods.remove("scikit-learn, characters")
         print("scikit-learn is not installed: its reference is left out "
               "(python -m pip install -e '.[bench]').")
     print(f"{len(passages)} passages, {len({p['testimony'] for p in passages})} testimonies, "
           f"{sum(1 for p in passages if p['motives'])} with a motive; {FOLDS} folds by testimony\n")
     table = {}
     for motive in motives:
-        scored = {"archive (words)": learned_scores(passages, motive, "words"),
-                  "numpy chars": learned_scores(passages, motive, "numpy chars"),
-                  "keyword": keyword_scores(passages, motive, vocabulary)}
-        if "sklearn chars" in methods:
-            scored["sklearn chars"] = learned_scores(passages, motive, "sklearn chars")
+        scored = {method: learned_scores(passages, motive, method, vocabulary)
+                  for method in methods if method in METHODS}
+        scored["keyword"] = keyword_scores(passages, motive, vocabulary)
         for language in ("en", "ko", "all"):
             chosen = [i for i, p in enumerate(passages) if language in ("all", p["language"])]
             relevant = np.array([motive in passages[i]["motives"] for i in chosen])
@@ -136,33 +148,39 @@ def quality() -> None:
         count = sum(1 for p in passages if motive in p["motives"])
         print(f"| {motive} | {count} | " + " | ".join(
             f"{table[(motive, 'all', m)]['ap']:.2f}" for m in methods) + " |")
-    print("\nSimulated accept/reject loop (batches of 10, retrained after each; starting from "
-          "2 coded passages): passages read to find 95% of a motive's passages\n")
-    rows = features.vectors([p["text"] for p in passages])
-    read, totals = [], []
+    print("\nSimulated accept/reject loop (batches of 10, retrained after each, starting "
+          "from 2 coded passages): passages read to find half, 80% and 95% of a motive's "
+          f"passages, of {len(passages)}\n")
+    print("| motive | passages | 50% | 80% | 95% |\n|---|---|---|---|---|")
+    read = {0.5: [], 0.8: [], 0.95: []}
     for motive in motives:
         relevant = np.array([motive in p["motives"] for p in passages])
         if relevant.sum() < 3:
             continue
-        reads = evaluation.simulated_review(rows, relevant, seed_count=2, batch=10)
-        read.append(reads)
-        totals.append(int(relevant.sum()))
-        print(f"- {motive}: {reads} of {len(passages)} read to find "
-              f"{int(np.ceil(0.95 * relevant.sum()))} of {int(relevant.sum())}")
-    print(f"\nMedian: {statistics.median(read)} passages read of {len(passages)} "
-          f"({statistics.median(read) / len(passages):.0%}); reading in random order needs "
-          f"about 95% of them.")
+        described = vocabulary_texts(vocabulary, motive)
+        rows = features.vectors([p["text"] for p in passages] + described)
+        reads = evaluation.simulated_review(rows, relevant, seed_count=2, batch=10,
+                                            taught=len(described))
+        for goal in read:
+            read[goal].append(reads[goal])
+        print(f"| {motive} | {int(relevant.sum())} | " + " | ".join(
+            str(reads[goal]) for goal in read) + " |")
+    print("| median | | " + " | ".join(f"{statistics.median(v):.0f}" for v in read.values())
+          + " |")
+    print(f"\nIn random order a person reads about half, 80% and 95% of the {len(passages)} "
+          "passages to find those shares.")
 
 
-def speed(n: int, motive: str) -> None:
+def speed(n: int, motive: str, keep: Path | None = None) -> None:
     from generate import generate
 
     from archive.suggesting.store import update_store
     from archive.suggesting.suggester import Ranking, in_context, rank, train_motive
 
-    folder = Path(tempfile.mkdtemp(prefix="suggest-bench-"))
+    folder = keep or Path(tempfile.mkdtemp(prefix="suggest-bench-"))
     try:
-        generate(n, folder / "testimonies")
+        if not (folder / "testimonies").is_dir():
+            generate(n, folder / "testimonies")
         started = time.perf_counter()
         store = update_store(folder / "testimonies", folder / "index")
         built = time.perf_counter() - started
@@ -170,20 +188,26 @@ def speed(n: int, motive: str) -> None:
         store = update_store(folder / "testimonies", folder / "index")
         checked = time.perf_counter() - started
         started = time.perf_counter()
-        trained = train_motive(store, motive, set())
+        trained = train_motive(store, motive, set(), vocabulary_for(folder / "testimonies"))
         training = time.perf_counter() - started
-        started = time.perf_counter()
-        ranking = rank(store, trained, Ranking(motive, "archivists"), set(), limit=10)
-        shown = [in_context(folder / "testimonies", s, "archivists") for s in ranking.suggestions]
-        page = time.perf_counter() - started
+        pages = []
+        for _ in range(3):  # the first page, then the same page again (the store in memory)
+            started = time.perf_counter()
+            ranking = rank(store, trained, Ranking(motive, "archivists"), set(), limit=10)
+            vocabulary = vocabulary_for(folder / "testimonies")
+            shown = [in_context(folder / "testimonies", s, "archivists", vocabulary)
+                     for s in ranking.suggestions]
+            pages.append(time.perf_counter() - started)
         size = sum(p.stat().st_size for p in (folder / "index" / "suggestions").iterdir())
         print(f"{n} records: {len(store.candidates):,} candidate sentences, {len(store.coded):,} "
               f"coded passages; store built in {built:.1f} s ({size / 1e6:.0f} MB), checked "
               f"for changes in {checked:.2f} s; '{motive}' trained in {training:.1f} s; first "
-              f"page of {len(shown)} in {page:.2f} s; peak memory "
+              f"page of {len(shown)} in {pages[0]:.2f} s, then {pages[1]:.2f} and "
+              f"{pages[2]:.2f} s; peak memory "
               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:
@@ -191,8 +215,10 @@ def main() -> None:
     parser.add_argument("what", choices=["quality", "speed"])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--motive", default="famine")
+    parser.add_argument("--keep", type=Path, help="a folder for the generated archive, kept "
+                        "(and reused when it holds one)")
     args = parser.parse_args()
-    quality() if args.what == "quality" else speed(args.n, args.motive)
+    quality() if args.what == "quality" else speed(args.n, args.motive, args.keep)
 
 
 if __name__ == "__main__":

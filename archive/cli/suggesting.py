@@ -22,12 +22,13 @@ from ..suggesting.suggester import MIN_CODED, in_context, rank_motive
 def suggest(paths, motive, limit, as_json, private):
     """Rank the uncoded sentences of every record that may state a motive, learned from the
     passages already coded with it (and those rejected)."""
-    term = vocabulary_for(paths.testimonies).normalise(motive)
+    vocabulary = vocabulary_for(paths.testimonies)
+    term = vocabulary.normalise(motive)
     if term is None:
         raise ArchiveError(f"'{motive}' is not a motive of testimonies/vocabulary.yaml.")
     audience = audience_for(private)
     ranking = rank_motive(paths.testimonies, paths.index, term, audience, limit)
-    shown = [in_context(paths.testimonies, s, audience) for s in ranking.suggestions]
+    shown = [in_context(paths.testimonies, s, audience, vocabulary) for s in ranking.suggestions]
     if as_json:
         click.echo(json.dumps({
             "motive": term, "coded": ranking.coded, "coded_by_people": ranking.coded_by_people,

@@ -41,24 +41,32 @@ def random_expectation(relevant: np.ndarray, trials: int = 200) -> dict:
 
 
 def simulated_review(rows: Rows, relevant: np.ndarray, seed_count: int = 2, batch: int = 10,
-                     goal: float = 0.95, seed: int = 0) -> int:
+                     goals: tuple[float, ...] = (0.5, 0.8, 0.95), seed: int = 0,
+                     taught: int = 0) -> dict[float, int]:
     """How many passages a person reads, a batch at a time, the model retrained after each
-    batch on what was accepted and rejected, until `goal` of the relevant ones are found
-    (starting from `seed_count` passages already coded)."""
+    batch on what was accepted and rejected, until each goal (a share of the relevant
+    passages) is found, starting from `seed_count` passages already coded. The last
+    `taught` rows are the vocabulary's words, always taught as positives and never read."""
+    described = np.arange(len(rows) - taught, len(rows))
     relevant = np.asarray(relevant, dtype=bool)
     rng = np.random.default_rng(seed)
     known = set(rng.choice(np.flatnonzero(relevant), seed_count, replace=False).tolist())
     reviewed: set[int] = set()
-    needed = int(np.ceil(goal * relevant.sum()))
-    while sum(1 for i in known | reviewed if relevant[i]) < needed:
+    reads: dict[float, int] = {}
+    while len(reads) < len(goals):
+        found = sum(1 for i in known | reviewed if relevant[i])
+        reads.update({goal: len(reviewed) for goal in goals
+                      if goal not in reads and found >= np.ceil(goal * relevant.sum())})
+        if len(reads) == len(goals):
+            break
         labelled = sorted(known | reviewed)
         unlabelled = np.array([i for i in range(len(relevant)) if i not in known | reviewed])
         # What nobody has read yet counts as a negative, as the archive's uncoded sentences do.
-        train_rows = np.array(labelled + unlabelled.tolist())
-        labels = np.array([1.0 if relevant[i] and i in known | reviewed else 0.0
-                           for i in train_rows])
+        train_rows = np.array(labelled + unlabelled.tolist() + described.tolist())
+        labels = np.array([1.0 if i >= len(relevant) or (relevant[i] and i in known | reviewed)
+                           else 0.0 for i in train_rows])
         weights = np.array([3.0 if i in reviewed and not relevant[i] else 1.0
                             for i in train_rows])
         scores = train(rows.take(train_rows), labels, weights).scores(rows.take(unlabelled))
         reviewed.update(unlabelled[np.argsort(-scores, kind="stable")[:batch]].tolist())
-    return len(reviewed)
+    return reads

@@ -25,9 +25,9 @@ _WORD = re.compile(r"\w+")
 
 def index_terms(text: str) -> list[str]:
     """The terms the index makes of a text (stemmed words, Hangul syllable pairs)."""
-    terms = [term for term, _start, _end in term_spans(text)]
-    # Two terms in sequence carry some of the order that a bag of words loses ("not free").
-    return terms + [f"{a} {b}" for a, b in zip(terms, terms[1:])]
+    # Pairs of terms in sequence were measured too: they doubled the rows' size and lowered
+    # the average precision on the labelled set (0.25 against 0.27).
+    return [term for term, _start, _end in term_spans(text)]
 
 
 def char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3, 4)) -> list[str]:
@@ -64,14 +64,21 @@ class Rows:
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
-    def dot(self, weights: np.ndarray) -> np.ndarray:
-        """Each row's dot product with a dense vector."""
-        if not len(self):
-            return np.zeros(0, dtype=np.float32)
-        values = np.append(self.data * weights[self.indices], np.float32(0))
-        starts = np.minimum(self.indptr[:-1], len(values) - 1)
-        sums = np.add.reduceat(values, starts)
-        sums[self.indptr[1:] == self.indptr[:-1]] = 0
+    def dot(self, weights: np.ndarray, chunk: int = 1 << 18) -> np.ndarray:
+        """Each row's dot product with a dense vector (a chunk of rows at a time, so that
+        millions of rows need no more memory than a chunk's products)."""
+        sums = np.zeros(len(self), dtype=weights.dtype)
+        for first in range(0, len(self), chunk):
+            last = min(first + chunk, len(self))
+            start, end = int(self.indptr[first]), int(self.indptr[last])
+            if end == start:
+                continue
+            values = np.asarray(self.data[start:end]) * weights[self.indices[start:end]]
+            offsets = np.asarray(self.indptr[first:last]) - start
+            part = np.add.reduceat(values, np.minimum(offsets, len(values) - 1))
+            part[np.asarray(self.indptr[first + 1:last + 1]) == np.asarray(
+                self.indptr[first:last])] = 0
+            sums[first:last] = part
         return sums
 
     def transpose_dot(self, values: np.ndarray, size: int = DIMENSIONS) -> np.ndarray:

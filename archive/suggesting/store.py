@@ -29,7 +29,7 @@ from .candidates import candidates
 from .features import Rows, counted, document_frequencies, idf_weights, passage_key, weighted
 
 FOLDER = "suggestions"
-FORMAT = 1
+FORMAT = 2
 ANALYZER = "words"
 META = np.dtype([("record", "<i4"), ("paragraph", "<i4"), ("start", "<i4"), ("end", "<i4"),
                  ("restricted", "u1"), ("key", "<u8")])

@@ -21,7 +21,7 @@ from ..records.rendering import paragraph_lines, plain_text
 from ..records.testimony import Testimony, read_testimony
 from .candidates import readable_by
 from .decisions import rejected_keys
-from .features import Rows
+from .features import Rows, counted, weighted
 from .model import Model, train
 from .store import Store, key_number, update_store
 
@@ -44,6 +44,7 @@ class Suggestion:
     restricted: bool
     language: str
     version: str
+    rel: str = ""  # the record's file, relative to the records' folder
 
 
 @dataclass
@@ -64,8 +65,21 @@ class Ranking:
         return self.coded >= MIN_CODED
 
 
-def training_set(store: Store, motive: str, rejected: set[str]):
-    """The rows a motive's model learns from, their labels and their weights."""
+def vocabulary_texts(vocabulary, motive: str) -> list[str]:
+    """What the vocabulary says of a motive (its term, aliases, Korean label and note),
+    taught to its model as passages that state it: measured, it doubles the average
+    precision of a model learned from a few coded passages (README, "Suggested evidence")."""
+    entry = vocabulary.get(motive)
+    if entry is None:
+        return []
+    return [motive, *entry.aliases, *([entry.ko] if entry.ko else []),
+            *([entry.note] if entry.note else [])]
+
+
+def training_set(store: Store, motive: str, rejected: set[str], described: list[str] = ()):
+    """The rows a motive's model learns from, their labels and their weights: the coded
+    passages (positives when coded with the motive), what the vocabulary says of it, the
+    rejected suggestions and a sample of uncoded sentences."""
     has = np.array([motive in names for names in store.coded_motives], dtype=bool)
     positives = np.flatnonzero(has)
     others = np.flatnonzero(~has)
@@ -75,22 +89,24 @@ def training_set(store: Store, motive: str, rejected: set[str]):
     sample = np.random.default_rng(zlib.crc32(motive.encode("utf-8"))).permutation(
         len(store.candidates))[:NEGATIVE_SAMPLE]
     sample = np.setdiff1d(sample, refused)
-    rows = Rows.stack([store.coded.take(positives), store.coded.take(others),
+    rows = Rows.stack([store.coded.take(positives), weighted(counted(list(described)), store.idf),
+                       store.coded.take(others),
                        store.candidates.take(np.asarray(refused, dtype=np.int64)),
                        store.candidates.take(np.sort(sample))])
-    labels = np.concatenate([np.ones(len(positives)), np.zeros(len(others) + len(refused)
-                                                                + len(sample))])
-    weights = np.concatenate([np.ones(len(positives) + len(others)),
+    labels = np.concatenate([np.ones(len(positives) + len(described)),
+                             np.zeros(len(others) + len(refused) + len(sample))])
+    weights = np.concatenate([np.ones(len(positives) + len(described) + len(others)),
                               np.full(len(refused), REJECTED_WEIGHT), np.ones(len(sample))])
     return rows, labels, weights
 
 
-def train_motive(store: Store, motive: str, rejected: set[str]) -> Model | None:
+def train_motive(store: Store, motive: str, rejected: set[str],
+                 vocabulary=None) -> Model | None:
     """The motive's model, or None when it has too few coded passages."""
-    rows, labels, weights = training_set(store, motive, rejected)
-    if labels.sum() < MIN_CODED:
+    if sum(1 for names in store.coded_motives if motive in names) < MIN_CODED:
         return None
-    return train(rows, labels, weights)
+    described = vocabulary_texts(vocabulary, motive) if vocabulary is not None else []
+    return train(*training_set(store, motive, rejected, described))
 
 
 def rank(store: Store, model: Model | None, ranking: Ranking, rejected: set[str],
@@ -125,7 +141,7 @@ def rank(store: Store, model: Model | None, ranking: Ranking, rejected: set[str]
         ranking.suggestions.append(Suggestion(
             record["id"], int(entry["paragraph"]), int(entry["start"]), int(entry["end"]),
             f"{int(entry['key']):016x}", float(scores[row]), bool(entry["restricted"]),
-            record["language"], record["sha256"]))
+            record["language"], record["sha256"], record["rel"]))
     return ranking
 
 
@@ -134,8 +150,8 @@ def rank_motive(testimonies_dir: Path, index_dir: Path, motive: str, audience: s
     """A motive's suggestions as `archive suggest` prints them (a model trained now)."""
     store = update_store(testimonies_dir, index_dir)
     rejected = rejected_keys(testimonies_dir, motive)
-    return rank(store, train_motive(store, motive, rejected), Ranking(motive, audience),
-                rejected, limit=limit)
+    model = train_motive(store, motive, rejected, vocabulary_for(testimonies_dir))
+    return rank(store, model, Ranking(motive, audience), rejected, limit=limit)
 
 
 class Suggester:
@@ -154,7 +170,8 @@ class Suggester:
             rejected = rejected_keys(self.testimonies_dir, motive)
             model, decided = self.models.get(motive, (None, BATCH))
             if model is None or decided >= BATCH:
-                model = train_motive(store, motive, rejected)
+                model = train_motive(store, motive, rejected,
+                                     vocabulary_for(self.testimonies_dir))
                 self.models[motive] = (model, 0)
         return rank(store, model, Ranking(motive, audience), rejected, skipped, limit)
 
@@ -182,10 +199,13 @@ def view_for(testimony: Testimony, audience: str) -> Testimony:
     return testimony if audience == "archivists" else public_view(testimony)
 
 
-def in_context(testimonies_dir: Path, suggestion: Suggestion, audience: str) -> InContext:
+def in_context(testimonies_dir: Path, suggestion: Suggestion, audience: str,
+               vocabulary=None) -> InContext:
     """A suggestion with its record's title and paragraph, as the audience may see them."""
-    path = find_record(testimonies_dir, suggestion.record)
-    original = read_testimony(path, vocabulary_for(testimonies_dir))[0]
+    path = Path(testimonies_dir) / suggestion.rel if suggestion.rel else None
+    if path is None or not path.is_file():
+        path = find_record(testimonies_dir, suggestion.record)
+    original = read_testimony(path, vocabulary or vocabulary_for(testimonies_dir))[0]
     testimony = view_for(original, audience)
     text = " ".join(original.body[suggestion.start:suggestion.end].split())
     body = testimony.body or ""

@@ -51,7 +51,8 @@ def suggestions():
     motive = archive.vocabulary.normalise(label) or abort(404)
     skipped = [k for k in request.args.get("skip", "").split(",") if k][-MAX_SKIPPED:]
     ranking = _suggester().ranking(motive, audience(), set(skipped))
-    shown = [in_context(archive.paths.testimonies, s, audience()) for s in ranking.suggestions]
+    shown = [in_context(archive.paths.testimonies, s, audience(), archive.vocabulary)
+             for s in ranking.suggestions]
     return render_template("suggestions.html", motive=motive, ranking=ranking, shown=shown,
                            skipped=",".join(skipped), minimum=MIN_CODED, batch=BATCH,
                            message=request.args.get("done"),
