@@ -83,7 +83,8 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
                                                   "passages", "refi-qda")
               for query in ("", "?q=famine", "?motive=famine")]
     pages += ["/api/search?motive=famine", "/search?q=motive:famine", "/api/search?q=motive:famine",
-              "/search?motive=famine&q=hunger", "/api/search?motive=famine&q=hunger"]
+              "/search?motive=famine&q=hunger", "/api/search?motive=famine&q=hunger",
+              "/suggestions", "/suggestions?motive=famine"]
     pages += ["/oai?verb=ListRecords&metadataPrefix=oai_dc", "/oai?verb=ListSets",
               "/oai?verb=ListIdentifiers&metadataPrefix=oai_dc&set=motive:famine",
               "/oai?verb=Identify", "/sitemap.xml", "/robots.txt"]
@@ -129,7 +130,8 @@ def cli_outputs(paths, private: bool, words: list[str]) -> str:
     calls += [["show", i] for i in ("closed-account", "open-account", "changing-account")]
     calls += [["export", "--format", fmt] for fmt in ("json", "csv", "csl-json", "bibtex", "ris")]
     calls += [["export", "--format", "json", "famine"], ["export", "--format", "passages"],
-              ["search", "--filter", "motive=famine", "--json"]]
+              ["search", "--filter", "motive=famine", "--json"],
+              ["suggest", "--motive", "famine", "--json"], ["suggest", "--motive", "famine"]]
     out = []
     for call in calls:
         result = runner.invoke(cli, base + call + mode)
@@ -258,3 +260,40 @@ def test_a_restricted_korean_passage_leaves_none_of_its_syllables_in_public(empt
         assert encoded not in index_bytes(empty_archive, "public"), syllable
         assert encoded in index_bytes(empty_archive, "private"), syllable
     assert public.get("/api/search?q=국").get_json()["total"] == 1  # the public words are found
+
+
+SUGGESTED = {"restricted record": "qzsuggestrecord", "restricted span": "qzsuggestspan"}
+
+
+def test_suggestions_never_show_restricted_text_to_the_public(empty_archive, monkeypatch):
+    """Suggestions rank every sentence; restricted ones reach archivists only, and the
+    Suggestions pages do not exist in public mode."""
+    monkeypatch.chdir(empty_archive.testimonies.parent)
+    folder = empty_archive.testimonies
+    for number in range(6):
+        write_record(folder, f"coded-{number}", motives=["famine"], body=(
+            f"[We starved and ate grass in the famine, year {number}]{{.motive term=\"famine\"}}. "
+            "The school had a red roof.\n"))
+    write_record(folder, "closed-famine", access="restricted", motives=["famine"], body=(
+        f"We starved and ate grass in the famine {SUGGESTED['restricted record']}.\n"))
+    write_record(folder, "open-famine", motives=["famine"], body=(
+        "Our village was quiet. [We starved and ate grass in the famine "
+        f"{SUGGESTED['restricted span']}.]{{.restricted}}\n"))
+    update_index(folder, empty_archive.index)
+    runner = CliRunner()
+    base = ["--testimonies", str(folder), "--index", str(empty_archive.index), "suggest",
+            "--motive", "famine", "--limit", "100"]
+    public = [runner.invoke(cli, base + extra).output for extra in ([], ["--json"])]
+    private = [runner.invoke(cli, base + extra + ["--private"]).output
+               for extra in ([], ["--json"])]
+    assert found_in("\n".join(public), SUGGESTED) == []
+    assert found_in("\n".join(private), SUGGESTED) == list(SUGGESTED)  # positive control
+    config = {"TESTING": True, "TESTIMONIES": str(folder), "INDEX": str(empty_archive.index)}
+    for url in ("/suggestions", "/suggestions?motive=famine"):
+        assert create_app(config).test_client().get(url).status_code == 404
+    page = create_app({**config, "PRIVATE": True}).test_client().get(
+        "/suggestions?motive=famine").get_data(as_text=True)
+    assert found_in(page, SUGGESTED) == list(SUGGESTED)
+    store = b"".join(p.read_bytes() for p in (empty_archive.index / "suggestions").iterdir()
+                     if p.is_file())
+    assert found_in(store.decode("latin-1"), {**SUGGESTED, **MARKERS}) == []  # numbers, no text

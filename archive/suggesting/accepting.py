@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 from pathlib import Path
 
 from ..errors import ArchiveError
-from ..history.editing import Saved, save_record, save_text
+from ..history.editing import EditConflict, Saved, save_record, save_text
 from ..records.coding import SUGGESTED, coding_problems
 from ..records.collection import find_record
 from ..records.testimony import read_testimony
@@ -61,6 +62,10 @@ def accept(testimonies_dir: Path, index_dir: Path, vocabulary: Vocabulary, recor
     if term is None:
         raise ArchiveError(f"'{motive}' is not a motive of testimonies/vocabulary.yaml.")
     path = find_record(testimonies_dir, record)
+    current = path.read_bytes()
+    if hashlib.sha256(current).hexdigest() != started_from:
+        raise EditConflict(record, current.decode("utf-8", "replace"),
+                           hashlib.sha256(current).hexdigest())
     testimony = read_testimony(path, vocabulary)[0]
     found = [c for c in candidates(testimony) if c.key == key]
     if not found:

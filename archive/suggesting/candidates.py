@@ -79,24 +79,40 @@ def candidates(testimony: Testimony) -> list[Candidate]:
     """Every sentence of a record that could be suggested, in order."""
     body = testimony.body or ""
     spans = source_spans(body)
-    coded = [(s.start, s.end) for s in spans if MOTIVE_CLASS in s.classes]
-    restricted = [(s.start, s.end) for s in spans if "restricted" in s.classes]
+    # The spans' own syntax is blanked (offsets kept), so that a sentence ends at a span's
+    # edge: `[We fled at night.]{.restricted}` holds the sentence `We fled at night.`
+    masked = list(body)
+    for span in spans:
+        closing = span.end - len(span.attributes) - 3
+        masked[span.start] = " "
+        masked[closing:span.end] = " " * (span.end - closing)
+    masked = "".join(masked)
     line_starts = [0] + [m.end() for m in re.finditer("\n", body)] + [len(body) + 1]
     found = []
     for number, first, after in paragraph_lines(body):
         offset = line_starts[first]
-        source = body[offset:line_starts[min(after, len(line_starts) - 1)] - 1]
+        source = masked[offset:line_starts[min(after, len(line_starts) - 1)] - 1]
         for start, end in sentences(source):
-            words = source[start:end]
+            at, until = offset + start, offset + end
+            words = body[at:until]
             if len(words) < MIN_CHARS or len(words) > MAX_CHARS or _MARKUP.search(words):
                 continue
             text = _SPACES.sub(" ", words)
-            if len(text.split()) < MIN_WORDS:
+            hidden = _inside(spans, at, until)
+            if len(text.split()) < MIN_WORDS or hidden is None:
                 continue
-            at, until = offset + start, offset + end
-            if any(a < until and at < b for a, b in coded):
-                continue
-            hidden = testimony.restricted or any(a < at and until < b for a, b in restricted)
-            found.append(Candidate(testimony.id, number, at, until, text, hidden,
-                                   testimony.language))
+            found.append(Candidate(testimony.id, number, at, until, text,
+                                   testimony.restricted or hidden, testimony.language))
     return found
+
+
+def _inside(spans, at: int, until: int) -> bool | None:
+    """Whether a sentence lies inside a restricted span (True) or no span that matters
+    (False); None when it is coded already or crosses a span's edge."""
+    hidden = False
+    for span in spans:
+        if span.start < until and at < span.end:
+            if not (span.start < at and until < span.end) or MOTIVE_CLASS in span.classes:
+                return None
+            hidden = hidden or "restricted" in span.classes
+    return hidden

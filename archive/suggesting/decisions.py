@@ -50,12 +50,13 @@ def rejections(testimonies_dir: Path) -> list[Rejection]:
     """Every rejection, in the order they were made."""
     path = Path(testimonies_dir) / REJECTIONS
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return []
     except yaml.YAMLError as exc:
         raise BadRejections(f"{path}: cannot be read as YAML ({' '.join(str(exc).split())}); "
                             "correct it, or restore it with git.") from None
+    loaded = [] if loaded is None else loaded
     if not isinstance(loaded, list):
         raise BadRejections(f"{path}: expected a list of rejections, got {type(loaded).__name__}")
     found = []
