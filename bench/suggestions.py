@@ -3,6 +3,8 @@ testimony, and speed on N generated records.
 
     python bench/suggestions.py quality          # the labelled set (bench/suggestions/)
     python bench/suggestions.py speed --n 2000   # store, training and first page at N records
+    python bench/suggestions.py sheet > sheet.csv   # the passages shuffled, without labels
+    python bench/suggestions.py agreement sheet.csv # Cohen's kappa of a second labelling
 
 Quality: 5 folds of whole testimonies (no testimony on both sides); every passage is scored
 by a model that never saw its testimony; per motive and language: precision of the first
@@ -171,6 +173,63 @@ def quality() -> None:
           "passages to find those shares.")
 
 
+def passage_ids(passages) -> list[str]:
+    """A stable id for each labelled passage: its testimony and its place in it."""
+    ids, seen = [], {}
+    for p in passages:
+        seen[p["testimony"]] = seen.get(p["testimony"], 0) + 1
+        ids.append(f"{p['testimony']}-{seen[p['testimony']]}")
+    return ids
+
+
+def sheet() -> None:
+    """The passages in a random order, without their labels, for a second labeller."""
+    import csv
+
+    passages = labelled()
+    rows = list(zip(passage_ids(passages), (p["text"] for p in passages)))
+    random.Random(11).shuffle(rows)
+    out = csv.writer(sys.stdout)
+    out.writerow(["id", "text", "motives"])
+    out.writerows([id_, text, ""] for id_, text in rows)
+
+
+def kappa(first: list[bool], second: list[bool]) -> float:
+    """Cohen's kappa of two yes/no labellings of the same items."""
+    n = len(first)
+    observed = sum(a == b for a, b in zip(first, second)) / n
+    yes = (sum(first) / n) * (sum(second) / n)
+    no = (1 - sum(first) / n) * (1 - sum(second) / n)
+    return 1.0 if yes + no == 1 else (observed - yes - no) / (1 - yes - no)
+
+
+def agreement(path: Path) -> None:
+    """Cohen's kappa, per motive and over every passage and motive, between the labels of
+    the set and a second labelling made on the sheet (motives separated by `;`)."""
+    import csv
+
+    passages = labelled()
+    by_id = dict(zip(passage_ids(passages), passages))
+    with open(path, encoding="utf-8") as handle:
+        second = {row["id"]: {m.strip() for m in row["motives"].split(";") if m.strip()}
+                  for row in csv.DictReader(handle)}
+    missing = sorted(set(by_id) - set(second))
+    if missing:
+        sys.exit(f"{path}: {len(missing)} passages are not labelled, such as {missing[0]}.")
+    motives = sorted({m for p in passages for m in p["motives"]} | {
+        m for labels in second.values() for m in labels})
+    ids = sorted(by_id)
+    pairs_a = [m in by_id[i]["motives"] for i in ids for m in motives]
+    pairs_b = [m in second[i] for i in ids for m in motives]
+    print(f"Cohen's kappa over {len(ids)} passages x {len(motives)} motives: "
+          f"{kappa(pairs_a, pairs_b):.2f}; {sum(a != b for a, b in zip(pairs_a, pairs_b))} "
+          "disagreements\n")
+    for motive in motives:
+        a = [motive in by_id[i]["motives"] for i in ids]
+        b = [motive in second[i] for i in ids]
+        print(f"- {motive}: kappa {kappa(a, b):.2f} ({sum(a)} and {sum(b)} passages)")
+
+
 def speed(n: int, motive: str, keep: Path | None = None) -> None:
     from generate import generate
 
@@ -212,13 +271,21 @@ def speed(n: int, motive: str, keep: Path | None = None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["quality", "speed"])
+    parser.add_argument("what", choices=["quality", "speed", "sheet", "agreement"])
+    parser.add_argument("sheet", nargs="?", type=Path, help="a labelled sheet (agreement)")
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--motive", default="famine")
     parser.add_argument("--keep", type=Path, help="a folder for the generated archive, kept "
                         "(and reused when it holds one)")
     args = parser.parse_args()
-    quality() if args.what == "quality" else speed(args.n, args.motive, args.keep)
+    if args.what == "quality":
+        quality()
+    elif args.what == "speed":
+        speed(args.n, args.motive, args.keep)
+    elif args.what == "sheet":
+        sheet()
+    else:
+        agreement(args.sheet)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from ..records.collection import find_record, vocabulary_for
 from ..records.redaction import public_view
 from ..records.rendering import paragraph_lines, plain_text
 from ..records.testimony import Testimony, read_testimony
+from ..search.engine.generations import current_generation
 from .candidates import readable_by
 from .decisions import rejected_keys
 from .features import Rows, counted, weighted
@@ -161,12 +162,28 @@ class Suggester:
         self.testimonies_dir, self.index_dir = Path(testimonies_dir), Path(index_dir)
         self.models: dict[str, tuple[Model | None, int]] = {}
         self.lock = threading.Lock()
+        self.store: Store | None = None
+        self.seen: tuple | None = None
+
+    def current_store(self) -> Store:
+        """The store, brought up to date when the index has changed since it was last
+        looked at (every write of the archive, and the watcher, update the index): at
+        34,000 records comparing every file takes a second, so it is done only then."""
+        generation = current_generation(self.index_dir)
+        try:
+            signal = (str(generation), (generation / "state.json").stat().st_mtime_ns)
+        except (OSError, TypeError):
+            signal = None
+        if self.store is None or signal is None or signal != self.seen:
+            self.store = update_store(self.testimonies_dir, self.index_dir)
+            self.seen = signal
+        return self.store
 
     def ranking(self, motive: str, audience: str, skipped: set[str] = frozenset(),
                 limit: int = 10) -> Ranking:
         """The motive's current suggestions (training its model when due)."""
         with self.lock:
-            store = update_store(self.testimonies_dir, self.index_dir)
+            store = self.current_store()
             rejected = rejected_keys(self.testimonies_dir, motive)
             model, decided = self.models.get(motive, (None, BATCH))
             if model is None or decided >= BATCH:

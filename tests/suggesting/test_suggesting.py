@@ -335,3 +335,15 @@ def test_the_suggestions_pages_need_a_csrf_token_and_are_archivists_only(empty_a
     public = _app(empty_archive, private=False).test_client()
     assert public.get("/suggestions?motive=famine").status_code == 404
     assert public.post("/suggestions", data=form).status_code == 404
+
+
+def test_the_suggester_looks_at_the_records_again_only_when_the_index_changed(empty_archive):
+    build(empty_archive.testimonies)
+    update_index(empty_archive.testimonies, empty_archive.index)
+    suggester = Suggester(empty_archive.testimonies, empty_archive.index)
+    first = suggester.current_store()
+    path = empty_archive.testimonies / "uncoded-account.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("bicycles", "radios"), "utf-8")
+    assert suggester.current_store() is first  # 34,000 files are not compared on every page
+    update_index(empty_archive.testimonies, empty_archive.index)
+    assert suggester.current_store().generation == first.generation + 1
