@@ -5,7 +5,8 @@ the suggesting wing; plain forms with CSRF tokens, no script needed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
+                   url_for)
 
 from ..errors import ArchiveError
 from ..history.editing import EditConflict
@@ -56,7 +57,8 @@ def suggestions():
     return render_template("suggestions.html", motive=motive, ranking=ranking, shown=shown,
                            skipped=",".join(skipped), minimum=MIN_CODED, batch=BATCH,
                            message=request.args.get("done"),
-                           accepter=archive.paths.settings.archivist or "")
+                           accepter=session.get("name") or archive.paths.settings.archivist
+                           or "")
 
 
 @bp.post("/suggestions")
@@ -68,6 +70,8 @@ def decide():
     record, key, decision = form.get("record", ""), form.get("key", ""), form.get("decision")
     skipped = [k for k in form.get("skip", "").split(",") if k]
     message = None
+    if form.get("name", "").strip():
+        session["name"] = form["name"].strip()[:100]  # the next form is filled with it
     try:
         if decision == "accept":
             accept(archive.paths.testimonies, archive.paths.index, archive.vocabulary, record,

@@ -317,6 +317,7 @@ def test_the_suggestions_pages_accept_reject_and_skip(empty_archive):
     stale = client.post("/suggestions", data={**form, "decision": "accept", "name": "Kim"})
     assert "changed since it was suggested" in client.get(stale.location).get_data(as_text=True)
     second = _form(client.get("/suggestions?motive=famine").get_data(as_text=True))
+    assert second["name"] == "Kim"  # remembered from the last decision
     client.post("/suggestions", data={**second, "decision": "reject", "name": "Kim"})
     assert [r.passage for r in rejections(empty_archive.testimonies)] == [second["key"]]
     assert client.post("/suggestions", data={**second, "decision": "nothing"}).status_code == 400
@@ -347,3 +348,19 @@ def test_the_suggester_looks_at_the_records_again_only_when_the_index_changed(em
     assert suggester.current_store() is first  # 34,000 files are not compared on every page
     update_index(empty_archive.testimonies, empty_archive.index)
     assert suggester.current_store().generation == first.generation + 1
+
+
+def test_an_accepted_passage_shows_its_provenance_to_archivists_only(empty_archive):
+    build(empty_archive.testimonies)
+    update_index(empty_archive.testimonies, empty_archive.index)
+    first = rank_motive(empty_archive.testimonies, empty_archive.index, "famine",
+                        "archivists").suggestions[0]
+    accept(empty_archive.testimonies, empty_archive.index,
+           vocabulary_for(empty_archive.testimonies), first.record, "famine", first.key,
+           first.version, "Kim Archivist")
+    private = _app(empty_archive).test_client().get("/t/uncoded-account").get_data(as_text=True)
+    assert re.search(r"Suggested by the archive; accepted by Kim Archivist on \d{4}-\d\d-\d\d\.",
+                     private)
+    public = _app(empty_archive, private=False).test_client().get("/t/uncoded-account")
+    assert PLANTED in public.get_data(as_text=True)
+    assert "Kim Archivist" not in public.get_data(as_text=True)
