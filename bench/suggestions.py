@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from archive.records.collection import vocabulary_for  # noqa: E402
 from archive.suggesting import evaluation, features, model  # noqa: E402
+from archive.search.engine.similar import more_like  # noqa: E402
 from archive.suggesting.suggester import vocabulary_texts  # noqa: E402
 
 DATA = ROOT / "bench" / "suggestions"
@@ -70,6 +71,7 @@ METHODS = {  # name: (features, taught the vocabulary's words)
     "characters + vocabulary": ("chars", True),
     "characters alone": ("chars", False),
     "scikit-learn, characters": ("sklearn", False),
+    "Whoosh more-like-this": ("whoosh", False),
 }
 
 
@@ -89,7 +91,7 @@ def learned_scores(passages, motive, method: str, vocabulary) -> np.ndarray:
         from sklearn.linear_model import LogisticRegression
         matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4),
                                  sublinear_tf=True).fit_transform(texts)
-    else:
+    elif analyzer != "whoosh":
         rows = features.vectors(texts, analyzer)
     for fold in range(FOLDS):
         test = np.array([fold_of[p["testimony"]] == fold for p in passages]
@@ -97,7 +99,10 @@ def learned_scores(passages, motive, method: str, vocabulary) -> np.ndarray:
         train_rows = np.flatnonzero(~test)
         if labels[train_rows].sum() == 0:
             continue
-        if analyzer == "sklearn":
+        if analyzer == "whoosh":  # the key terms of the other folds' passages of the motive
+            found = more_like(texts, [texts[i] for i in train_rows if labels[i]])
+            scores[test[:len(passages)]] = np.array(found)[np.flatnonzero(test)]
+        elif analyzer == "sklearn":
             fitted = LogisticRegression(class_weight="balanced", C=10, max_iter=1000)
             fitted.fit(matrix[train_rows], labels[train_rows])
             scores[test[:len(passages)]] = fitted.decision_function(matrix[np.flatnonzero(test)])

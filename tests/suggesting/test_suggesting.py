@@ -364,3 +364,12 @@ def test_an_accepted_passage_shows_its_provenance_to_archivists_only(empty_archi
     public = _app(empty_archive, private=False).test_client().get("/t/uncoded-account")
     assert PLANTED in public.get_data(as_text=True)
     assert "Kim Archivist" not in public.get_data(as_text=True)
+
+
+def test_whoosh_s_more_like_this_ranks_texts_sharing_the_examples_key_terms():
+    from archive.search.engine.similar import more_like
+
+    texts = ["The rations stopped and we starved", "The school had a red roof",
+             "배급이 끊겨 굶주렸습니다", "Hunger and starvation in the village"]
+    scores = more_like(texts, ["We starved when the rations stopped", "배급이 끊겼습니다"])
+    assert scores[0] > scores[1] == 0 and scores[2] > 0
