@@ -125,7 +125,7 @@ def rank(store: Store, model: Model | None, ranking: Ranking, rejected: set[str]
     scores = model.scores(store.candidates)
     meta = store.meta
     allowed = np.ones(len(scores), dtype=bool)
-    if ranking.audience != "archivists":
+    if not readable_by(True, ranking.audience):  # the audience may not read restricted text
         allowed &= np.asarray(meta["restricted"]) == 0
     hidden = {key_number(k) for k in set(rejected) | set(skipped)}
     if hidden:
@@ -137,8 +137,6 @@ def rank(store: Store, model: Model | None, ranking: Ranking, rejected: set[str]
     for row in sorted(best, key=lambda r: -scores[r]):
         record = store.record_of(row)
         entry = meta[row]
-        if not readable_by(bool(entry["restricted"]), ranking.audience):
-            continue  # never reached: the mask above; kept as the rule's one statement
         ranking.suggestions.append(Suggestion(
             record["id"], int(entry["paragraph"]), int(entry["start"]), int(entry["end"]),
             f"{int(entry['key']):016x}", float(scores[row]), bool(entry["restricted"]),
