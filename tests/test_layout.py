@@ -32,6 +32,8 @@ WINGS = {
                "watching and sync.",
     "exchange": "What leaves or enters in another format: exports, imports, citations, "
                 "embedded metadata, REFI-QDA and OAI-PMH.",
+    "suggesting": "Suggested evidence: passages proposed for each motive by a model learned "
+                  "from the coded ones, accepted, rejected or skipped by a person.",
     "service": "The archive as both interfaces open it: a record in the right view, and "
                "results in the shapes of the CLI and JSON contracts (service.py).",
     "web": "The Flask app and its blueprints: routes of a few lines, forms, facets as data, "

@@ -83,7 +83,8 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
                                                   "passages", "refi-qda")
               for query in ("", "?q=famine", "?motive=famine")]
     pages += ["/api/search?motive=famine", "/search?q=motive:famine", "/api/search?q=motive:famine",
-              "/search?motive=famine&q=hunger", "/api/search?motive=famine&q=hunger"]
+              "/search?motive=famine&q=hunger", "/api/search?motive=famine&q=hunger",
+              "/suggestions", "/suggestions?motive=famine"]
     pages += ["/oai?verb=ListRecords&metadataPrefix=oai_dc", "/oai?verb=ListSets",
               "/oai?verb=ListIdentifiers&metadataPrefix=oai_dc&set=motive:famine",
               "/oai?verb=Identify", "/sitemap.xml", "/robots.txt"]
@@ -132,7 +133,8 @@ def cli_outputs(paths, private: bool, words: list[str]) -> str:
     calls += [["show", i] for i in ("closed-account", "open-account", "changing-account")]
     calls += [["export", "--format", fmt] for fmt in ("json", "csv", "csl-json", "bibtex", "ris")]
     calls += [["export", "--format", "json", "famine"], ["export", "--format", "passages"],
-              ["search", "--filter", "motive=famine", "--json"]]
+              ["search", "--filter", "motive=famine", "--json"],
+              ["suggest", "--motive", "famine", "--json"], ["suggest", "--motive", "famine"]]
     out = []
     for call in calls:
         result = runner.invoke(cli, base + call + mode)
@@ -352,3 +354,48 @@ def test_in_private_mode_the_person_s_fields_are_all_there(people):
     for query in ("rank:qzrankaliasword", "born:1889", "generation:1880s", "left_with:배우자"):
         assert client.get("/api/search", query_string={"q": query}).get_json()["total"] == 2, \
             query
+
+
+SUGGESTED = {"restricted record": "qzsuggestrecord", "restricted span": "qzsuggestspan"}
+FOR_RESEARCHERS = {"researchers span": "qzsuggestresearch"}
+
+
+def test_suggestions_never_show_restricted_text_to_the_public(empty_archive, monkeypatch):
+    """Suggestions rank every sentence; restricted ones reach archivists only, and the
+    Suggestions pages do not exist in public mode."""
+    monkeypatch.chdir(empty_archive.testimonies.parent)
+    folder = empty_archive.testimonies
+    for number in range(6):
+        write_record(folder, f"coded-{number}", motives=["famine"], body=(
+            f"[We starved and ate grass in the famine, year {number}]{{.motive term=\"famine\"}}. "
+            "The school had a red roof.\n"))
+    write_record(folder, "closed-famine", access="restricted", motives=["famine"], body=(
+        f"We starved and ate grass in the famine {SUGGESTED['restricted record']}.\n"))
+    write_record(folder, "open-famine", motives=["famine"], body=(
+        "Our village was quiet. [We starved and ate grass in the famine "
+        f"{SUGGESTED['restricted span']}.]{{.restricted}}\n"))
+    write_record(folder, "researchers-famine", motives=["famine"], body=(
+        "Our town was loud. [We starved and ate grass in the famine "
+        f"{FOR_RESEARCHERS['researchers span']}.]{{.researchers}}\n"))
+    update_index(folder, empty_archive.index)
+    runner = CliRunner()
+    base = ["--testimonies", str(folder), "--index", str(empty_archive.index), "suggest",
+            "--motive", "famine", "--limit", "100"]
+    public = [runner.invoke(cli, base + extra).output for extra in ([], ["--json"])]
+    private = [runner.invoke(cli, base + extra + ["--private"]).output
+               for extra in ([], ["--json"])]
+    researchers = [runner.invoke(cli, base + extra + ["--audience", "researchers"]).output
+                   for extra in ([], ["--json"])]
+    everything = {**SUGGESTED, **FOR_RESEARCHERS}
+    assert found_in("\n".join(public), everything) == []
+    assert found_in("\n".join(researchers), everything) == list(FOR_RESEARCHERS)
+    assert found_in("\n".join(private), everything) == list(everything)  # positive control
+    config = {"TESTING": True, "TESTIMONIES": str(folder), "INDEX": str(empty_archive.index)}
+    for url in ("/suggestions", "/suggestions?motive=famine"):
+        assert create_app(config).test_client().get(url).status_code == 404
+    page = create_app({**config, "PRIVATE": True}).test_client().get(
+        "/suggestions?motive=famine").get_data(as_text=True)
+    assert found_in(page, everything) == list(everything)
+    store = b"".join(p.read_bytes() for p in (empty_archive.index / "suggestions").iterdir()
+                     if p.is_file())
+    assert found_in(store.decode("latin-1"), {**everything, **MARKERS}) == []  # numbers, no text

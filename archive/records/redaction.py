@@ -36,6 +36,13 @@ def may_read(audience: str, needed: str) -> bool:
     return AUDIENCES.index(audience) >= AUDIENCES.index(needed)
 
 
+def span_audience(classes) -> str:
+    """The lowest audience that may read the words of a span with these classes (`public`
+    for a span that hides nothing, such as a coded passage)."""
+    needed = [_SPAN_AUDIENCE[name] for name in classes if name in _SPAN_AUDIENCE]
+    return max(needed, key=AUDIENCES.index, default="public")
+
+
 def record_audience(testimony: Testimony, today: dt.date | None = None) -> str:
     """The lowest audience that may read a record on a day: archivists until its embargo
     lapses, then the audience its `access` names."""

@@ -2,8 +2,8 @@
 the blueprints, and answers every error with a page or JSON of its own, never a traceback.
 
 The routes live in the blueprints: `pages` (searching and reading), `patterns`
-(comparisons), `harvesting` (OAI-PMH, the sitemap), and in private mode `editor` and
-`history`.
+(comparisons), `harvesting` (OAI-PMH, the sitemap), and in private mode `editor`,
+`history` and `suggesting`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..exchange import metadata
 from ..records.validation import ID_PATTERN
 from ..service import LOOPBACK, archive_of
 from ..settings import Settings
-from . import editor, facets, harvesting, history, i18n, pages, patterns
+from . import editor, facets, harvesting, history, i18n, pages, patterns, suggesting
 from .i18n import gettext as _
 from .i18n import language
 from .pages import get_archive, permalink
@@ -74,6 +74,7 @@ def make_app(config: dict | None = None) -> Flask:
         CSRFProtect(app).exempt(harvesting.bp)  # OAI-PMH may POST; it changes nothing
         app.register_blueprint(editor.bp)
         app.register_blueprint(history.bp)
+        app.register_blueprint(suggesting.bp)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

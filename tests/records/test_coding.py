@@ -371,3 +371,35 @@ def test_every_sample_record_with_a_body_worth_coding_codes_a_passage():
     coded_records = [p.stem for p in SAMPLE.glob("*.md")
                      if passages(read_testimony(p, VOCABULARY)[0].body, VOCABULARY)[1]]
     assert len(coded_records) >= 15
+
+
+def test_a_passage_accepted_from_a_suggestion_keeps_its_provenance_unrendered():
+    body = ('We left. [The hunger drove us out]{.motive term="famine" by="suggested" '
+            'accepted_by="Kim Archivist" accepted_on="2026-12-01"}. [We ate grass]'
+            '{.motive term="famine"}.\n')
+    found = passages(body, VOCABULARY)[1]
+    assert [(p.text, p.suggested, p.accepted_by, p.accepted_on) for p in found] == [
+        ("The hunger drove us out", True, "Kim Archivist", "2026-12-01"),
+        ("We ate grass", False, None, None)]
+    assert coding_problems(body, ("famine",), VOCABULARY, "x.md") == []
+    html = render_markdown(body, motive_label=lambda term: term)
+    assert "Kim Archivist" not in html and "suggested" not in html and "accepted" not in html
+    assert plain_text(body) == "We left. The hunger drove us out. We ate grass."
+
+
+@pytest.mark.parametrize("attributes, message", [
+    ('by="machine"', 'by="machine": the only value is by="suggested" (a passage the archive '
+                     "suggested and a person accepted)"),
+    ('by="suggested"', 'a passage coded by="suggested" names who accepted it'),
+    ('by="suggested" accepted_by=" "', 'a passage coded by="suggested" names who accepted it'),
+    ('accepted_by="Kim"', 'accepted_by and accepted_on belong to a passage coded by="suggested"'),
+    ('by="suggested" accepted_by="Kim" accepted_on="2026-13-01"',
+     "accepted_on: expected a date such as 2024-03-01, got '2026-13-01'"),
+])
+def test_bad_provenance_is_reported_with_its_line(attributes, message):
+    body = f'First line.\n\n[We starved]{{.motive term="famine" {attributes}}}.\n'
+    problems = coding_problems(body, ("famine",), VOCABULARY, "x.md", first_line=5)
+    assert [str(p) for p in problems] == [f"x.md:7: body: {message}" + (
+        "; remove it for your own coding" if message.startswith('by="machine"') else
+        ': add accepted_by="..."' if "names who" in message else
+        "; add it or remove them" if message.startswith("accepted_by and") else "")]
