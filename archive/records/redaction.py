@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from .recording import Recording, audience_of, recording_view
 from .testimony import Testimony
 
 REDACTED = "[redacted]"
@@ -65,6 +66,11 @@ def hidden_parts(testimony: Testimony) -> frozenset[str]:
             parts.add(f"whole:{name}")
         else:
             parts.update(f"passage:{name}:{passage}" for passage in passages)
+    if testimony.media is not None:
+        public = audience_of(private=False)
+        parts.update(f"cue:{cue.start}:{cue.text}" for cue in testimony.media.cues
+                     if cue.hidden_from(public))
+        parts.update(f"range:{start}:{end}" for start, end in testimony.media.restricted)
     return frozenset(parts)
 
 
@@ -83,9 +89,21 @@ def public_view(testimony: Testimony) -> Testimony:
         post=redact_passages(testimony.post),
         summary=redact_passages(testimony.summary),
         body=redact_passages(testimony.body),
+        media=_public_recording(testimony.media),
         extra=(),
         **withheld,
     )
+
+
+def _public_recording(recording: Recording | None) -> Recording | None:
+    """The recording as the public may read it: hidden cues out, segment texts redacted."""
+    if recording is None:
+        return None
+    view = recording_view(recording, audience_of(private=False))
+    segments = tuple(dataclasses.replace(s, title=redact_passages(s.title),
+                                         synopsis=redact_passages(s.synopsis))
+                     for s in view.segments)
+    return dataclasses.replace(view, segments=segments)
 
 
 def visible(testimony: Testimony, private: bool) -> Testimony:

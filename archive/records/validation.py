@@ -1,4 +1,5 @@
-"""Every rule of the record format, version 1.1: one normaliser per field.
+"""Every rule of the record format, version 1.2: one normaliser per field (`media:` has
+its own module, `recording`).
 
 Each rule takes the raw YAML value and returns the normalised value or raises
 `_Invalid` with what was found and what is expected; `validate_fields` runs them all
@@ -107,7 +108,8 @@ def validate_fields(meta: dict, lines: dict, body: str, testimony_id: str,
                 bad = _bad_text(value)
                 if bad:
                     raise _Invalid(bad)
-                values[name] = rule(value, vocabulary) if name == "motives" else rule(value)
+                values[name] = rule(value, vocabulary) if name in ("motives", "media") \
+                    else rule(value)
             except _Invalid as exc:
                 for problem in (exc, *exc.more):
                     report((key, *problem.key), str(problem))
@@ -279,6 +281,12 @@ def _withhold(value):
     return names
 
 
+def _media(value, vocabulary: Vocabulary):
+    from .recording import media_field  # the recording's rules build on this module's
+
+    return media_field(value, vocabulary)
+
+
 SOURCE_FIELDS = {"title": _string(1000), "publisher": _string(1000), "date": _partial_date}
 
 
@@ -358,6 +366,7 @@ RULES: dict[str, Callable] = {
     "withhold": _withhold,
     "recorded_by": _string(200),
     "recorded_on": _full_date,
+    "media": _media,
 }
 
 EXPECTED = {  # each marked for the catalogs where it is shown (`validate_fields`)

@@ -16,7 +16,8 @@ from .testimony import Testimony
 
 FIELD_ORDER = ("title", "year", "defected_on", "post", "sector", "country", "name", "aliases",
                "pseudonym", "name_public", "gender", "born", "language", "motives", "summary",
-               "tags", "sources", "access", "account", "withhold", "recorded_by", "recorded_on")
+               "tags", "sources", "access", "account", "media", "withhold", "recorded_by",
+               "recorded_on")
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Testimony)}
 
 
@@ -48,6 +49,8 @@ def front_matter(testimony: Testimony) -> dict:
         if name == "sources":
             value = [{k: v for k, v in dataclasses.asdict(s).items() if v is not None}
                      for s in value]
+        if name == "media":
+            value = value.front_matter()
         values[name] = list(value) if isinstance(value, tuple) else value
     for name, value in testimony.extra:
         values[name] = value
