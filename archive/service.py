@@ -13,6 +13,7 @@ from .exchange.exporting import ExportInfo, export
 from .records.collection import find_record, tombstones, vocabulary_for
 from .records.redaction import visible
 from .records.rendering import render_markdown
+from .records.webvtt import format_clock
 from .records.testimony import Testimony, read_testimony
 from .search.engine.generations import current_generation
 from .search.indexing import update_index
@@ -119,12 +120,28 @@ def results_json(results: SearchResults, url_prefix: str = "/t/") -> dict:
             "sector": hit.sector, "country": hit.country, "motives": list(hit.motives),
             "snippet": hit.snippet_html, "url": f"{url_prefix}{hit.id}",
             "quoted": hit.quoted,
-            "evidence": [{"motive": e.motive, "text": e.text, "paragraph": e.paragraph,
-                          "url": f"{url_prefix}{hit.id}#p-{e.paragraph}"} for e in hit.evidence],
+            "evidence": [{"motive": e.motive, "text": e.text, "paragraph": e.paragraph or None,
+                          "url": f"{url_prefix}{hit.id}{e.anchor}", "cue": e.cue or None,
+                          "start": _seconds(e.start), "end": _seconds(e.end)}
+                         for e in hit.evidence],
+            "moment": _moment_json(hit, url_prefix),
         } for hit in results.hits],
         "facets": {name: [_facet_json(c) for c in results.facets[name]] for name in FACETS},
         "suggestion": results.suggestion,
     }
+
+
+def _seconds(millis: int | None) -> float | None:
+    return None if millis is None else millis / 1000
+
+
+def _moment_json(hit, url_prefix: str) -> dict | None:
+    """Where a hit's words are said in its recording, for the JSON contract."""
+    moment = hit.moment
+    if moment is None:
+        return None
+    return {"cue": moment.cue, "start": moment.start / 1000, "end": moment.end / 1000,
+            "snippet": moment.snippet_html, "url": f"{url_prefix}{hit.id}{moment.anchor}"}
 
 
 def _facet_json(count) -> dict:
@@ -154,6 +171,11 @@ def results_text(results: SearchResults) -> str:
             snippet = f"In their words: “{snippet}”"
         if snippet:
             lines += textwrap.wrap(snippet, 88, initial_indent="  ", subsequent_indent="  ")
+        if hit.moment is not None:
+            said = "".join(f"**{text}**" if marked else text for text, marked in hit.moment.snippet)
+            lines += textwrap.wrap(f"Said at {format_clock(hit.moment.start)} "
+                                   f"(/t/{hit.id}{hit.moment.anchor}): “{said}”", 88,
+                                   initial_indent="  ", subsequent_indent="  ")
     return "\n".join(lines)
 
 
@@ -162,6 +184,9 @@ def testimony_json(testimony: Testimony) -> dict:
     fields = dataclasses.asdict(testimony)
     for internal in ("path", "sha256", "extra", "name_public"):
         fields.pop(internal, None)
+    if fields.get("media"):
+        for internal in ("folder", "transcript_sha256"):
+            fields["media"].pop(internal, None)
     fields["body_html"] = render_markdown(testimony.body, testimony.language)
     return fields
 

@@ -208,7 +208,7 @@ def _index_part(generation: Path, root: Path, entries: list, vocabulary, tick) -
             else:
                 if warnings:
                     part.problems.append((number, warnings))
-                part.files[rel] = file_entry(testimony, size, mtime_ns)
+                part.files[rel] = file_entry(testimony, size, mtime_ns, root)
                 documents = documents_for(testimony, vocabulary, rel)
                 for view in VIEWS:
                     document = documents.public if view == "public" else documents.private

@@ -8,6 +8,7 @@ index changes.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from dataclasses import dataclass
 from html import escape
@@ -30,11 +31,46 @@ MAX_PER_PAGE = 100
 
 @dataclass(frozen=True)
 class Evidence:
-    """A coded passage of a record: the person's own words stating a motive."""
+    """A coded passage of a record: the person's own words stating a motive, in a paragraph
+    of the body or in a cue of the recording's transcript (with its times, milliseconds)."""
 
     motive: str
     text: str
     paragraph: int
+    cue: int = 0
+    start: int | None = None
+    end: int | None = None
+
+    @property
+    def anchor(self) -> str:
+        """Where the passage is on the record's page: `#p-2`, or `?t=83#cue-12`."""
+        return f"?t={seconds(self.start)}#cue-{self.cue}" if self.cue else f"#p-{self.paragraph}"
+
+
+def seconds(millis: int | None) -> str:
+    """Milliseconds as the seconds of a media fragment or `?t=`: `83`, `83.25`."""
+    return f"{(millis or 0) / 1000:.3f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Where a search's words are said in a recording: the cue, its times (milliseconds)
+    and the snippet of its words."""
+
+    cue: int
+    start: int
+    end: int
+    snippet: tuple[tuple[str, bool], ...]
+
+    @property
+    def anchor(self) -> str:
+        """The record page at that moment: `?t=83#cue-12`."""
+        return f"?t={seconds(self.start)}#cue-{self.cue}"
+
+    @property
+    def snippet_html(self) -> str:
+        """The snippet as HTML: the text escaped, matched words in `<mark>`."""
+        return _html(self.snippet)
 
 
 @dataclass(frozen=True)
@@ -54,17 +90,23 @@ class Hit:
     evidence: tuple[Evidence, ...] = ()
     quoted: bool = False
     quote_paragraph: int = 0  # where the quoted passage lies (`#p-N` of the record's page)
+    moment: Moment | None = None  # where the words are said in the recording
+    quote: Evidence | None = None  # the quoted passage
 
     @property
     def snippet_html(self) -> str:
         """The snippet as HTML: the text escaped, matched words in `<mark>`."""
-        return "".join(f"<mark>{escape(text)}</mark>" if marked else escape(text)
-                       for text, marked in self.snippet)
+        return _html(self.snippet)
 
     def snippet_text(self, before: str = "", after: str = "") -> str:
         """The snippet as plain text, matched words between `before` and `after`."""
         return "".join(f"{before}{text}{after}" if marked else text
                        for text, marked in self.snippet)
+
+
+def _html(snippet) -> str:
+    return "".join(f"<mark>{escape(text)}</mark>" if marked else escape(text)
+                   for text, marked in snippet)
 
 
 @dataclass(frozen=True)
@@ -277,29 +319,34 @@ class ArchiveIndex:
         hits = []
         for docnum in page:
             stored = snapshot.stored(docnum)
-            quotes = [(text, paragraph) for found, text, paragraph in stored.get("evidence") or ()
-                      if motives.intersection(found)]
+            moment = _moment(stored, matcher) if matcher is not None else None
+            quotes = [item for item in stored.get("evidence") or ()
+                      if motives.intersection(item[0])]
             if quotes:
-                hits.append(self._hit(stored, snippets.quotation([t for t, _ in quotes], matcher),
-                                      quoted=quotes[0][1]))
+                hits.append(self._hit(stored, snippets.quotation([q[1] for q in quotes], matcher),
+                                      quoted=_evidence(quotes[0])[0], moment=moment))
             elif matcher is not None:
-                hits.append(self._hit(stored, snippets.snippet(stored.get("body", ""), matcher)))
+                found = snippets.snippet(stored.get("body", ""), matcher)
+                hits.append(self._hit(stored, found or (moment.snippet if moment else None),
+                                      moment=moment))
             else:
                 hits.append(self._hit(stored))
         return tuple(hits)
 
     @staticmethod
-    def _hit(stored: dict, snippet=None, quoted: int = 0) -> Hit:
+    def _hit(stored: dict, snippet=None, quoted: Evidence | None = None,
+             moment: Moment | None = None) -> Hit:
         if snippet is None:
-            snippet = snippets.lead(stored.get("summary") or stored.get("body", ""))
-        evidence = tuple(Evidence(motive, text, paragraph)
-                         for motives, text, paragraph in stored.get("evidence") or ()
-                         for motive in motives)
+            snippet = snippets.lead(stored.get("summary") or stored.get("body", "")
+                                    or stored.get("transcript", ""))
+        evidence = tuple(e for item in stored.get("evidence") or () for e in _evidence(item))
         return Hit(id=stored["id"], title=stored["title"], year=stored["year"],
                    post=stored["post"], sector=stored["sector"], country=stored.get("country"),
                    motives=tuple(filter(None, stored.get("motive", "").split(","))),
                    snippet=snippet, restricted=stored.get("access") == "restricted",
-                   evidence=evidence, quoted=bool(quoted), quote_paragraph=quoted)
+                   evidence=evidence, quoted=quoted is not None,
+                   quote_paragraph=quoted.paragraph if quoted else 0, moment=moment,
+                   quote=quoted)
 
     def listing(self) -> list[tuple[str, str, tuple[str, ...], bool]]:
         """(id, sector, motives, restricted) of every live record, sorted by id, from the
@@ -350,3 +397,29 @@ class ArchiveIndex:
         """How many testimonies the index holds."""
         with self._lock:
             return len(self._current().facets.live)
+
+
+def _evidence(item: tuple) -> list[Evidence]:
+    """A stored coded passage as evidence, one per motive: `(motives, text, paragraph)`
+    from an index before recordings, `(motives, text, paragraph, cue, start, end)` now."""
+    motives, text, paragraph, *said = item
+    cue, start, end = said if said else (0, None, None)
+    return [Evidence(motive, text, paragraph, cue, start, end) for motive in motives]
+
+
+def _moment(stored: dict, matcher: snippets.Matcher) -> Moment | None:
+    """The cue of a transcript holding the most different searched words (then the most
+    matches, then the earliest), with its snippet; None when nothing said matches."""
+    transcript, cues = stored.get("transcript") or "", stored.get("cues") or ()
+    matches = matcher.matches(transcript) if transcript else []
+    if not matches:
+        return None
+    starts = [offset for offset, *_ in cues]
+    found: dict[int, list] = {}
+    for match in matches:
+        found.setdefault(max(bisect.bisect_right(starts, match[0]) - 1, 0), []).append(match)
+    best = max(found, key=lambda i: (len(frozenset().union(*(m[2] for m in found[i]))),
+                                     len(found[i]), -i))
+    offset, number, start, end = cues[best]
+    stop = cues[best + 1][0] - 1 if best + 1 < len(cues) else len(transcript)
+    return Moment(number, start, end, snippets.snippet(transcript[offset:stop], matcher) or ())

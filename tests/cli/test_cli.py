@@ -14,7 +14,7 @@ from archive.search.engine.generations import current_generation
 from ..helpers import ROOT, write_record
 
 RESULT_KEYS = {"id", "title", "year", "post", "sector", "country", "motives", "snippet", "url",
-               "quoted", "evidence"}
+               "quoted", "evidence", "moment"}
 
 
 def test_validate_passes_on_the_sample(run, sample_copy):

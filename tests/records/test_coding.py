@@ -103,8 +103,8 @@ def test_a_search_for_a_motive_shows_the_persons_own_words_first(client, query):
     assert flags == sorted(flags, reverse=True)  # quoting records rank above tagged ones
     ri = next(row for row in data["results"] if row["id"] == "ri-il-kyu-2023")
     assert ri["snippet"].startswith("his desire to provide his children")
-    assert {"motive": "children's freedom", "paragraph": 2,
-            "url": "/t/ri-il-kyu-2023#p-2",
+    assert {"motive": "children's freedom", "paragraph": 2, "cue": None, "start": None,
+            "end": None, "url": "/t/ri-il-kyu-2023#p-2",
             "text": "his desire to provide his children with the freedom to live their lives "
                     "was a key factor in his decision to defect"} in ri["evidence"]
 
