@@ -8,9 +8,11 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ArchiveError, InvalidTestimony
+from .errors import ArchiveError, InvalidTestimony, TestimonyNotFound
+from .media.deriving import copy_for
 from .exchange.exporting import ExportInfo, export
 from .records.collection import find_record, tombstones, vocabulary_for
+from .records.recording import AUDIO, VIDEO, audience_of
 from .records.redaction import visible
 from .records.rendering import render_markdown
 from .records.webvtt import format_clock
@@ -21,6 +23,7 @@ from .search.searching import FACETS, ArchiveIndex, SearchRequest, SearchResults
 from .settings import Settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MEDIA_TYPES = {**AUDIO, **VIDEO, ".opus": "audio/ogg"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,30 @@ def _read_visible(path: Path, vocabulary, private: bool) -> Testimony:
         raise RecordUnavailable(f"The testimony '{path.stem}' cannot be shown until an "
                                 "archivist corrects its record.") from exc
     return visible(testimony, private)
+
+
+@dataclass(frozen=True)
+class Playable:
+    """A recording as a mode may hear it: the file to send and its media type."""
+
+    path: Path
+    mimetype: str
+
+
+def recording_file(archive: Archive, testimony_id: str, master: bool = False) -> Playable:
+    """The recording of a record as this mode may hear it: the public its copy (restricted
+    cues silenced), the archivist the master; `master` asks for the master, which only the
+    archivist's mode has (TestimonyNotFound otherwise, as for a record that is not there)."""
+    path = archive.paths.testimonies / (archive.index.path_of(testimony_id) or "")
+    if not path.is_file() or path.stem != testimony_id:
+        path = find_record(archive.paths.testimonies, testimony_id)
+    shown = _read_visible(path, archive.vocabulary, archive.private)
+    if shown.media is None or (master and not archive.private):
+        raise TestimonyNotFound(testimony_id)
+    full = shown if archive.private else read_testimony(path, archive.vocabulary)[0]
+    audience = audience_of(archive.private)
+    copy = copy_for(full.media, audience, archive.paths.index / "media", testimony_id)
+    return Playable(copy, MEDIA_TYPES.get(copy.suffix.lower(), "application/octet-stream"))
 
 
 def archive_of(app) -> Archive:

@@ -2,7 +2,8 @@
 the blueprints, and answers every error with a page or JSON of its own, never a traceback.
 
 The routes live in the blueprints: `pages` (searching and reading), `patterns`
-(comparisons), `harvesting` (OAI-PMH, the sitemap), and in private mode `editor` and
+(comparisons), `harvesting` (OAI-PMH, the sitemap), `recordings` (a record's recording and
+transcript), and in private mode `editor` and
 `history`.
 """
 
@@ -22,9 +23,10 @@ from ..exchange import metadata
 from ..records.validation import ID_PATTERN
 from ..service import LOOPBACK
 from ..settings import Settings
-from . import editor, facets, harvesting, history, i18n, pages, patterns
+from . import editor, facets, harvesting, history, i18n, pages, patterns, recordings
 from .i18n import gettext as _
 from .i18n import language
+from ..records.webvtt import format_clock
 from .pages import get_archive, permalink
 
 
@@ -68,6 +70,7 @@ def make_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(patterns.bp)
     app.register_blueprint(harvesting.bp)
+    app.register_blueprint(recordings.bp)
     if app.config["PRIVATE"]:
         app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
         CSRFProtect(app).exempt(harvesting.bp)  # OAI-PMH may POST; it changes nothing
@@ -81,6 +84,7 @@ def make_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["private_mode"] = app.config["PRIVATE"]
     app.jinja_env.globals["archive"] = app.config["SETTINGS"]
     app.jinja_env.globals["motive_label"] = _motive_label
+    app.jinja_env.globals["clock"] = format_clock
     app.jinja_env.globals["value_label"] = facets.value_label
     app.jinja_env.globals["coins"] = lambda hit: metadata.coins(
         hit.title, hit.year, permalink(hit.id), hit.motives)
