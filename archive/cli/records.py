@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .. import service
+from ..exchange.interviews import ohms_xml, public_vtt
 from ..history.editing import create_record
 from ..records.collection import display_path, read_archive, record_files, vocabulary_for
 from ..records.validation import SECTORS
@@ -35,12 +36,24 @@ def validate(paths_obj, paths):
 @click.command()
 @click.argument("testimony_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@click.option("--transcript", "as_vtt", is_flag=True,
+              help="Print the recording's transcript as WebVTT.")
+@click.option("--ohms", "as_ohms", is_flag=True,
+              help="Print the record, its index and transcript as OHMS XML.")
 @click.option("--private", is_flag=True, help="Show restricted records and passages.")
 @click.pass_obj
-def show(paths, testimony_id, as_json, private):
-    """Show one testimony by its id."""
+def show(paths, testimony_id, as_json, as_vtt, as_ohms, private):
+    """Show one testimony by its id (or its transcript, as WebVTT or OHMS XML)."""
     testimony = service.get_testimony(paths, testimony_id, private=private)
-    if as_json:
+    if (as_vtt or as_ohms) and testimony.media is None:
+        raise click.ClickException(f"The testimony '{testimony_id}' has no recording.")
+    if as_vtt:
+        click.echo(public_vtt(testimony), nl=False)
+    elif as_ohms:
+        base_url = paths.settings.base_url or f"http://127.0.0.1:{paths.settings.port}"
+        url = f"{base_url.rstrip('/')}/t/{testimony_id}"
+        click.echo(ohms_xml(testimony, url, paths.settings).decode("utf-8"))
+    elif as_json:
         click.echo(json.dumps(service.testimony_json(testimony), ensure_ascii=False, indent=2))
     else:
         click.echo(service.testimony_text(testimony))
