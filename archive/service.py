@@ -126,7 +126,8 @@ def export_text(archive: Archive, request: SearchRequest, fmt: str, url_of) -> s
     info = ExportInfo(request.query, normalise_filters(request.filters, archive.vocabulary),
                       request.sort, archive.private, len(records), archive=archive.paths.settings,
                       withdrawn=tuple((t.id, t.withdrawn_on)
-                                      for t in tombstones(archive.paths.testimonies)))
+                                      for t in tombstones(archive.paths.testimonies)),
+                      media_cache=archive.paths.index / "media")
     return export(fmt, records, info, url_of, archive.vocabulary)
 
 

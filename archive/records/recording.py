@@ -379,8 +379,11 @@ def withheld_ranges(recording: Recording, audience: str) -> tuple[tuple[int, int
     it and each listed restricted range (none for archivists)."""
     if audience == "archivists":
         return ()
+    # A view's own withheld ranges count too, so that a view (whose hidden cues are gone)
+    # never yields a copy that lets them be heard.
     ranges = sorted([(cue.start, cue.end) for cue in recording.cues
-                     if cue.hidden_from(audience)] + list(recording.restricted))
+                     if cue.hidden_from(audience)] + list(recording.restricted)
+                    + list(recording.withheld))
     merged: list[list[int]] = []
     for start, end in ranges:
         if merged and start <= merged[-1][1]:

@@ -181,3 +181,44 @@ def test_transcript_options_are_refused_for_a_csv_import(run, empty_archive, tmp
     rows.write_text("id,title\n", encoding="utf-8")
     result = import_(run, empty_archive, rows, "--title", "x")
     assert result.exit_code == 2 and "are for an interview's transcript" in result.output
+
+
+def test_the_qdpx_carries_the_recording_with_its_transcript_and_timed_selections(
+        run, empty_archive, tmp_path):
+    import io
+    import wave
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    import xmlschema
+
+    from ..helpers import ROOT
+
+    interview = make_interview(empty_archive.testimonies)
+    out = tmp_path / "archive.qdpx"
+    result = run(empty_archive, "export", "--format", "refi-qda", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as project:
+        qde = project.read("project.qde")
+        xmlschema.XMLSchema(str(ROOT.parent / "shared/standards/refi-qda/Project-mrt2019.xsd"
+                                )).validate(qde)
+        root = ET.fromstring(qde)
+        ns = {"q": "urn:QDA-XML:project:1.0"}
+        audio = root.find("q:Sources/q:AudioSource", ns)
+        name = audio.get("path").removeprefix("internal://")
+        copy = project.read(f"sources/{name}")
+        transcript = audio.find("q:Transcript", ns)
+        text = project.read(f"sources/{transcript.get('guid')}.txt").decode("utf-8")
+    with wave.open(io.BytesIO(copy)) as heard:
+        frames = heard.readframes(heard.getnframes())
+    start, end = interview.samples(3)
+    assert frames[2 * start:2 * end] == b"\x00" * (2 * (end - start))  # the public copy
+    assert RESTRICTED_NAME not in text.lower() and len(text.splitlines()) == 4
+    points = transcript.findall("q:SyncPoint", ns)
+    assert [int(p.get("timeStamp")) for p in points][:2] == [300, 2240]
+    selection = audio.find("q:AudioSelection", ns)
+    assert (selection.get("begin"), selection.get("end")) == ("11260", "13500")
+    said = transcript.find("q:TranscriptSelection", ns)
+    by_guid = {p.get("guid"): int(p.get("position")) for p in points}
+    assert text[by_guid[said.get("fromSyncPoint")]:by_guid[said.get("toSyncPoint")]] == \
+        "I wanted my children to grow up free."
