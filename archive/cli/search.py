@@ -126,6 +126,7 @@ def check(paths, repair, record_fixity):
         click.echo(f"git: not committed (changed outside the archive): {name}", err=True)
     fixity_ok = record_fixity or fixity.ok
     if not problems and fixity_ok:
-        click.echo(f"The index matches the {len(hashes) - 1} record files, and every file "
+        records = sum(rel.endswith(".md") for rel in hashes)
+        click.echo(f"The index matches the {records} record files, and every file "
                    "matches the fixity manifest.")
     sys.exit(0 if not problems and fixity_ok else 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import zipfile
 
 import pytest
@@ -164,6 +165,7 @@ def test_a_json_export_imported_again_keeps_the_coding(run, sample_copy, empty_a
     dump = tmp_path / "all.json"
     assert run(sample_copy, "export", "--format", "json", "--private", "--output",
                str(dump)).exit_code == 0
+    shutil.copytree(SAMPLE / "media", empty_archive.testimonies / "media")  # files stay files
     assert run(empty_archive, "import", str(dump)).exit_code == 0
     for path in sorted(SAMPLE.glob("*.md")):
         copy = empty_archive.testimonies / path.name
