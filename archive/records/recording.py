@@ -25,10 +25,12 @@ import hashlib
 import re
 import wave
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from ..translation import gettext as _
-from .coding import MOTIVE_CLASS, coding_problems, passages, source_spans
+from .coding import MOTIVE_CLASS, coding_problems, source_spans, split_terms
+from .rendering import plain_passages, plain_text
 from .validation import Problem, _Invalid, _shown, _string, _string_list
 from .vocabulary import Vocabulary
 from .webvtt import MAX_TRANSCRIPT_BYTES, format_timestamp, parse_timestamp, read_cues
@@ -69,7 +71,7 @@ class Cue:
         """True when the cue holds a span the audience may not read (or one we cannot
         delimit: the whole cue is then withheld rather than guessed at)."""
         hidden = HIDDEN_CLASSES[audience]
-        if not hidden:
+        if not hidden or "{" not in self.text:
             return False
         if any(c in hidden for span in source_spans(self.text) for c in span.classes):
             return True
@@ -356,7 +358,9 @@ def _cues(raw: bytes, shown: str, duration: int | None, motives, vocabulary):
             report(_past_end(_("the cue"), raw_cue.end, duration))
         if not raw_cue.text.strip():
             report(_("the cue holds no words; remove it or write what is said"))
-        problems += coding_problems(raw_cue.text, motives, vocabulary, shown, raw_cue.text_line)
+        if "{" in raw_cue.text:
+            problems += coding_problems(raw_cue.text, motives, vocabulary, shown,
+                                        raw_cue.text_line)
         cues.append(Cue(number, raw_cue.start, raw_cue.end, raw_cue.speaker, raw_cue.text,
                         raw_cue.line))
         previous = raw_cue
@@ -415,14 +419,28 @@ class CuePassage:
     end: int
 
 
+@lru_cache(maxsize=8192)
+def _plain(text: str) -> tuple[str, tuple]:
+    """A cue's plain text and its spans' `(term, start, end)` (kept: a record's views and
+    its check read the same cues)."""
+    if "]{" not in text:
+        return plain_text(text), ()
+    plain, found = plain_passages(text)
+    return plain, tuple((term, start, end) for term, start, end, _paragraph in found)
+
+
 def cue_plain_texts(recording: Recording | None, vocabulary: Vocabulary):
     """Each cue's plain text (span syntax removed) and the coded passages in the cues."""
     texts, coded = [], []
     for cue in recording.cues if recording else ():
-        plain, found = passages(cue.text, vocabulary) if "]{" in cue.text \
-            else (" ".join(cue.text.split()), [])
+        plain, found = _plain(cue.text)
         texts.append((cue, plain))
-        coded += [CuePassage(p.motives, p.text, cue.number, cue.start, cue.end) for p in found]
+        for term, start, end in found:
+            motives = tuple(dict.fromkeys(t for t in map(vocabulary.normalise,
+                                                         split_terms(term)) if t))
+            if motives:
+                coded.append(CuePassage(motives, plain[start:end], cue.number, cue.start,
+                                        cue.end))
     return texts, coded
 
 

@@ -70,9 +70,9 @@ def cue_text(raw: str) -> tuple[str | None, str]:
     found = VOICE.match(raw)
     if found:
         speaker = html.unescape(found.group(1).strip()) or None
-    text = _TAGS.sub("", raw)
-    text = " ".join(line.strip() for line in text.split("\n") if line.strip())
-    return speaker, html.unescape(text)
+        raw = raw[found.end():]
+    text = " ".join(_TAGS.sub("", raw).split()) if "<" in raw else " ".join(raw.split())
+    return speaker, html.unescape(text) if "&" in text else text
 
 
 def read_cues(text: str, shown: str) -> tuple[list[RawCue], list[tuple[int | None, str]]]:
