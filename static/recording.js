@@ -25,7 +25,8 @@
     link.addEventListener("click", function (event) {
       event.preventDefault();
       player.currentTime = parseFloat(cue.dataset.start);
-      player.play();
+      var playing = player.play();  // a browser may refuse or interrupt it: then it waits
+      if (playing && playing.catch) playing.catch(function () {});
       mark(cue);
       history.replaceState(null, "", link.getAttribute("href"));
     });
