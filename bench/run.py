@@ -304,7 +304,7 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true",
                         help="Generate and build the archive's index, print its time and size.")
     args = parser.parse_args()
-    share = f"-tr{args.transcripts:g}"
+    share = f"-tr{args.transcripts:g}".replace(".", "p")  # no dot: Datasette reads one as a format
     records, index = args.work / f"t{args.n}{share}", args.work / f"i{args.n}{share}"
     database = args.work / f"bench{args.n}{share}.db"
 
