@@ -37,6 +37,8 @@ from generate import generate  # noqa: E402
 from archive.records.collection import read_archive  # noqa: E402
 from archive.records.redaction import public_view  # noqa: E402
 from archive.records.rendering import plain_text  # noqa: E402
+from archive.records.recording import cue_plain_texts  # noqa: E402
+from archive.records.vocabulary import Vocabulary  # noqa: E402
 
 BIN = Path(sys.executable).parent
 FACETS = ("_facet=sector&_facet=country&_facet=year&_facet=gender&_facet=language"
@@ -133,11 +135,14 @@ def build_sqlite(records: Path, database: Path) -> dict:
                      "language": t.language, "account": t.account,
                      "motives": json.dumps(list(t.motives)),
                      "names": " ".join(filter(None, (t.name, *t.aliases))),
-                     "summary": t.summary or "", "body": plain_text(t.body)})
+                     "summary": t.summary or "", "body": plain_text(t.body),
+                     "transcript": "\n".join(plain for _cue, plain in
+                                             cue_plain_texts(t.media, Vocabulary(()))[0])})
     db["testimonies"].insert_all(rows, pk="id", batch_size=2000)
     for column in ("sector", "country", "year", "gender", "language", "account"):
         db["testimonies"].create_index([column])
-    db["testimonies"].enable_fts(["title", "summary", "body", "post", "names"], tokenize="porter")
+    db["testimonies"].enable_fts(["title", "summary", "body", "post", "names", "transcript"],
+                                 tokenize="porter")
     db.vacuum()
     return {"seconds": time.perf_counter() - started, "size_mb": database.stat().st_size / 1e6}
 
@@ -310,18 +315,28 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--work", type=Path, default=HERE / ".work")
     parser.add_argument("--reuse", action="store_true", help="Reuse records and indexes built before.")
+    parser.add_argument("--transcripts", type=float, default=0.1,
+                        help="The share of records with an hour's transcript (0 for none).")
+    parser.add_argument("--build-only", action="store_true",
+                        help="Generate and build the archive's index, print its time and size.")
     args = parser.parse_args()
-    records, index = args.work / f"t{args.n}", args.work / f"i{args.n}"
-    database = args.work / f"bench{args.n}.db"
+    share = f"-tr{args.transcripts:g}".replace(".", "p")  # no dot: Datasette reads one as a format
+    records, index = args.work / f"t{args.n}{share}", args.work / f"i{args.n}{share}"
+    database = args.work / f"bench{args.n}{share}.db"
 
     print(f"# {args.n:,} generated records; {platform.node()}: {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
     if not (args.reuse and records.exists()):
         started = time.perf_counter()
-        generate(args.n, records)
+        generate(args.n, records, transcripts=args.transcripts)
         print(f"generated in {time.perf_counter() - started:.1f} s "
-              f"({folder_mb(records):.0f} MB of Markdown)")
+              f"({folder_mb(records):.0f} MB of Markdown and WebVTT; a share of "
+              f"{args.transcripts:g} with an hour's transcript)")
     ours_build = build_archive(records, index) if not (args.reuse and index.exists()) else None
+    if args.build_only:
+        print(f"archive build: {ours_build['seconds']:.1f} s, index {ours_build['size_mb']:.0f} "
+              f"MB, peak memory {ours_build['peak_mb']:.0f} MB")
+        return
     theirs_build = build_sqlite(records, database) if not (args.reuse and database.exists()) else None
 
     port, dport = free_port(), free_port()

@@ -92,6 +92,9 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
         pages += [f"/search?q={probe}", f"/api/search?q={probe}", f"/search.csv?q={probe}",
                   f"/search?q=name:{probe}", f"/search?q={probe}&labels=ko"]
     for testimony_id in ids:
+        pages += [f"/t/{testimony_id}/transcript.vtt", f"/t/{testimony_id}/ohms.xml",
+                  f"/t/{testimony_id}?t=7", f"/t/{testimony_id}/master",
+                  f"/t/{testimony_id}/recording"]
         pages += [f"/t/{testimony_id}", f"/t/{testimony_id}.md", f"/t/{testimony_id}/cite.bib",
                   f"/t/{testimony_id}/cite.json", f"/api/t/{testimony_id}",
                   f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:localhost:"
@@ -99,28 +102,29 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
     return pages
 
 
-def web_outputs(paths, private: bool, words: list[str]) -> str:
+def web_outputs(paths, private: bool, words: list[str], ids=None) -> str:
     app = create_app({"TESTING": True, "TESTIMONIES": str(paths.testimonies),
                       "INDEX": str(paths.index), "PRIVATE": private})
     client, korean = app.test_client(), app.test_client()
     korean.set_cookie("lang", "ko")  # the Korean pages are crawled too
-    ids = ["closed-account", "open-account", "changing-account"]
+    ids = ids or ["closed-account", "open-account", "changing-account"]
     return "\n".join(readable(reader.get(url).data, url) for url in urls(ids, words)
                      for reader in (client, korean))
 
 
 def readable(data: bytes, url: str = "") -> str:
-    """An answer as text; a ZIP (a REFI-QDA project) as the text of every file in it; an
-    answer of /oai checked against the published schemas on the way."""
+    """An answer as text; a ZIP (a REFI-QDA project) as the text of every file in it (a
+    recording in it as its bytes, read as Latin-1); an answer of /oai checked against the
+    published schemas on the way."""
     if url.startswith("/oai"):
         valid_oai(data)
     if data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             data = b"\n".join(archive.read(name) for name in archive.namelist())
-    return data.decode("utf-8")
+    return data.decode("utf-8", "replace") if b"RIFF" not in data else data.decode("latin-1")
 
 
-def cli_outputs(paths, private: bool, words: list[str]) -> str:
+def cli_outputs(paths, private: bool, words: list[str], ids=None) -> str:
     runner = CliRunner()
     base = ["--testimonies", str(paths.testimonies), "--index", str(paths.index)]
     mode = ["--private"] if private else []
@@ -128,9 +132,9 @@ def cli_outputs(paths, private: bool, words: list[str]) -> str:
              ["search", "river", "--limit", "100"]]
     calls += [["search", probe, "--json"] for word in words for probe in probes(word)]
     calls += [["search", probe] for word in words for probe in probes(word)]
-    calls += [["show", i, "--json"] for i in ("closed-account", "open-account",
-                                              "changing-account")]
-    calls += [["show", i] for i in ("closed-account", "open-account", "changing-account")]
+    ids = ids or ("closed-account", "open-account", "changing-account")
+    calls += [["show", i, "--json"] for i in ids] + [["show", i] for i in ids]
+    calls += [["show", i, "--transcript"] for i in ids] + [["show", i, "--ohms"] for i in ids]
     calls += [["export", "--format", fmt] for fmt in ("json", "csv", "csl-json", "bibtex", "ris")]
     calls += [["export", "--format", "json", "famine"], ["export", "--format", "passages"],
               ["search", "--filter", "motive=famine", "--json"],
@@ -399,3 +403,26 @@ def test_suggestions_never_show_restricted_text_to_the_public(empty_archive, mon
     store = b"".join(p.read_bytes() for p in (empty_archive.index / "suggestions").iterdir()
                      if p.is_file())
     assert found_in(store.decode("latin-1"), {**everything, **MARKERS}) == []  # numbers, no text
+
+
+def test_nothing_said_in_a_restricted_cue_or_a_restricted_interview_leaks(empty_archive,
+                                                                         monkeypatch):
+    from .interviews import RESTRICTED_NAME, make_interview
+
+    monkeypatch.chdir(empty_archive.testimonies.parent)
+    make_interview(empty_archive.testimonies, "open-interview")
+    make_interview(empty_archive.testimonies, "closed-interview", access="restricted",
+                   sentences=(("Kim", "We hid with qzclosedword in the hills."),))
+    update_index(empty_archive.testimonies, empty_archive.index)
+    said = {"restricted cue": RESTRICTED_NAME, "restricted interview": "qzclosedword"}
+    ids = ["open-interview", "closed-interview"]
+    public = web_outputs(empty_archive, False, list(said.values()), ids) + cli_outputs(
+        empty_archive, False, list(said.values()), ids)
+    assert found_in(public, said) == []
+    assert found_in(index_bytes(empty_archive, "public").decode("latin-1"), said) == []
+    copies = b"".join(p.read_bytes() for p in (empty_archive.index / "media").rglob("*.*"))
+    assert copies and RESTRICTED_NAME.encode() not in copies.lower()
+    private = web_outputs(empty_archive, True, list(said.values()), ids) + cli_outputs(
+        empty_archive, True, list(said.values()), ids)
+    assert found_in(private, said) == list(said)
+    assert "I kept the accounts" in public  # the public cues are there (control)

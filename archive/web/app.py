@@ -2,8 +2,8 @@
 the blueprints, and answers every error with a page or JSON of its own, never a traceback.
 
 The routes live in the blueprints: `pages` (searching and reading), `patterns`
-(comparisons), `harvesting` (OAI-PMH, the sitemap), and in private mode `editor`,
-`history` and `suggesting`.
+(comparisons), `harvesting` (OAI-PMH, the sitemap), `recordings` (a record's recording and
+transcript), and in private mode `editor`, `history` and `suggesting`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from ..exchange import metadata
 from ..records.validation import ID_PATTERN
 from ..service import LOOPBACK, archive_of
 from ..settings import Settings
-from . import editor, facets, harvesting, history, i18n, pages, patterns, suggesting
+from . import editor, facets, harvesting, history, i18n, pages, patterns, recordings, suggesting
 from .i18n import gettext as _
 from .i18n import language
+from ..records.webvtt import format_clock
 from .pages import get_archive, permalink
 from .readers import audience
 
@@ -69,6 +70,7 @@ def make_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(patterns.bp)
     app.register_blueprint(harvesting.bp)
+    app.register_blueprint(recordings.bp)
     if app.config["PRIVATE"]:
         app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
         CSRFProtect(app).exempt(harvesting.bp)  # OAI-PMH may POST; it changes nothing
@@ -83,6 +85,7 @@ def make_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["private_mode"] = app.config["PRIVATE"]
     app.jinja_env.globals["archive"] = app.config["SETTINGS"]
     app.jinja_env.globals["motive_label"] = _motive_label
+    app.jinja_env.globals["clock"] = format_clock
     app.jinja_env.globals["value_label"] = facets.value_label
     app.jinja_env.globals["coins"] = _coins
     i18n.init_app(app)

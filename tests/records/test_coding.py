@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import zipfile
 
 import pytest
@@ -117,8 +118,8 @@ def test_a_search_for_a_motive_shows_the_persons_own_words_first(client, query):
     assert flags == sorted(flags, reverse=True)  # quoting records rank above tagged ones
     ri = next(row for row in data["results"] if row["id"] == "ri-il-kyu-2023")
     assert ri["snippet"].startswith("his desire to provide his children")
-    assert {"motive": "children's freedom", "paragraph": 2,
-            "url": "/t/ri-il-kyu-2023#p-2",
+    assert {"motive": "children's freedom", "paragraph": 2, "cue": None, "start": None,
+            "end": None, "url": "/t/ri-il-kyu-2023#p-2",
             "text": "his desire to provide his children with the freedom to live their lives "
                     "was a key factor in his decision to defect"} in ri["evidence"]
 
@@ -178,6 +179,7 @@ def test_a_json_export_imported_again_keeps_the_coding(run, sample_copy, empty_a
     dump = tmp_path / "all.json"
     assert run(sample_copy, "export", "--format", "json", "--private", "--output",
                str(dump)).exit_code == 0
+    shutil.copytree(SAMPLE / "media", empty_archive.testimonies / "media")  # files stay files
     assert run(empty_archive, "import", str(dump)).exit_code == 0
     for path in sorted(SAMPLE.glob("*.md")):
         copy = empty_archive.testimonies / path.name

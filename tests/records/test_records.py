@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import dataclasses
 from pathlib import Path
 
@@ -245,6 +247,7 @@ def test_shipped_sample_archive_is_valid_and_shows_what_the_archive_is_for():
 def test_canonical_layout_round_trips_without_loss(path, tmp_path):
     original, _ = read_testimony(path, VOCABULARY)
     copy = tmp_path / path.name
+    shutil.copytree(SAMPLE / "media", tmp_path / "media")  # a record's recording beside it
     write_testimony(original, copy)
     again, _ = read_testimony(copy, VOCABULARY)
     assert dataclasses.replace(again, path="", sha256="") == \
