@@ -192,7 +192,7 @@ def test_the_qdpx_carries_the_recording_with_its_transcript_and_timed_selections
 
     import xmlschema
 
-    from ..helpers import ROOT
+    from ..helpers import STANDARDS
 
     interview = make_interview(empty_archive.testimonies)
     out = tmp_path / "archive.qdpx"
@@ -200,8 +200,7 @@ def test_the_qdpx_carries_the_recording_with_its_transcript_and_timed_selections
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as project:
         qde = project.read("project.qde")
-        xmlschema.XMLSchema(str(ROOT.parent / "shared/standards/refi-qda/Project-mrt2019.xsd"
-                                )).validate(qde)
+        xmlschema.XMLSchema(str(STANDARDS / "refi-qda" / "Project-mrt2019.xsd")).validate(qde)
         root = ET.fromstring(qde)
         ns = {"q": "urn:QDA-XML:project:1.0"}
         audio = root.find("q:Sources/q:AudioSource", ns)

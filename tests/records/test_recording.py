@@ -57,9 +57,9 @@ def test_the_public_reads_no_restricted_cue_and_hears_its_time_silenced(empty_ar
 
 
 def test_a_cue_with_a_researchers_span_is_hidden_from_the_public_only(empty_archive):
-    make_interview(empty_archive.testimonies, "shared", sentences=(
+    make_interview(empty_archive.testimonies, "for-researchers", sentences=(
         ("Kim", "We met [a guide]{.researchers} in Yanji."), ("Kim", "Then we left.")))
-    media = load_testimony(empty_archive.testimonies, "shared").media
+    media = load_testimony(empty_archive.testimonies, "for-researchers").media
     assert [c.number for c in recording_view(media, "public").cues] == [2]
     assert [c.number for c in recording_view(media, "researchers").cues] == [1, 2]
 
