@@ -36,6 +36,10 @@ def init_app(app) -> None:
                   app.config.get("PASSWORD_HASHER"))
     app.extensions["access_store"] = store
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or store.key("forms").hex()
+    # Flask-WTF wants a same-site Referer on HTTPS posts, but the app sends
+    # `Referrer-Policy: no-referrer`, so browsers send none: the form's token (bound to a
+    # SameSite=Lax cookie) is the defence, as it is over loopback HTTP.
+    app.config["WTF_CSRF_SSL_STRICT"] = False
     if app.config["SETTINGS"].trusted_proxy:  # the proxy's X-Forwarded-Proto and -For
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     manager = LoginManager()
