@@ -19,9 +19,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..access import accounts, audit, factors, grants, sessions, throttle
 from ..access.store import AccessError, Store, store_path, utc_now
-from ..search.requests import PARAMS, request_from_params
 from ..service import LOOPBACK, archive_of
 from .i18n import gettext as _
+from .reads import note_reads
 
 bp = Blueprint("accounts", __name__)
 # Where a person who must first enrol a second factor may go.
@@ -47,7 +47,7 @@ def init_app(app) -> None:
     manager.request_loader(_load_account)
     manager.init_app(app)
     app.before_request(_before)
-    app.after_request(_note_reads)
+    app.after_request(note_reads)
     app.context_processor(_account_context)
     app.jinja_env.globals["access_request_for"] = access_request_for
     app.register_blueprint(bp)
@@ -417,37 +417,3 @@ def access_request_for(record) -> dict | None:
     asked = grants.list_grants(store(), account=account.name, record=record.id)
     return {"url": url_for("accounts.ask", testimony_id=record.id),
             "grant": asked[0] if asked else None}
-
-
-READ_ROUTES = {"archive.testimony", "archive.testimony_markdown", "archive.cite_bibtex",
-               "archive.cite_csl", "archive.api_testimony"}
-EXPORT_ROUTES = {"archive.export", "archive.search_csv"}
-
-
-def _note_reads(response):
-    """Enter in the audit trail each record above the public an account has just read:
-    its id and route, never its text."""
-    account = g.get("account")
-    if account is None or response.status_code != 200:
-        return response
-    reader = archive_of(current_app, account.audience).index
-    if request.endpoint in READ_ROUTES:
-        ids = [request.view_args["testimony_id"]]
-    elif request.endpoint in EXPORT_ROUTES:
-        params = [(k, v) for k, v in request.args.items(multi=True) if k in PARAMS and v.strip()]
-        ids = [hit.id for hit in reader.matching(request_from_params(params, 20))]
-    else:
-        return response
-    public = archive_of(current_app, "public").index
-    read = []
-    for testimony_id in ids:
-        above, mine = public.hit(testimony_id), reader.hit(testimony_id)
-        if (above is None or above.closed) and (
-                (mine is not None and not mine.closed) or testimony_id in g.get("granted", ())):
-            read.append(testimony_id)
-    if read:
-        with store().transaction() as db:
-            for testimony_id in read:
-                audit.note(store(), "read", account.name, testimony_id, request.path[:200],
-                           request.remote_addr, db=db)
-    return response
