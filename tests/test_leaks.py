@@ -363,7 +363,7 @@ def account_outputs(paths, role: str, words: list[str]) -> str:
     import pyotp
     from argon2 import PasswordHasher
 
-    from archive.access import accounts, factors
+    from archive.access import accounts
 
     app = create_app({"TESTING": True, "TESTIMONIES": str(paths.testimonies),
                       "INDEX": str(paths.index), "ACCOUNTS": True,

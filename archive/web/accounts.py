@@ -40,6 +40,7 @@ def init_app(app) -> None:
     # `Referrer-Policy: no-referrer`, so browsers send none: the form's token (bound to a
     # SameSite=Lax cookie) is the defence, as it is over loopback HTTP.
     app.config["WTF_CSRF_SSL_STRICT"] = False
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"  # Flask's cookie: the forms' CSRF token
     if app.config["SETTINGS"].trusted_proxy:  # the proxy's X-Forwarded-Proto and -For
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     manager = LoginManager()
@@ -48,6 +49,7 @@ def init_app(app) -> None:
     manager.init_app(app)
     app.before_request(_before)
     app.after_request(note_reads)
+    app.after_request(_private_pages)
     app.context_processor(_account_context)
     app.jinja_env.globals["access_request_for"] = access_request_for
     app.register_blueprint(bp)
@@ -75,12 +77,23 @@ def _load_account(_request):
 
 def _before():
     g.account = current_user._get_current_object() if current_user.is_authenticated else None
+    today = store().today()
+    if current_app.extensions.get("grants_swept") != today:  # enter the day's lapsed grants
+        current_app.extensions["grants_swept"] = today
+        grants.expire_grants(store())
     found = g.get("session")
     if found is not None and found.stage == "enrol" and request.endpoint not in ENROLLING:
         return redirect(url_for("accounts.account"), 303)
     if request.blueprint in ("editor", "history") and not _is_archivist():
         refuse()
     return None
+
+
+def _private_pages(response):
+    """Pages made for an account are kept by no cache (a shared computer's, a proxy's)."""
+    if g.get("account") is not None or g.get("session") is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _is_archivist() -> bool:

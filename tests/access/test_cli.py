@@ -84,3 +84,37 @@ def test_audit_shows_and_verifies_the_trail(run, paths):
     result = run(paths, "audit", "--verify")
     assert result.exit_code == 1
     assert result.output.startswith("Error: The audit trail was tampered with at entry #2 (")
+
+
+def test_serve_accounts_mode_from_the_flag_or_archive_toml(run, paths, monkeypatch):
+    from archive import service
+
+    served = []
+    monkeypatch.setattr(service, "run_server", lambda app, host, port: served.append(app))
+    result = run(paths, "serve", "--accounts", "--no-watch", "--host", "0.0.0.0")
+    assert result.exit_code == 0, result.output
+    assert served[-1].config["ACCOUNTS"] and not served[-1].config["PRIVATE"]
+    assert "put it behind a reverse proxy that serves HTTPS" in result.output
+    assert run(paths, "serve", "--no-watch").exit_code == 0
+    assert not served[-1].config["ACCOUNTS"]
+    result = run(paths, "serve", "--private", "--accounts")
+    assert result.exit_code == 2 and "choose one" in result.output
+    result = run(paths, "serve", "--private", "--host", "0.0.0.0")
+    assert result.exit_code == 2 and "only listens on loopback" in result.output
+
+
+def test_serve_reads_accounts_mode_from_archive_toml(tmp_path, monkeypatch):
+    from archive import service
+
+    from ..helpers import cli_in
+
+    served = []
+    monkeypatch.setattr(service, "run_server", lambda app, host, port: served.append(app))
+    cli_in(tmp_path, "init", "own")
+    settings = tmp_path / "own" / "archive.toml"
+    settings.write_text(settings.read_text("utf-8").replace('# serve = "accounts"',
+                                                            'serve = "accounts"'), "utf-8")
+    result = cli_in(tmp_path / "own", "serve", "--no-watch")
+    assert result.exit_code == 0, result.output
+    assert served[-1].config["ACCOUNTS"]
+    assert (tmp_path / "own" / "accounts.sqlite").is_file()

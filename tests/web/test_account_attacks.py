@@ -11,64 +11,63 @@ import pytest
 
 from archive.access import accounts, factors, grants
 
-from .test_accounts import (MARK, PASSWORD, clock, csrf, log_in, make, site,  # noqa: F401
-                            store_of, text)
+from .test_accounts import MARK, PASSWORD, csrf, log_in, make, store_of, text
 
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
 
 
-def test_a_session_token_planted_before_login_is_ignored_and_replaced(site):
-    make(site, "minji", "researcher")
-    client = site.test_client()
+def test_a_session_token_planted_before_login_is_ignored_and_replaced(accounts_app):
+    make(accounts_app, "minji", "researcher")
+    client = accounts_app.test_client()
     client.set_cookie("session-token", "planted-by-an-attacker")
     log_in(client, "minji")
     token = client.get_cookie("session-token").value
     assert token != "planted-by-an-attacker"
-    again = site.test_client()
+    again = accounts_app.test_client()
     log_in(again, "minji")
     assert again.get_cookie("session-token").value != token  # a new token at every login
 
 
-def test_the_session_cookie_is_httponly_lax_and_host_prefixed_over_https(site):
-    make(site, "minji", "researcher")
-    client = site.test_client()
+def test_the_session_cookie_is_httponly_lax_and_host_prefixed_over_https(accounts_app):
+    make(accounts_app, "minji", "researcher")
+    client = accounts_app.test_client()
     response = log_in(client, "minji", base_url="https://localhost")
     cookies = response.headers.getlist("Set-Cookie")
     session = next(c for c in cookies if c.startswith("__Host-session="))
     assert all(part in session for part in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))
     assert "Domain" not in session
-    plain = log_in(site.test_client(), "minji").headers.getlist("Set-Cookie")
+    plain = log_in(accounts_app.test_client(), "minji").headers.getlist("Set-Cookie")
     assert any(c.startswith("session-token=") and "HttpOnly" in c for c in plain)
 
 
-def test_a_replayed_totp_code_is_refused(site, clock):
-    secret = make(site, "soyeon", "archivist")
-    client = site.test_client()
+def test_a_replayed_totp_code_is_refused(accounts_app, clock):
+    secret = make(accounts_app, "soyeon", "archivist")
+    client = accounts_app.test_client()
     clock.advance(seconds=30)
     code = pyotp.TOTP(secret).at(clock.now)
     client.post("/login", data={"name": "soyeon", "password": PASSWORD, "csrf_token": csrf(client)})
     ok = client.post("/login/totp", data={"code": code, "csrf_token": csrf(client, "/login/totp")})
     assert ok.status_code == 303
-    other = site.test_client()
+    other = accounts_app.test_client()
     other.post("/login", data={"name": "soyeon", "password": PASSWORD, "csrf_token": csrf(other)})
     replay = other.post("/login/totp", data={"code": code,
                                              "csrf_token": csrf(other, "/login/totp")})
     assert replay.status_code == 401 and "used already" in text(replay)
 
 
-def test_a_password_alone_does_not_open_an_archivist_s_session(site):
-    make(site, "soyeon", "archivist")
-    client = site.test_client()
+def test_a_password_alone_does_not_open_an_archivist_s_session(accounts_app):
+    make(accounts_app, "soyeon", "archivist")
+    client = accounts_app.test_client()
     response = client.post("/login", data={"name": "soyeon", "password": PASSWORD,
                                            "csrf_token": csrf(client)})
     assert "/login/totp" in response.location
     assert MARK["archivists record"] not in text(client.get("/t/closed-account"))
 
 
-def test_an_archivist_must_enrol_before_reading(site, clock):
-    store = store_of(site)
+def test_an_archivist_must_enrol_before_reading(accounts_app, clock):
+    store = store_of(accounts_app)
     token = accounts.add_account(store, "haneul", "archivist")
-    client = site.test_client()
+    client = accounts_app.test_client()
     client.post(f"/invite/{token}", data={"password": PASSWORD, "confirm": PASSWORD,
                                           "csrf_token": csrf(client, f"/invite/{token}")})
     assert client.get("/t/closed-account").location.endswith("/account")
@@ -81,31 +80,31 @@ def test_an_archivist_must_enrol_before_reading(site, clock):
     assert MARK["archivists record"] in text(client.get("/t/closed-account"))
 
 
-def test_a_used_invitation_is_refused(site):
-    token = accounts.add_account(store_of(site), "minji", "researcher")
-    client = site.test_client()
+def test_a_used_invitation_is_refused(accounts_app):
+    token = accounts.add_account(store_of(accounts_app), "minji", "researcher")
+    client = accounts_app.test_client()
     form = {"password": PASSWORD, "confirm": PASSWORD,
             "csrf_token": csrf(client, f"/invite/{token}")}
     assert client.post(f"/invite/{token}", data=form).status_code == 303
-    again = site.test_client()
+    again = accounts_app.test_client()
     assert again.get(f"/invite/{token}").status_code == 410
     assert again.post(f"/invite/{token}", data={**form, "csrf_token": csrf(again)}).status_code == 410
 
 
-def test_a_common_password_is_refused_at_the_invitation(site):
-    token = accounts.add_account(store_of(site), "minji", "researcher")
-    client = site.test_client()
+def test_a_common_password_is_refused_at_the_invitation(accounts_app):
+    token = accounts.add_account(store_of(accounts_app), "minji", "researcher")
+    client = accounts_app.test_client()
     response = client.post(f"/invite/{token}", data={
         "password": "qwerty123456", "confirm": "qwerty123456",
         "csrf_token": csrf(client, f"/invite/{token}")})
     assert response.status_code == 400 and "most common" in text(response)
 
 
-def test_password_spraying_hits_the_throttle_but_the_owner_logs_in(site):
-    make(site, "minji", "researcher")
-    owner = site.test_client()
+def test_password_spraying_hits_the_throttle_but_the_owner_logs_in(accounts_app):
+    make(accounts_app, "minji", "researcher")
+    owner = accounts_app.test_client()
     assert log_in(owner, "minji", base_url="https://localhost").status_code == 303
-    attacker = site.test_client()
+    attacker = accounts_app.test_client()
     spray = {"REMOTE_ADDR": "203.0.113.66"}
     statuses = [log_in(attacker, name, password="Winter2026!!!!", base_url="https://localhost",
                        environ_base=spray).status_code
@@ -114,19 +113,19 @@ def test_password_spraying_hits_the_throttle_but_the_owner_logs_in(site):
     refused = log_in(attacker, "minji", base_url="https://localhost", environ_base=spray)
     assert refused.status_code == 429 and "Wait" in text(refused)  # even the right password
     for number in range(5):  # guessing minji's password from many addresses
-        log_in(site.test_client(), "minji", password="Summer2026!!!!", base_url="https://localhost",
+        log_in(accounts_app.test_client(), "minji", password="Summer2026!!!!", base_url="https://localhost",
                environ_base={"REMOTE_ADDR": f"192.0.2.{number}"})
     # the account is held for strangers, not for its owner's browser
-    stranger = log_in(site.test_client(), "minji", base_url="https://localhost",
+    stranger = log_in(accounts_app.test_client(), "minji", base_url="https://localhost",
                       environ_base={"REMOTE_ADDR": "198.51.100.4"})
     assert stranger.status_code == 429
     assert log_in(owner, "minji", base_url="https://localhost",
                   environ_base={"REMOTE_ADDR": "198.51.100.4"}).status_code == 303
 
 
-def test_a_login_over_plain_http_from_elsewhere_is_refused(site):
-    make(site, "minji", "researcher")
-    response = log_in(site.test_client(), "minji", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+def test_a_login_over_plain_http_from_elsewhere_is_refused(accounts_app):
+    make(accounts_app, "minji", "researcher")
+    response = log_in(accounts_app.test_client(), "minji", environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert response.status_code == 403 and "HTTPS" in text(response)
 
 
@@ -139,61 +138,61 @@ FORMS = [("/login", {"name": "minji", "password": PASSWORD}), ("/logout", {}),
 
 
 @pytest.mark.parametrize("path, form", FORMS, ids=[p for p, _ in FORMS])
-def test_every_new_form_refuses_a_post_without_its_csrf_token(site, clock, path, form):
-    secret = make(site, "soyeon", "archivist")
-    make(site, "minji", "researcher")
-    grants.request_grant(store_of(site), "minji", "closed-account", "A chapter on famine.")
-    client = site.test_client()
+def test_every_new_form_refuses_a_post_without_its_csrf_token(accounts_app, clock, path, form):
+    secret = make(accounts_app, "soyeon", "archivist")
+    make(accounts_app, "minji", "researcher")
+    grants.request_grant(store_of(accounts_app), "minji", "closed-account", "A chapter on famine.")
+    client = accounts_app.test_client()
     log_in(client, "soyeon", secret, clock)
     response = client.post(path, data=form)
     assert response.status_code == 400 and "Form expired" in text(response)
-    assert accounts.get_account(store_of(site), "minji").state(clock.now.date()) == "active"
-    assert grants.list_grants(store_of(site))[0].state == "pending"
+    assert accounts.get_account(store_of(accounts_app), "minji").state(clock.now.date()) == "active"
+    assert grants.list_grants(store_of(accounts_app))[0].state == "pending"
 
 
-def test_an_invitation_form_without_its_token_is_refused(site):
-    token = accounts.add_account(store_of(site), "minji", "researcher")
-    response = site.test_client().post(f"/invite/{token}", data={"password": PASSWORD,
+def test_an_invitation_form_without_its_token_is_refused(accounts_app):
+    token = accounts.add_account(store_of(accounts_app), "minji", "researcher")
+    response = accounts_app.test_client().post(f"/invite/{token}", data={"password": PASSWORD,
                                                                  "confirm": PASSWORD})
     assert response.status_code == 400
-    assert accounts.get_account(store_of(site), "minji").state(store_of(site).today()) == "invited"
+    assert accounts.get_account(store_of(accounts_app), "minji").state(store_of(accounts_app).today()) == "invited"
 
 
 @pytest.mark.parametrize("path", ["/t/closed-account", "/api/t/closed-account",
                                   "/t/closed-account.md", "/t/closed-account/cite.bib",
                                   "/t/no-such-account", "/api/t/no-such-account"])
-def test_guessed_ids_show_a_catalogue_page_or_nothing_never_text(site, path):
-    make(site, "minji", "researcher")
-    client = site.test_client()
+def test_guessed_ids_show_a_catalogue_page_or_nothing_never_text(accounts_app, path):
+    make(accounts_app, "minji", "researcher")
+    client = accounts_app.test_client()
     log_in(client, "minji")
     response = client.get(path)
     assert response.status_code in (200, 404)
     assert MARK["archivists record"] not in text(response)
 
 
-def test_researchers_cannot_reach_the_archivists_pages(site):
-    make(site, "minji", "researcher")
-    client = site.test_client()
+def test_researchers_cannot_reach_the_archivists_pages(accounts_app):
+    make(accounts_app, "minji", "researcher")
+    client = accounts_app.test_client()
     log_in(client, "minji")
     for path in ("/admin/users", "/new", "/t/closed-account/edit", "/t/closed-account/history"):
         assert client.get(path).status_code == 403, path
     assert client.post("/requests/1/approve", data={"until": "2027-01-01",
                                                     "csrf_token": csrf(client, "/")}).status_code == 403
-    assert site.test_client().get("/admin/users").status_code == 303  # to the login page
+    assert accounts_app.test_client().get("/admin/users").status_code == 303  # to the login page
 
 
-def test_names_purposes_and_messages_are_escaped_on_every_new_page(site, clock):
-    secret = make(site, "soyeon", "archivist")
-    make(site, "minji", "researcher")
-    store = store_of(site)
+def test_names_purposes_and_messages_are_escaped_on_every_new_page(accounts_app, clock):
+    secret = make(accounts_app, "soyeon", "archivist")
+    make(accounts_app, "minji", "researcher")
+    store = store_of(accounts_app)
     asked = grants.request_grant(store, "minji", "closed-account", "Study " + XSS)
     grants.refuse_grant(store, asked.id, "No " + XSS, "soyeon")
     grants.request_grant(store, "minji", "researchers-account", "Again " + XSS)
-    archivist, researcher = site.test_client(), site.test_client()
+    archivist, researcher = accounts_app.test_client(), accounts_app.test_client()
     log_in(archivist, "soyeon", secret, clock)
     log_in(researcher, "minji")
-    bad_login = site.test_client().post("/login", data={
-        "name": XSS, "password": "x" * 12, "csrf_token": csrf(site.test_client())})
+    bad_login = accounts_app.test_client().post("/login", data={
+        "name": XSS, "password": "x" * 12, "csrf_token": csrf(accounts_app.test_client())})
     pages = [archivist.get("/requests"), archivist.get("/admin/users"),
              researcher.get("/requests"), researcher.get("/t/closed-account"),
              archivist.get("/account"), researcher.get("/account"), bad_login,
@@ -204,19 +203,19 @@ def test_names_purposes_and_messages_are_escaped_on_every_new_page(site, clock):
     assert "&lt;script&gt;" in pages[0].get_data(as_text=True)
 
 
-def test_an_archivist_approves_on_the_queue_page(site, clock):
-    secret = make(site, "soyeon", "archivist")
-    make(site, "minji", "researcher")
-    asked = grants.request_grant(store_of(site), "minji", "closed-account", "A chapter on famine.")
-    client = site.test_client()
+def test_an_archivist_approves_on_the_queue_page(accounts_app, clock):
+    secret = make(accounts_app, "soyeon", "archivist")
+    make(accounts_app, "minji", "researcher")
+    asked = grants.request_grant(store_of(accounts_app), "minji", "closed-account", "A chapter on famine.")
+    client = accounts_app.test_client()
     log_in(client, "soyeon", secret, clock)
     assert client.post(f"/requests/{asked.id}/approve", data={
         "until": "2027-01-01", "csrf_token": csrf(client, "/requests")}).status_code == 303
-    assert grants.get_grant(store_of(site), asked.id).state == "approved"
+    assert grants.get_grant(store_of(accounts_app), asked.id).state == "approved"
     page = client.post("/admin/users", data={"name": "jiwoo", "role": "researcher",
                                              "csrf_token": csrf(client, "/admin/users")})
     link = re.search(r'id="invitation-link">([^<]+)<', page.get_data(as_text=True)).group(1)
     assert link.startswith("http://localhost/invite/")
     client.post("/admin/users/minji/disable", data={"csrf_token": csrf(client, "/admin/users")})
-    assert accounts.get_account(store_of(site), "minji").disabled
-    assert factors.recovery_codes_left(store_of(site), "soyeon") == 10
+    assert accounts.get_account(store_of(accounts_app), "minji").disabled
+    assert factors.recovery_codes_left(store_of(accounts_app), "soyeon") == 10

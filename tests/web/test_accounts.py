@@ -10,13 +10,12 @@ import shutil
 from html import unescape
 
 import pyotp
-import pytest
 
 from archive import create_app
 from archive.access import accounts, audit, factors, grants
 from archive.search.indexing import update_index
 
-from ..access.conftest import CHEAP, Clock
+from ..access.conftest import CHEAP
 from ..helpers import SAMPLE, write_record
 
 PASSWORD = "river lantern orchard 42"
@@ -40,23 +39,6 @@ def build_three(folder):
                  access="archivists", title="A closed account")
     write_record(folder, "embargoed-account", body=f"The river {MARK['embargoed record']}.\n",
                  access="researchers", embargo_until="2027-01-01")
-
-
-@pytest.fixture
-def clock():
-    return Clock(START)
-
-
-@pytest.fixture
-def site(tmp_path, clock):
-    folder = tmp_path / "testimonies"
-    folder.mkdir()
-    build_three(folder)
-    update_index(folder, tmp_path / "index", today=START.date())
-    app = create_app({"TESTING": True, "TESTIMONIES": str(folder), "INDEX": str(tmp_path / "index"),
-                      "ACCOUNTS": True, "PASSWORD_HASHER": CHEAP, "NOW": clock,
-                      "CLOCK": lambda: clock().date()})
-    return app
 
 
 def store_of(app):
@@ -93,10 +75,10 @@ def text(response) -> str:
     return unescape(response.get_data(as_text=True))
 
 
-def test_three_audiences_through_accounts(site, clock):
-    make(site, "minji", "researcher")
-    secret = make(site, "soyeon", "archivist")
-    public, researcher, archivist = (site.test_client() for _ in range(3))
+def test_three_audiences_through_accounts(accounts_app, clock):
+    make(accounts_app, "minji", "researcher")
+    secret = make(accounts_app, "soyeon", "archivist")
+    public, researcher, archivist = (accounts_app.test_client() for _ in range(3))
     assert log_in(researcher, "minji").status_code == 303
     assert log_in(archivist, "soyeon", secret, clock).status_code == 303
     pages = ["/t/open-account", "/t/researchers-account", "/t/closed-account",
@@ -116,45 +98,45 @@ def test_three_audiences_through_accounts(site, clock):
         assert word in seen["archivists"], word
 
 
-def test_reads_above_the_public_are_audited_by_id_never_text(site):
-    make(site, "minji", "researcher")
-    client = site.test_client()
+def test_reads_above_the_public_are_audited_by_id_never_text(accounts_app):
+    make(accounts_app, "minji", "researcher")
+    client = accounts_app.test_client()
     log_in(client, "minji")
     client.get("/t/researchers-account")
     client.get("/t/open-account")  # a public record: not entered
     client.get("/export/csv?q=river")
-    reads = [(e.record, e.route) for e in audit.entries(store_of(site)) if e.event == "read"]
+    reads = [(e.record, e.route) for e in audit.entries(store_of(accounts_app)) if e.event == "read"]
     assert ("researchers-account", "/t/researchers-account") in reads
     assert ("researchers-account", "/export/csv") in reads
     assert all(record != "open-account" for record, _ in reads)
-    assert all(MARK["researchers record"] not in e.text() for e in audit.entries(store_of(site)))
+    assert all(MARK["researchers record"] not in e.text() for e in audit.entries(store_of(accounts_app)))
 
 
-def test_access_goes_at_logout_and_a_stolen_cookie_opens_nothing(site):
-    make(site, "minji", "researcher")
-    client = site.test_client()
+def test_access_goes_at_logout_and_a_stolen_cookie_opens_nothing(accounts_app):
+    make(accounts_app, "minji", "researcher")
+    client = accounts_app.test_client()
     log_in(client, "minji")
     stolen = client.get_cookie("session-token").value
     assert MARK["researchers record"] in text(client.get("/t/researchers-account"))
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
     assert MARK["researchers record"] not in text(client.get("/t/researchers-account"))
-    thief = site.test_client()
+    thief = accounts_app.test_client()
     thief.set_cookie("session-token", stolen)
     assert MARK["researchers record"] not in text(thief.get("/t/researchers-account"))
 
 
-def test_access_goes_when_the_account_is_disabled(site):
-    make(site, "minji", "researcher")
-    client = site.test_client()
+def test_access_goes_when_the_account_is_disabled(accounts_app):
+    make(accounts_app, "minji", "researcher")
+    client = accounts_app.test_client()
     log_in(client, "minji")
-    accounts.disable_account(store_of(site), "minji")
+    accounts.disable_account(store_of(accounts_app), "minji")
     assert MARK["researchers record"] not in text(client.get("/t/researchers-account"))
     assert log_in(client, "minji").status_code == 401
 
 
-def test_a_grant_opens_a_closed_record_until_its_day(site, clock):
-    make(site, "minji", "researcher")
-    client = site.test_client()
+def test_a_grant_opens_a_closed_record_until_its_day(accounts_app, clock):
+    make(accounts_app, "minji", "researcher")
+    client = accounts_app.test_client()
     log_in(client, "minji")
     page = text(client.get("/t/closed-account"))
     assert MARK["archivists record"] not in page and "Ask for access" in page
@@ -162,19 +144,19 @@ def test_a_grant_opens_a_closed_record_until_its_day(site, clock):
     assert client.post("/t/closed-account/request", data={
         "purpose": "A chapter on the famine years.", "csrf_token": token}).status_code == 303
     assert "an archivist will decide" in text(client.get("/t/closed-account"))
-    grant = grants.list_grants(store_of(site))[0]
-    grants.approve_grant(store_of(site), grant.id, dt.date(2026, 12, 20), "soyeon")
+    grant = grants.list_grants(store_of(accounts_app))[0]
+    grants.approve_grant(store_of(accounts_app), grant.id, dt.date(2026, 12, 20), "soyeon")
     assert MARK["archivists record"] in text(client.get("/t/closed-account"))
     assert MARK["archivists span"] not in text(client.get("/t/open-account"))
     clock.advance(days=10)  # 2026-12-20: the grant has ended, though no one acted
     assert MARK["archivists record"] not in text(client.get("/t/closed-account"))
 
 
-def test_a_grant_does_not_lift_an_embargo_but_its_day_does(site, clock):
-    make(site, "minji", "researcher")
-    client = site.test_client()
+def test_a_grant_does_not_lift_an_embargo_but_its_day_does(accounts_app, clock):
+    make(accounts_app, "minji", "researcher")
+    client = accounts_app.test_client()
     log_in(client, "minji")
-    store = store_of(site)
+    store = store_of(accounts_app)
     grants.approve_grant(store, grants.request_grant(
         store, "minji", "embargoed-account", "A chapter on the famine years.").id,
         dt.date(2027, 6, 1), "soyeon")
@@ -183,3 +165,50 @@ def test_a_grant_does_not_lift_an_embargo_but_its_day_does(site, clock):
     log_in(client, "minji")
     assert MARK["embargoed record"] in text(client.get("/t/embargoed-account"))
     assert "embargoed-account" in text(client.get("/search?q=" + MARK["embargoed record"]))
+
+
+def test_a_lapsed_grant_is_entered_in_the_audit_trail_on_the_next_request(accounts_app, clock):
+    store = store_of(accounts_app)
+    asked = grants.request_grant(store, "minji", "closed-account", "A chapter on famine years.")
+    grants.approve_grant(store, asked.id, dt.date(2026, 12, 12), "soyeon")
+    client = accounts_app.test_client()
+    client.get("/")
+    clock.advance(days=2)
+    client.get("/")
+    assert [e.event for e in audit.entries(store)][-1] == "grant expired"
+
+
+def test_an_archivist_logged_in_corrects_records(accounts_app, clock):
+    secret = make(accounts_app, "soyeon", "archivist")
+    client = accounts_app.test_client()
+    log_in(client, "soyeon", secret, clock)
+    assert client.get("/new").status_code == 200
+    page = text(client.get("/t/closed-account"))
+    assert "Correct this record" in page and "Private mode." in page
+    assert client.get("/t/closed-account").headers["Cache-Control"] == "no-store"
+
+
+def test_behind_a_trusted_proxy_the_cookie_is_secure(tmp_path, clock):
+    from dataclasses import replace
+
+    from archive.settings import Settings
+
+    folder = tmp_path / "testimonies"
+    folder.mkdir()
+    build_three(folder)
+    update_index(folder, tmp_path / "index")
+    config = {"TESTING": True, "TESTIMONIES": str(folder), "INDEX": str(tmp_path / "index"),
+              "ACCOUNTS": True, "PASSWORD_HASHER": CHEAP, "NOW": clock}
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.50"}
+    for trusted, expected in ((True, "__Host-session="), (False, None)):
+        app = create_app({**config, "SETTINGS": replace(Settings(), trusted_proxy=trusted)})
+        if trusted:
+            make(app, "minji", "researcher")
+        client = app.test_client()
+        response = client.post("/login", headers=proxied, data={
+            "name": "minji", "password": PASSWORD, "csrf_token": csrf(client)})
+        if trusted:
+            assert response.headers["Set-Cookie"].startswith(expected)
+            assert audit.entries(store_of(app))[-1].address == "203.0.113.50"
+        else:  # the header is not believed: plain HTTP from the loopback proxy
+            assert all(not c.startswith("__Host-") for c in response.headers.getlist("Set-Cookie"))
