@@ -144,8 +144,9 @@ def _plain_http_refused():
 
 def _signed_in(account, next_url: str | None, token: str | None = None):
     """The end of a login: a full session under a new token, a device cookie, the audit."""
-    sessions.end_session(store(), _token()) if token is None else None
-    token = token or sessions.start_session(store(), account, "full")
+    if token is None:
+        sessions.end_session(store(), _token())
+        token = sessions.start_session(store(), account, "full")
     audit.note(store(), "login", account.name, address=request.remote_addr)
     response = _set_cookie(redirect(_safe_next(next_url), 303), token)
     device = throttle.remember_device(store(), account.name)
