@@ -119,7 +119,9 @@ def _need(role: str | None = None):
 def _account_context() -> dict:
     account = g.get("account")
     enrolling = g.get("session") is not None and g.session.stage == "enrol"
-    return {"account_nav": {"account": account, "enrolling": enrolling},
+    labels = {"researcher": _("researcher"), "archivist": _("archivist"), "active": _("active"),
+              "invited": _("invited"), "disabled": _("disabled"), "expired": _("expired")}
+    return {"account_nav": {"account": account, "enrolling": enrolling}, "labels": labels,
             "private_mode": current_app.config["PRIVATE"] or _is_archivist()}
 
 
