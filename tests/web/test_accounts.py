@@ -212,3 +212,28 @@ def test_behind_a_trusted_proxy_the_cookie_is_secure(tmp_path, clock):
             assert audit.entries(store_of(app))[-1].address == "203.0.113.50"
         else:  # the header is not believed: plain HTTP from the loopback proxy
             assert all(not c.startswith("__Host-") for c in response.headers.getlist("Set-Cookie"))
+
+
+def test_the_account_pages_render_in_korean_with_no_untranslated_string(accounts_app, clock):
+    from archive.web.i18n import COOKIE
+
+    from .test_i18n import english_strings
+
+    secret = make(accounts_app, "soyeon", "archivist")
+    make(accounts_app, "minji", "researcher")
+    grants.request_grant(store_of(accounts_app), "minji", "closed-account", "A chapter on famine.")
+    token = accounts.add_account(store_of(accounts_app), "jiwoo", "researcher")
+    archivist, researcher, anyone = (accounts_app.test_client() for _ in range(3))
+    for client in (archivist, researcher, anyone):
+        client.set_cookie(COOKIE, "ko")
+    log_in(archivist, "soyeon", secret, clock)
+    log_in(researcher, "minji")
+    pages = [(archivist, "/admin/users"), (archivist, "/requests"), (archivist, "/account"),
+             (researcher, "/account"), (researcher, "/requests"),
+             (researcher, "/t/researchers-account"), (anyone, "/login"),
+             (anyone, f"/invite/{token}")]
+    for client, path in pages:
+        html = text(client.get(path))
+        assert '<html lang="ko">' in html, path
+        visible = re.sub(r"<(script|style|svg)[^>]*>.*?</\1>|<[^>]+>", " ", html, flags=re.S)
+        assert [t for t in english_strings() if t in visible] == [], path
