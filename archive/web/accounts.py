@@ -362,13 +362,17 @@ def invite():
 
 @bp.post("/admin/users/<name>/<action>")
 def change_user(name: str, action: str):
-    """Disable or remove an account."""
+    """Disable or remove an account (not one's own: the archive would lose its keeper)."""
     refused = _need("archivist")
     if refused:
         return refused
     change = {"disable": accounts.disable_account, "remove": accounts.remove_account}.get(action)
     if change is None or accounts.get_account(store(), name) is None:
         abort(404)
+    if name == g.account.name:
+        return _users_page(error=_("You cannot disable or remove your own account here; "
+                                   "another archivist can, or `archive users` on the "
+                                   "archive's machine."), status=400)
     change(store(), name, by=g.account.name)
     return redirect(url_for("accounts.users"), 303)
 

@@ -219,3 +219,13 @@ def test_an_archivist_approves_on_the_queue_page(accounts_app, clock):
     client.post("/admin/users/minji/disable", data={"csrf_token": csrf(client, "/admin/users")})
     assert accounts.get_account(store_of(accounts_app), "minji").disabled
     assert factors.recovery_codes_left(store_of(accounts_app), "soyeon") == 10
+
+
+def test_an_archivist_cannot_lock_themselves_out_on_the_web(accounts_app, clock):
+    secret = make(accounts_app, "soyeon", "archivist")
+    client = accounts_app.test_client()
+    log_in(client, "soyeon", secret, clock)
+    response = client.post("/admin/users/soyeon/remove",
+                           data={"csrf_token": csrf(client, "/admin/users")})
+    assert response.status_code == 400 and "your own account" in text(response)
+    assert accounts.get_account(store_of(accounts_app), "soyeon") is not None
