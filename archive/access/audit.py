@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .store import Store, stamp
 
 EVENTS = ("login", "login failed", "login throttled", "2fa ok", "2fa failed", "2fa replay",
-          "2fa enrolled", "recovery code used", "refused", "invitation made",
+          "2fa enrolled", "2fa reset", "recovery code used", "refused", "invitation made",
           "invitation used", "invitation refused", "password changed", "grant requested",
           "grant approved", "grant refused", "grant expired", "account added",
           "account disabled", "account removed", "logout", "read")

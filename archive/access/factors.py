@@ -127,3 +127,15 @@ def recovery_codes_left(store: Store, name: str) -> int:
     with store.transaction() as db:
         return db.execute("SELECT count(*) FROM recovery_codes WHERE account = ? AND used IS "
                           "NULL", (name,)).fetchone()[0]
+
+
+def reset_second_factor(store: Store, name: str, by: str | None = None) -> None:
+    """Turn an account's second factor off and drop its recovery codes (a lost phone and
+    lost codes); an archivist must enrol again at the next login."""
+    require_account(store, name)
+    with store.transaction() as db:
+        db.execute("UPDATE accounts SET totp_enabled = 0, totp_secret = NULL WHERE name = ?",
+                   (name,))
+        db.execute("DELETE FROM recovery_codes WHERE account = ?", (name,))
+        db.execute("DELETE FROM sessions WHERE account = ?", (name,))
+        audit.note(store, "2fa reset", name, detail=f"by={by or 'cli'}", db=db)

@@ -83,3 +83,10 @@ def count_failure(store: Store, name: str, address: str | None, device: str | No
     with store.transaction() as db:
         db.executemany("INSERT INTO failures (key, at) VALUES (?, ?)",
                        [(key, stamp(store.now())) for key, _limit in keys])
+
+
+def forget_old_devices(store: Store, days: int = 365) -> int:
+    """Forget the device cookies given more than a year ago (their cookies have expired)."""
+    with store.transaction() as db:
+        return db.execute("DELETE FROM devices WHERE created < ?",
+                          (stamp(store.now() - dt.timedelta(days=days)),)).rowcount

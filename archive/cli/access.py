@@ -8,7 +8,7 @@ import datetime as dt
 
 import click
 
-from ..access import accounts, audit, grants
+from ..access import accounts, audit, factors, grants
 from ..access.store import open_store
 
 
@@ -53,10 +53,16 @@ def users_add(paths, name, role, expires):
 
 @users.command("invite")
 @click.argument("name")
+@click.option("--reset-2fa", "reset", is_flag=True,
+              help="Also turn off its second factor (a lost phone and lost recovery codes).")
 @click.pass_obj
-def users_invite(paths, name):
+def users_invite(paths, name, reset):
     """Print a new invitation link for an account (to set or reset its password)."""
-    token = accounts.invite(_store(paths), name)
+    store = _store(paths)
+    token = accounts.invite(store, name)
+    if reset:
+        factors.reset_second_factor(store, name)
+        click.echo(f"Turned off the second factor of {name}; it enrols again after the link.")
     click.echo(f"A new link for {name} (it works once, for 72 hours):")
     click.echo(_link(paths, token))
 

@@ -78,9 +78,11 @@ def _load_account(_request):
 def _before():
     g.account = current_user._get_current_object() if current_user.is_authenticated else None
     today = store().today()
-    if current_app.extensions.get("grants_swept") != today:  # enter the day's lapsed grants
-        current_app.extensions["grants_swept"] = today
+    if current_app.extensions.get("swept") != today:  # once a day: lapsed grants, old rows
+        current_app.extensions["swept"] = today
         grants.expire_grants(store())
+        sessions.sweep_sessions(store())
+        throttle.forget_old_devices(store())
     found = g.get("session")
     if found is not None and found.stage == "enrol" and request.endpoint not in ENROLLING:
         return redirect(url_for("accounts.account"), 303)

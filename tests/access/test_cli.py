@@ -118,3 +118,20 @@ def test_serve_reads_accounts_mode_from_archive_toml(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert served[-1].config["ACCOUNTS"]
     assert (tmp_path / "own" / "accounts.sqlite").is_file()
+
+
+def test_a_lost_phone_is_reset_with_a_new_invitation(run, paths):
+    import pyotp
+
+    from archive.access import factors
+
+    store = open_store(paths.testimonies)
+    token = accounts.add_account(store, "soyeon", "archivist")
+    accounts.accept_invitation(store, token, "river lantern orchard 42")
+    secret = factors.begin_enrolment(store, "soyeon")
+    factors.confirm_enrolment(store, "soyeon", pyotp.TOTP(secret).now())
+    result = run(paths, "users", "invite", "soyeon", "--reset-2fa")
+    assert result.exit_code == 0 and result.output.splitlines()[0] == \
+        "Turned off the second factor of soyeon; it enrols again after the link."
+    assert accounts.get_account(store, "soyeon").needs_second_factor
+    assert factors.recovery_codes_left(store, "soyeon") == 0

@@ -229,3 +229,17 @@ def test_an_archivist_cannot_lock_themselves_out_on_the_web(accounts_app, clock)
                            data={"csrf_token": csrf(client, "/admin/users")})
     assert response.status_code == 400 and "your own account" in text(response)
     assert accounts.get_account(store_of(accounts_app), "soyeon") is not None
+
+
+def test_a_recovery_code_logs_in_once(accounts_app, clock):
+    store = store_of(accounts_app)
+    accounts.accept_invitation(store, accounts.add_account(store, "soyeon", "archivist"), PASSWORD)
+    secret = factors.begin_enrolment(store, "soyeon")
+    codes = factors.confirm_enrolment(store, "soyeon", pyotp.TOTP(secret).at(clock.now))
+    for expected in (303, 401):
+        client = accounts_app.test_client()
+        client.post("/login", data={"name": "soyeon", "password": PASSWORD,
+                                    "csrf_token": csrf(client)})
+        response = client.post("/login/totp", data={"code": codes[0],
+                                                    "csrf_token": csrf(client, "/login/totp")})
+        assert response.status_code == expected
