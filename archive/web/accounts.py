@@ -1,6 +1,6 @@
 """Accounts mode (`archive serve --accounts`): logging in and out, invitations, the second
-factor, an account's own page, the archivists' accounts page and the queue of requests,
-and asking for a closed record. Routes only, over `archive.access`.
+factor, an account's own page and the archivists' accounts page (requests for closed
+records are in `grants`). Routes only, over `archive.access`.
 
 The session's cookie holds a token the store knows only by its HMAC (`__Host-session`
 over HTTPS, else `session-token`); Flask-Login's request loader turns it into the account
@@ -19,9 +19,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..access import accounts, audit, factors, grants, sessions, throttle
 from ..access.store import AccessError, Store, store_path, utc_now
-from ..service import LOOPBACK, archive_of
+from ..service import LOOPBACK
 from .i18n import gettext as _
+from .grants import access_request_for
+from .grants import bp as grants_bp
 from .reads import note_reads
+from .readers import need, refuse
 
 bp = Blueprint("accounts", __name__)
 # Where a person who must first enrol a second factor may go.
@@ -53,6 +56,7 @@ def init_app(app) -> None:
     app.context_processor(_account_context)
     app.jinja_env.globals["access_request_for"] = access_request_for
     app.register_blueprint(bp)
+    app.register_blueprint(grants_bp)
 
 
 def store() -> Store:
@@ -100,22 +104,6 @@ def _private_pages(response):
 
 def _is_archivist() -> bool:
     return g.get("account") is not None and g.account.role == "archivist"
-
-
-def refuse():
-    """Answer 403, and enter the refusal in the audit trail."""
-    account = g.get("account")
-    audit.note(store(), "refused", account.name if account else None,
-               route=request.path[:200], address=request.remote_addr)
-    abort(403)
-
-
-def _need(role: str | None = None):
-    if g.get("account") is None:
-        return redirect(url_for("accounts.login", next=request.path), 303)
-    if role is not None and g.account.role != role:
-        refuse()
-    return None
 
 
 def _account_context() -> dict:
@@ -334,7 +322,7 @@ def change_password():
 @bp.get("/admin/users")
 def users():
     """The archivists' accounts page: every account, an invitation form, disable, remove."""
-    return _need("archivist") or _users_page()
+    return need("archivist") or _users_page()
 
 
 def _users_page(link=None, error=None, status=200):
@@ -346,7 +334,7 @@ def _users_page(link=None, error=None, status=200):
 @bp.post("/admin/users")
 def invite():
     """Add an account and show its one-time invitation link."""
-    refused = _need("archivist")
+    refused = need("archivist")
     if refused:
         return refused
     expires = request.form.get("expires", "").strip()
@@ -365,7 +353,7 @@ def invite():
 @bp.post("/admin/users/<name>/<action>")
 def change_user(name: str, action: str):
     """Disable or remove an account (not one's own: the archive would lose its keeper)."""
-    refused = _need("archivist")
+    refused = need("archivist")
     if refused:
         return refused
     change = {"disable": accounts.disable_account, "remove": accounts.remove_account}.get(action)
@@ -377,65 +365,3 @@ def change_user(name: str, action: str):
                                    "archive's machine."), status=400)
     change(store(), name, by=g.account.name)
     return redirect(url_for("accounts.users"), 303)
-
-
-@bp.get("/requests")
-def requests():
-    """Requests for closed records: the archivists' queue, or a researcher's own."""
-    refused = _need()
-    if refused:
-        return refused
-    mine = None if g.account.role == "archivist" else g.account.name
-    found = grants.list_grants(store(), account=mine)
-    return render_template("requests.html", grants=found, deciding=mine is None,
-                           today=store().today(), error=request.args.get("error"))
-
-
-@bp.post("/requests/<int:grant_id>/<action>")
-def decide(grant_id: int, action: str):
-    """Approve a request until a day, or refuse it with a message."""
-    refused = _need("archivist")
-    if refused:
-        return refused
-    try:
-        if action == "approve":
-            until = dt.date.fromisoformat(request.form.get("until", ""))
-            grants.approve_grant(store(), grant_id, until, g.account.name)
-        elif action == "refuse":
-            grants.refuse_grant(store(), grant_id, request.form.get("message", ""), g.account.name)
-        else:
-            abort(404)
-    except (AccessError, ValueError):
-        error = _("Request #%(id)s was not decided: give an end day after today, or a "
-                  "message, and check that it is still pending.", id=grant_id)
-        return redirect(url_for("accounts.requests", error=error), 303)
-    return redirect(url_for("accounts.requests"), 303)
-
-
-@bp.post("/t/<id:testimony_id>/request")
-def ask(testimony_id: str):
-    """A researcher asks for a record closed to researchers, saying what for."""
-    refused = _need("researcher")
-    if refused:
-        return refused
-    record = archive_of(current_app, "researchers").testimony(testimony_id)  # 404 if none
-    if not record.closed:
-        return redirect(url_for("archive.testimony", testimony_id=testimony_id), 303)
-    try:
-        grants.request_grant(store(), g.account.name, testimony_id, request.form.get("purpose", ""))
-    except AccessError:
-        error = _("The request was not sent: say in 10 to 2,000 characters what the record is "
-                  "needed for (and ask only once).")
-        return redirect(url_for("accounts.requests", error=error), 303)
-    return redirect(url_for("accounts.requests"), 303)
-
-
-def access_request_for(record) -> dict | None:
-    """What a closed record's page offers a logged-in researcher: the request form, or the
-    state of the request already made (None for everyone else)."""
-    account = g.get("account")
-    if account is None or account.role != "researcher" or not record.closed:
-        return None
-    asked = grants.list_grants(store(), account=account.name, record=record.id)
-    return {"url": url_for("accounts.ask", testimony_id=record.id),
-            "grant": asked[0] if asked else None}

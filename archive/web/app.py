@@ -3,7 +3,7 @@ the blueprints, and answers every error with a page or JSON of its own, never a 
 
 The routes live in the blueprints: `pages` (searching and reading), `patterns`
 (comparisons), `harvesting` (OAI-PMH, the sitemap), in private and accounts modes `editor`
-and `history`, and in accounts mode `accounts` (logins, invitations, grants).
+and `history`, and in accounts mode `accounts` (logins, invitations) and `grants`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Who is reading: the audience of this request's reader, the one place the web decides it.
+"""Who is reading: the audience of this request's reader, the one place the web decides it
+(with the grants that open a record further, and the refusal of a reader without the
+right role).
 
 In private mode (the archivist's own machine, on loopback) the reader is an archivist; in
 accounts mode, the audience of the account logged in (`access`); else the public.
@@ -6,8 +8,9 @@ accounts mode, the audience of the account logged in (`access`); else the public
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import abort, current_app, g, redirect, request, url_for
 
+from ..access import audit
 from ..access.grants import has_grant
 from ..records.testimony import Testimony
 from ..service import Archive, archive_of
@@ -41,3 +44,22 @@ def granted(testimony_id: str) -> bool:
         return False
     g.granted = {*g.get("granted", ()), testimony_id}
     return True
+
+
+def refuse():
+    """Answer 403, and enter the refusal in the audit trail."""
+    account = g.get("account")
+    audit.note(current_app.extensions["access_store"], "refused",
+               account.name if account else None, route=request.path[:200],
+               address=request.remote_addr)
+    abort(403)
+
+
+def need(role: str | None = None):
+    """None when an account of this role (any role, by default) is reading; else where to
+    send the reader: the login page, or a 403 entered in the audit trail."""
+    if g.get("account") is None:
+        return redirect(url_for("accounts.login", next=request.path), 303)
+    if role is not None and g.account.role != role:
+        refuse()
+    return None

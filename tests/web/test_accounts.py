@@ -160,7 +160,9 @@ def test_a_grant_does_not_lift_an_embargo_but_its_day_does(accounts_app, clock):
     grants.approve_grant(store, grants.request_grant(
         store, "minji", "embargoed-account", "A chapter on the famine years.").id,
         dt.date(2027, 6, 1), "soyeon")
-    assert MARK["embargoed record"] not in text(client.get("/t/embargoed-account"))
+    page = text(client.get("/t/embargoed-account"))
+    assert MARK["embargoed record"] not in page and "closed until 2027-01-01" in page
+    assert "Ask for access" not in page
     clock.advance(days=23)  # 2027-01-02: the embargo has lapsed; no rebuild by hand
     log_in(client, "minji")
     assert MARK["embargoed record"] in text(client.get("/t/embargoed-account"))
