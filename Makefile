@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: serve test test-all index bench bench-korean wheelhouse clean
+.PHONY: serve test test-all index bench bench-korean bench-suggestions wheelhouse clean
 
 $(BIN)/archive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ bench: $(BIN)/archive
 bench-korean: $(BIN)/archive
 	$(BIN)/python -m pip install --quiet 'kiwipiepy==0.24.1'
 	$(BIN)/python bench/korean_oracle.py
+
+## bench-suggestions: suggested evidence: quality on the labelled passages of bench/suggestions/ (held out by testimony, against scikit-learn, keywords and random), then speed on N generated records
+bench-suggestions: $(BIN)/archive
+	$(BIN)/python -m pip install --quiet 'scikit-learn>=1.3'
+	$(BIN)/python bench/suggestions.py quality
+	$(BIN)/python bench/suggestions.py speed --n $(N)
 
 ## wheelhouse: the project's wheel and a wheel of every runtime dependency, for this Python, in dist/wheelhouse/ (to install on a laptop with no network)
 wheelhouse: $(BIN)/archive

@@ -11,13 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import ArchiveError, InvalidTestimony
+from .errors import ArchiveError, InvalidTestimony, TestimonyNotFound
+from .media.deriving import copy_for
 from .exchange.exporting import ExportInfo, export
 from .records import person
 from .records.collection import default_access_for, find_record, tombstones, vocabulary_for
+from .records.recording import AUDIO, VIDEO
 from .records.redaction import view_for
 from .records.reference import REFERENCE_FILE, Reference, load_reference
 from .records.rendering import render_markdown
+from .records.webvtt import format_clock
 from .records.testimony import Testimony, read_testimony
 from .search.engine.generations import current_generation
 from .search.indexing import lapsed_files, next_lapse, state_stamp, update_index
@@ -25,6 +28,7 @@ from .search.searching import FACETS, ArchiveIndex, SearchRequest, SearchResults
 from .settings import Settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MEDIA_TYPES = {**AUDIO, **VIDEO, ".opus": "audio/ogg"}
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,34 @@ def read_view(path: Path, vocabulary, default_access: str, audience: str, today:
     return view_for(testimony, audience, today)
 
 
+@dataclass(frozen=True)
+class Playable:
+    """A recording as an audience may hear it: the file to send and its media type."""
+
+    path: Path
+    mimetype: str
+
+
+def recording_file(archive: Archive, testimony_id: str, master: bool = False,
+                   granted: bool = False) -> Playable:
+    """The recording of a record as the archive's audience may hear it: its copy (what it
+    may not hear silenced), or for archivists the master; `master` asks for the master,
+    which only archivists have (TestimonyNotFound otherwise, as for a record that is not
+    there)."""
+    shown = archive.testimony(testimony_id, granted=granted)
+    if shown.media is None or (master and not archive.private):
+        raise TestimonyNotFound(testimony_id)
+    if archive.private:
+        full = shown
+    else:
+        path = archive.paths.testimonies / (archive.index.path_of(testimony_id) or "")
+        if not path.is_file() or path.stem != testimony_id:
+            path = find_record(archive.paths.testimonies, testimony_id)
+        full = read_testimony(path, archive.vocabulary, default_access=archive.default_access)[0]
+    copy = copy_for(full.media, archive.audience, archive.paths.index / "media", testimony_id)
+    return Playable(copy, MEDIA_TYPES.get(copy.suffix.lower(), "application/octet-stream"))
+
+
 def archive_of(app, audience: str | None = None) -> Archive:
     """The archive a web app serves to an audience (by default the app's own: archivists
     in private mode, else the public), opened on first use and kept in `app.extensions`
@@ -178,7 +210,8 @@ def export_text(archive: Archive, request: SearchRequest, fmt: str, url_of) -> s
                       request.sort, archive.audience, len(records),
                       archive=archive.paths.settings,
                       withdrawn=tuple((t.id, t.withdrawn_on)
-                                      for t in tombstones(archive.paths.testimonies)))
+                                      for t in tombstones(archive.paths.testimonies)),
+                      media_cache=archive.paths.index / "media")
     return export(fmt, records, info, url_of, archive.vocabulary)
 
 
@@ -200,12 +233,28 @@ def results_json(results: SearchResults, url_prefix: str = "/t/") -> dict:
             "rank": hit.rank, "born": hit.born, "left_with": list(hit.left_with),
             "snippet": hit.snippet_html, "url": f"{url_prefix}{hit.id}",
             "quoted": hit.quoted,
-            "evidence": [{"motive": e.motive, "text": e.text, "paragraph": e.paragraph,
-                          "url": f"{url_prefix}{hit.id}#p-{e.paragraph}"} for e in hit.evidence],
+            "evidence": [{"motive": e.motive, "text": e.text, "paragraph": e.paragraph or None,
+                          "url": f"{url_prefix}{hit.id}{e.anchor}", "cue": e.cue or None,
+                          "start": _seconds(e.start), "end": _seconds(e.end)}
+                         for e in hit.evidence],
+            "moment": _moment_json(hit, url_prefix),
         } for hit in results.hits],
         "facets": {name: [_facet_json(c) for c in results.facets[name]] for name in FACETS},
         "suggestion": results.suggestion,
     }
+
+
+def _seconds(millis: int | None) -> float | None:
+    return None if millis is None else millis / 1000
+
+
+def _moment_json(hit, url_prefix: str) -> dict | None:
+    """Where a hit's words are said in its recording, for the JSON contract."""
+    moment = hit.moment
+    if moment is None:
+        return None
+    return {"cue": moment.cue, "start": moment.start / 1000, "end": moment.end / 1000,
+            "snippet": moment.snippet_html, "url": f"{url_prefix}{hit.id}{moment.anchor}"}
 
 
 def _facet_json(count) -> dict:
@@ -235,6 +284,11 @@ def results_text(results: SearchResults) -> str:
             snippet = f"In their words: “{snippet}”"
         if snippet:
             lines += textwrap.wrap(snippet, 88, initial_indent="  ", subsequent_indent="  ")
+        if hit.moment is not None:
+            said = "".join(f"**{text}**" if marked else text for text, marked in hit.moment.snippet)
+            lines += textwrap.wrap(f"Said at {format_clock(hit.moment.start)} "
+                                   f"(/t/{hit.id}{hit.moment.anchor}): “{said}”", 88,
+                                   initial_indent="  ", subsequent_indent="  ")
     return "\n".join(lines)
 
 
@@ -245,6 +299,9 @@ def testimony_json(testimony: Testimony) -> dict:
         fields.pop(internal, None)
     fields["age_at_departure"] = person.age_at_departure(testimony)  # derived from born
     fields["generation"] = person.generation(testimony.born)
+    if fields.get("media"):
+        for internal in ("folder", "transcript_sha256"):
+            fields["media"].pop(internal, None)
     fields["body_html"] = render_markdown(testimony.body, testimony.language)
     return fields
 

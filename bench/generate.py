@@ -5,9 +5,13 @@ words of the project's seed article and sample archive, a long tail of romanised
 and family names, some bodies in Korean, every facet populated, a few records closed to
 the public (restricted, for researchers, under embargo) and redacted passages (restricted
 and for researchers), and coded passages (a sentence stating one of the record's
-motives) in a third of the records. The same seed gives the same archive.
+motives) in a third of the records. A share of the records (a tenth by default) are
+interviews with an hour's transcript: 360 cues of ten seconds, about 9,000 words, a few
+cues restricted in a fifth of them and a few coded. Their recording is one small
+placeholder file (the bench measures indexing and search, not media; `duration:` says an
+hour). The same seed gives the same archive.
 
-Usage: python bench/generate.py N FOLDER [--seed S]
+Usage: python bench/generate.py N FOLDER [--seed S] [--transcripts SHARE]
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ SYLLABLES = ["kim", "ri", "pak", "choe", "jong", "kang", "han", "ryu", "o", "son
              "yong", "hyok", "myong", "sun", "hui", "ok", "su", "jin", "il", "nam", "gwang",
              "chun", "dok", "ha", "bong", "sang", "un", "hwa", "sil", "ae", "yon", "chang"]
 PLACE_ENDINGS = ["ri", "dong", "gun", "san", "do", "pho", "jin", "gang", "ryong", "chon"]
+# The share of interviews with restricted cues (each then has about four): a record the
+# public sees in part is indexed twice, its full version in the private view.
+RESTRICTED_INTERVIEWS = 0.2
 ACCOUNTS = ["interview", "interview", "memoir", "inquiry", "press", "other"]
 KOREAN_SENTENCES = [
     "우리는 밤에 두만강을 건넜습니다.", "아이들에게 자유를 주고 싶었습니다.", "배급이 끊긴 뒤 장마당에서 장사를 했습니다.",
@@ -153,6 +160,23 @@ class Generator:
                                            ["children"], ["family"]])
         return found
 
+    def transcript(self, motives: list[str]) -> str:
+        """An hour's WebVTT: 360 cues of ten seconds, about 25 words each, two speakers."""
+        r = self.rng
+        lines = ["WEBVTT", ""]
+        restricting = r.random() < RESTRICTED_INTERVIEWS
+        for number in range(360):
+            words = " ".join(r.choices(self.words, self.weights, k=r.randint(18, 32)))
+            words = words[:1].upper() + words[1:] + "."
+            if restricting and r.random() < 0.01:
+                words = f"We went with [{r.choice(self.places)} {self.name()}]{{.restricted}}."
+            elif r.random() < 0.02:
+                words = f'[{words}]{{.motive term="{r.choice(motives)}"}}'
+            start = number * 10_000
+            lines += [f"{_stamp(start)} --> {_stamp(start + 9_500)}",
+                      f"<v {'Interviewer' if number % 2 == 0 else 'Witness'}>{words}", ""]
+        return "\n".join(lines)
+
     def code(self, body: str, motives: list[str]) -> str:
         """The body with one or two of its sentences coded as stating some of the motives."""
         r = self.rng
@@ -169,15 +193,33 @@ class Generator:
         return "\n\n".join(paragraphs)
 
 
-def generate(n: int, folder: Path, seed: int = 1) -> None:
-    """Write N records and the vocabulary into `folder` (replacing its records)."""
+def _stamp(millis: int) -> str:
+    seconds, millis = divmod(millis, 1000)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}.{millis:03d}"
+
+
+def generate(n: int, folder: Path, seed: int = 1, transcripts: float = 0.1) -> None:
+    """Write N records and the vocabulary into `folder` (replacing its records); a share
+    `transcripts` of them are interviews with an hour's transcript."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.md"):
         old.unlink()
+    shutil.rmtree(folder / "media", ignore_errors=True)
     shutil.copy(ROOT / "testimonies" / "vocabulary.yaml", folder / "vocabulary.yaml")
     generator = Generator(seed)
+    every = round(1 / transcripts) if transcripts else 0
+    if every:
+        (folder / "media").mkdir()
+        (folder / "media" / "placeholder.opus").write_bytes(b"OggS placeholder")
     for number in range(n):
         testimony_id, text = generator.record(number)
+        if every and number % every == 0:
+            motives = yaml.safe_load(text.split("---")[1])["motives"]
+            (folder / "media" / f"{testimony_id}.vtt").write_text(
+                generator.transcript(motives), encoding="utf-8")
+            text = text.replace("\n---\n", "\nmedia:\n  file: media/placeholder.opus\n"
+                                f"  transcript: media/{testimony_id}.vtt\n"
+                                "  duration: '01:00:00'\n---\n", 1)
         (folder / f"{testimony_id}.md").write_text(text, encoding="utf-8")
 
 
@@ -186,8 +228,10 @@ def main() -> None:
     parser.add_argument("n", type=int)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--transcripts", type=float, default=0.1,
+                        help="The share of records with an hour's transcript (0 for none).")
     args = parser.parse_args()
-    generate(args.n, args.folder, args.seed)
+    generate(args.n, args.folder, args.seed, args.transcripts)
     print(f"Wrote {args.n} records to {args.folder}")
 
 

@@ -37,6 +37,8 @@ from generate import generate  # noqa: E402
 from archive.records.collection import read_archive  # noqa: E402
 from archive.records.redaction import public_view  # noqa: E402
 from archive.records.rendering import plain_text  # noqa: E402
+from archive.records.recording import cue_plain_texts  # noqa: E402
+from archive.records.vocabulary import Vocabulary  # noqa: E402
 
 BIN = Path(sys.executable).parent
 FACETS = ("_facet=sector&_facet=country&_facet=year&_facet=gender&_facet=language"
@@ -133,11 +135,14 @@ def build_sqlite(records: Path, database: Path) -> dict:
                      "language": t.language, "account": t.account,
                      "motives": json.dumps(list(t.motives)),
                      "names": " ".join(filter(None, (t.name, *t.aliases))),
-                     "summary": t.summary or "", "body": plain_text(t.body)})
+                     "summary": t.summary or "", "body": plain_text(t.body),
+                     "transcript": "\n".join(plain for _cue, plain in
+                                             cue_plain_texts(t.media, Vocabulary(()))[0])})
     db["testimonies"].insert_all(rows, pk="id", batch_size=2000)
     for column in ("sector", "country", "year", "gender", "language", "account"):
         db["testimonies"].create_index([column])
-    db["testimonies"].enable_fts(["title", "summary", "body", "post", "names"], tokenize="porter")
+    db["testimonies"].enable_fts(["title", "summary", "body", "post", "names", "transcript"],
+                                 tokenize="porter")
     db.vacuum()
     return {"seconds": time.perf_counter() - started, "size_mb": database.stat().st_size / 1e6}
 
@@ -219,20 +224,33 @@ def whole_harvest(port: int) -> tuple[float, int]:
     return time.perf_counter() - started, pages
 
 
-def measure(label: str, ours: str, theirs: str, repeat: int) -> dict:
-    for url in (ours, theirs):  # warm up
+def measure(label: str, ours: str, theirs: str, repeat: int, peer: str | None = None) -> dict:
+    """p50 and p95 of each engine's answers to one question, asked in turns (so that all
+    see the same machine); `peer` is tantivy's address for the question, when it has one."""
+    urls = {"archive": ours, "datasette": theirs, **({"tantivy": peer} if peer else {})}
+    for url in urls.values():  # warm up
         fetch(url)
         fetch(url)
-    times: dict[str, list[float]] = {"archive": [], "datasette": []}
-    for _ in range(repeat):  # in turns, so that both see the same machine
-        times["archive"].append(fetch(ours))
-        times["datasette"].append(fetch(theirs))
+    times: dict[str, list[float]] = {name: [] for name in urls}
+    for _ in range(repeat):
+        for name, url in urls.items():
+            times[name].append(fetch(url))
     row = {"query": label}
     for name, values in times.items():
         values.sort()
         row[name] = {"p50": statistics.median(values),
                      "p95": values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]}
+    if peer:  # the same question, the same answer: the totals agree
+        row["totals"] = [json.loads(urllib.request.urlopen(url, timeout=120).read())["total"]
+                         for url in (ours, peer)]
     return row
+
+
+def build_tantivy(records: Path, folder: Path) -> dict:
+    """The same public records in tantivy (bench/tantivy_peer.py), in a process of its own."""
+    found = subprocess.run([sys.executable, HERE / "tantivy_peer.py", "build", records, folder],
+                           check=True, capture_output=True, text=True)
+    return json.loads(found.stdout)
 
 
 def open_record(records: Path, number: int) -> Path:
@@ -310,21 +328,33 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--work", type=Path, default=HERE / ".work")
     parser.add_argument("--reuse", action="store_true", help="Reuse records and indexes built before.")
+    parser.add_argument("--transcripts", type=float, default=0.1,
+                        help="The share of records with an hour's transcript (0 for none).")
+    parser.add_argument("--build-only", action="store_true",
+                        help="Generate and build the archive's index, print its time and size.")
     args = parser.parse_args()
-    records, index = args.work / f"t{args.n}", args.work / f"i{args.n}"
-    database = args.work / f"bench{args.n}.db"
+    share = f"-tr{args.transcripts:g}".replace(".", "p")  # no dot: Datasette reads one as a format
+    records, index = args.work / f"t{args.n}{share}", args.work / f"i{args.n}{share}"
+    database = args.work / f"bench{args.n}{share}.db"
 
     print(f"# {args.n:,} generated records; {platform.node()}: {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
     if not (args.reuse and records.exists()):
         started = time.perf_counter()
-        generate(args.n, records)
+        generate(args.n, records, transcripts=args.transcripts)
         print(f"generated in {time.perf_counter() - started:.1f} s "
-              f"({folder_mb(records):.0f} MB of Markdown)")
+              f"({folder_mb(records):.0f} MB of Markdown and WebVTT; a share of "
+              f"{args.transcripts:g} with an hour's transcript)")
     ours_build = build_archive(records, index) if not (args.reuse and index.exists()) else None
+    if args.build_only:
+        print(f"archive build: {ours_build['seconds']:.1f} s, index {ours_build['size_mb']:.0f} "
+              f"MB, peak memory {ours_build['peak_mb']:.0f} MB")
+        return
     theirs_build = build_sqlite(records, database) if not (args.reuse and database.exists()) else None
+    peer = args.work / f"tantivy{args.n}{share}"
+    peer_build = build_tantivy(records, peer) if not (args.reuse and peer.exists()) else None
 
-    port, dport = free_port(), free_port()
+    port, dport, tport = free_port(), free_port(), free_port()
     archive = subprocess.Popen([BIN / "archive", "--testimonies", records, "--index", index,
                                 "serve", "--port", str(port), "--no-watch"],
                                stderr=subprocess.DEVNULL)
@@ -334,8 +364,11 @@ def main() -> None:
                                   "--setting", "facet_time_limit_ms", "20000",
                                   "--setting", "num_sql_threads", "2"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tantivy = subprocess.Popen([sys.executable, HERE / "tantivy_peer.py", "serve", peer,
+                                "--port", str(tport)])
     try:
         wait_for(f"http://127.0.0.1:{port}/api/search")
+        wait_for(f"http://127.0.0.1:{tport}/search")
         wait_for(f"http://127.0.0.1:{dport}/{database.stem}/testimonies.json?_size=1")
         common, rare = common_words(database)
         common = stem_back(common, records)
@@ -345,7 +378,8 @@ def main() -> None:
             theirs_url = (f"http://127.0.0.1:{dport}/{database.stem}/testimonies.json?"
                           + urllib.parse.urlencode(dict(theirs, _searchmode="raw", _size=20))
                           + "&" + FACETS)
-            rows.append(measure(label, ours_url, theirs_url, args.repeat))
+            peer_url = f"http://127.0.0.1:{tport}/search?" + urllib.parse.urlencode(ours)
+            rows.append(measure(label, ours_url, theirs_url, args.repeat, peer_url))
         # Comparisons: Datasette's side is the same counts in SQL (json_each over motives).
         for label, path, sql in comparisons(database.stem):
             theirs_url = (f"http://127.0.0.1:{dport}/{database.stem}.json?"
@@ -358,30 +392,41 @@ def main() -> None:
             rows.append(measure(label, ours, theirs, args.repeat))
         harvest_seconds, harvest_pages = whole_harvest(port)
         edits = edit_visibility(records, index, port)
-        memory = {"archive": peak_rss_mb(archive.pid), "datasette": peak_rss_mb(datasette.pid)}
+        memory = {"archive": peak_rss_mb(archive.pid), "datasette": peak_rss_mb(datasette.pid),
+                  "tantivy": peak_rss_mb(tantivy.pid)}
     finally:
-        archive.terminate()
-        datasette.terminate()
-        archive.wait()
-        datasette.wait()
+        for server in (archive, datasette, tantivy):
+            server.terminate()
+            server.wait()
     edits["an outside edit, seen by the server's watcher"] = watched_edit(records, index)
 
     print(f"\nqueries, each with all facet counts (words: {common[0]!r}, {common[1]!r}; "
           f"rare: {rare!r}), then comparisons of motives (Datasette: the same counts in SQL), "
           f"{args.repeat} runs each, in turns:\n")
-    print("| query | archive p50 | archive p95 | Datasette p50 | Datasette p95 | p50 ratio |")
-    print("|---|---|---|---|---|---|")
+    print("| query | archive p50 | archive p95 | Datasette p50 | Datasette p95 | p50 ratio "
+          "| tantivy p50 | tantivy p95 | archive / tantivy |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
-        a, d = row["archive"], row["datasette"]
+        a, d, t = row["archive"], row["datasette"], row.get("tantivy")
+        peer_cells = (f"{t['p50']:.0f} ms | {t['p95']:.0f} ms | {a['p50'] / t['p50']:.1f}"
+                      if t else "– | – | –")
         print(f"| {row['query']} | {a['p50']:.0f} ms | {a['p95']:.0f} ms | {d['p50']:.0f} ms | "
-              f"{d['p95']:.0f} ms | {a['p50'] / d['p50']:.2f} |")
+              f"{d['p95']:.0f} ms | {a['p50'] / d['p50']:.2f} | {peer_cells} |")
     searches = [r for r in rows
                 if not r["query"].startswith(("compare", "motives stated", "OAI"))]
     all_ours = [r["archive"]["p50"] for r in searches]
     all_theirs = [r["datasette"]["p50"] for r in searches]
+    all_peer = [r["tantivy"]["p50"] for r in searches]
     print(f"| median of the searches | {statistics.median(all_ours):.0f} ms | | "
           f"{statistics.median(all_theirs):.0f} ms | | "
-          f"{statistics.median(all_ours) / statistics.median(all_theirs):.2f} |")
+          f"{statistics.median(all_ours) / statistics.median(all_theirs):.2f} | "
+          f"{statistics.median(all_peer):.0f} ms | | "
+          f"{statistics.median(all_ours) / statistics.median(all_peer):.1f} |")
+    differ = [f"{r['query']} ({r['totals'][0]} and {r['totals'][1]})" for r in searches
+              if r["totals"][0] != r["totals"][1]]
+    print("\ntotals of the archive and tantivy agree on every search" if not differ else
+          "\ntotals of the archive and tantivy differ (their analyzers differ) on: "
+          + "; ".join(differ))
     print()
     if ours_build:
         print(f"archive build: {ours_build['seconds']:.1f} s, index {ours_build['size_mb']:.0f} MB, "
@@ -389,14 +434,17 @@ def main() -> None:
     if theirs_build:
         print(f"SQLite FTS5 build: {theirs_build['seconds']:.1f} s, database "
               f"{theirs_build['size_mb']:.0f} MB")
+    if peer_build:
+        print(f"tantivy build: {peer_build['seconds']:.1f} s, index {peer_build['size_mb']:.0f} MB")
     print(f"OAI-PMH: first answer (the catalogue built) {first_oai:.0f} ms; every "
           f"identifier harvested in {harvest_seconds:.1f} s ({harvest_pages} pages)")
     for how, seconds in edits.items():
         print(f"edited record found after {how}: {seconds:.2f} s")
     print(f"server peak memory: archive {memory['archive']:.0f} MB, Datasette "
-          f"{memory['datasette']:.0f} MB")
+          f"{memory['datasette']:.0f} MB, tantivy {memory['tantivy']:.0f} MB")
     (args.work / f"results-{args.n}.json").write_text(json.dumps({
         "n": args.n, "queries": rows, "archive_build": ours_build, "sqlite_build": theirs_build,
+        "tantivy_build": peer_build,
         "edits": edits, "memory": memory,
         "harvest": {"first_ms": first_oai, "seconds": harvest_seconds,
                     "pages": harvest_pages}}, indent=1))

@@ -66,6 +66,7 @@ def page(browser, request):
                                   viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     page.watch = Watch(page)
+    page.scripted = request.param
     yield page
     context.close()
 
@@ -204,6 +205,31 @@ def test_selecting_words_and_choosing_a_motive_codes_them(browser, private_serve
     watch.check()
     context.close()
 
+
+def test_the_transcript_follows_the_recording_and_a_cue_plays_from_its_time(page, server):
+    """With script, a cue's time sets the player there and the cue being said is marked;
+    without it, the link opens the page at that moment, the player's source carrying #t=."""
+    OUTPUT.mkdir(exist_ok=True)
+    page.goto(server + "/t/nurse-hyesan-1999")
+    link = page.locator("#cue-3 a.cue-time")
+    if page.scripted:
+        page.evaluate("() => { const p = document.getElementById('player'); p.muted = true; }")
+        link.click()
+        page.wait_for_function("() => document.getElementById('player').currentTime >= 12.6")
+        assert page.locator("#cue-3").get_attribute("aria-current") == "true"
+        page.evaluate("() => { const p = document.getElementById('player'); p.pause();"
+                      " p.currentTime = 33; p.dispatchEvent(new Event('timeupdate')); }")
+        assert page.locator("#cue-6").get_attribute("class") == "current"
+        assert page.locator("#cue-3").get_attribute("aria-current") is None
+    else:
+        link.click()
+        page.wait_for_url("**/t/nurse-hyesan-1999?t=12.64#cue-3")
+        assert page.locator("#player").get_attribute("src").endswith("/recording#t=12.64")
+        assert page.locator("#cue-3").get_attribute("aria-current") == "true"
+    assert page.locator("#cue-5").count() == 0  # the restricted cue is not there
+    page.screenshot(path=str(OUTPUT / f"recording-{'script' if page.scripted else 'plain'}.png"),
+                    full_page=True)
+    page.watch.check()
 
 # Accounts mode (issue 24): invitation, password, TOTP enrolment, logout, a login with
 # TOTP, a researcher's search, an access request, its approval, and the record read.

@@ -26,12 +26,16 @@ WINGS = {
             "and messages in the reader's language (errors, settings, translation).",
     "records": "The record format: a file becomes a Testimony, is validated, coded, redacted "
                "for an audience, rendered and written back.",
+    "media": "Recordings made fit for an audience: copies with the withheld passages silenced "
+             "(video: blanked), named by fingerprints; ffmpeg found.",
     "search": "Records to index documents and requests to results, with engine/ inside it, "
               "the only code that imports Whoosh.",
     "history": "The archive's life on disk: founding, saving edits, git history, withdrawal, "
                "watching and sync.",
     "exchange": "What leaves or enters in another format: exports, imports, citations, "
                 "embedded metadata, REFI-QDA and OAI-PMH.",
+    "suggesting": "Suggested evidence: passages proposed for each motive by a model learned "
+                  "from the coded ones, accepted, rejected or skipped by a person.",
     "access": "Accounts, sessions, second factors, login throttling, grants and the audit "
               "trail, in a SQLite store beside archive.toml: who is reading.",
     "service": "The archive as both interfaces open it: a record in the right view, and "

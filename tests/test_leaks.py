@@ -83,7 +83,8 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
                                                   "passages", "refi-qda")
               for query in ("", "?q=famine", "?motive=famine")]
     pages += ["/api/search?motive=famine", "/search?q=motive:famine", "/api/search?q=motive:famine",
-              "/search?motive=famine&q=hunger", "/api/search?motive=famine&q=hunger"]
+              "/search?motive=famine&q=hunger", "/api/search?motive=famine&q=hunger",
+              "/suggestions", "/suggestions?motive=famine"]
     pages += ["/oai?verb=ListRecords&metadataPrefix=oai_dc", "/oai?verb=ListSets",
               "/oai?verb=ListIdentifiers&metadataPrefix=oai_dc&set=motive:famine",
               "/oai?verb=Identify", "/sitemap.xml", "/robots.txt"]
@@ -91,6 +92,9 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
         pages += [f"/search?q={probe}", f"/api/search?q={probe}", f"/search.csv?q={probe}",
                   f"/search?q=name:{probe}", f"/search?q={probe}&labels=ko"]
     for testimony_id in ids:
+        pages += [f"/t/{testimony_id}/transcript.vtt", f"/t/{testimony_id}/ohms.xml",
+                  f"/t/{testimony_id}?t=7", f"/t/{testimony_id}/master",
+                  f"/t/{testimony_id}/recording"]
         pages += [f"/t/{testimony_id}", f"/t/{testimony_id}.md", f"/t/{testimony_id}/cite.bib",
                   f"/t/{testimony_id}/cite.json", f"/api/t/{testimony_id}",
                   f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:localhost:"
@@ -98,28 +102,29 @@ def urls(ids: list[str], words: list[str]) -> list[str]:
     return pages
 
 
-def web_outputs(paths, private: bool, words: list[str]) -> str:
+def web_outputs(paths, private: bool, words: list[str], ids=None) -> str:
     app = create_app({"TESTING": True, "TESTIMONIES": str(paths.testimonies),
                       "INDEX": str(paths.index), "PRIVATE": private})
     client, korean = app.test_client(), app.test_client()
     korean.set_cookie("lang", "ko")  # the Korean pages are crawled too
-    ids = ["closed-account", "open-account", "changing-account"]
+    ids = ids or ["closed-account", "open-account", "changing-account"]
     return "\n".join(readable(reader.get(url).data, url) for url in urls(ids, words)
                      for reader in (client, korean))
 
 
 def readable(data: bytes, url: str = "") -> str:
-    """An answer as text; a ZIP (a REFI-QDA project) as the text of every file in it; an
-    answer of /oai checked against the published schemas on the way."""
+    """An answer as text; a ZIP (a REFI-QDA project) as the text of every file in it (a
+    recording in it as its bytes, read as Latin-1); an answer of /oai checked against the
+    published schemas on the way."""
     if url.startswith("/oai"):
         valid_oai(data)
     if data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             data = b"\n".join(archive.read(name) for name in archive.namelist())
-    return data.decode("utf-8")
+    return data.decode("utf-8", "replace") if b"RIFF" not in data else data.decode("latin-1")
 
 
-def cli_outputs(paths, private: bool, words: list[str]) -> str:
+def cli_outputs(paths, private: bool, words: list[str], ids=None) -> str:
     runner = CliRunner()
     base = ["--testimonies", str(paths.testimonies), "--index", str(paths.index)]
     mode = ["--private"] if private else []
@@ -127,12 +132,13 @@ def cli_outputs(paths, private: bool, words: list[str]) -> str:
              ["search", "river", "--limit", "100"]]
     calls += [["search", probe, "--json"] for word in words for probe in probes(word)]
     calls += [["search", probe] for word in words for probe in probes(word)]
-    calls += [["show", i, "--json"] for i in ("closed-account", "open-account",
-                                              "changing-account")]
-    calls += [["show", i] for i in ("closed-account", "open-account", "changing-account")]
+    ids = ids or ("closed-account", "open-account", "changing-account")
+    calls += [["show", i, "--json"] for i in ids] + [["show", i] for i in ids]
+    calls += [["show", i, "--transcript"] for i in ids] + [["show", i, "--ohms"] for i in ids]
     calls += [["export", "--format", fmt] for fmt in ("json", "csv", "csl-json", "bibtex", "ris")]
     calls += [["export", "--format", "json", "famine"], ["export", "--format", "passages"],
-              ["search", "--filter", "motive=famine", "--json"]]
+              ["search", "--filter", "motive=famine", "--json"],
+              ["suggest", "--motive", "famine", "--json"], ["suggest", "--motive", "famine"]]
     out = []
     for call in calls:
         result = runner.invoke(cli, base + call + mode)
@@ -353,6 +359,73 @@ def test_in_private_mode_the_person_s_fields_are_all_there(people):
         assert client.get("/api/search", query_string={"q": query}).get_json()["total"] == 2, \
             query
 
+
+SUGGESTED = {"restricted record": "qzsuggestrecord", "restricted span": "qzsuggestspan"}
+FOR_RESEARCHERS = {"researchers span": "qzsuggestresearch"}
+
+
+def test_suggestions_never_show_restricted_text_to_the_public(empty_archive, monkeypatch):
+    """Suggestions rank every sentence; restricted ones reach archivists only, and the
+    Suggestions pages do not exist in public mode."""
+    monkeypatch.chdir(empty_archive.testimonies.parent)
+    folder = empty_archive.testimonies
+    for number in range(6):
+        write_record(folder, f"coded-{number}", motives=["famine"], body=(
+            f"[We starved and ate grass in the famine, year {number}]{{.motive term=\"famine\"}}. "
+            "The school had a red roof.\n"))
+    write_record(folder, "closed-famine", access="restricted", motives=["famine"], body=(
+        f"We starved and ate grass in the famine {SUGGESTED['restricted record']}.\n"))
+    write_record(folder, "open-famine", motives=["famine"], body=(
+        "Our village was quiet. [We starved and ate grass in the famine "
+        f"{SUGGESTED['restricted span']}.]{{.restricted}}\n"))
+    write_record(folder, "researchers-famine", motives=["famine"], body=(
+        "Our town was loud. [We starved and ate grass in the famine "
+        f"{FOR_RESEARCHERS['researchers span']}.]{{.researchers}}\n"))
+    update_index(folder, empty_archive.index)
+    runner = CliRunner()
+    base = ["--testimonies", str(folder), "--index", str(empty_archive.index), "suggest",
+            "--motive", "famine", "--limit", "100"]
+    public = [runner.invoke(cli, base + extra).output for extra in ([], ["--json"])]
+    private = [runner.invoke(cli, base + extra + ["--private"]).output
+               for extra in ([], ["--json"])]
+    researchers = [runner.invoke(cli, base + extra + ["--audience", "researchers"]).output
+                   for extra in ([], ["--json"])]
+    everything = {**SUGGESTED, **FOR_RESEARCHERS}
+    assert found_in("\n".join(public), everything) == []
+    assert found_in("\n".join(researchers), everything) == list(FOR_RESEARCHERS)
+    assert found_in("\n".join(private), everything) == list(everything)  # positive control
+    config = {"TESTING": True, "TESTIMONIES": str(folder), "INDEX": str(empty_archive.index)}
+    for url in ("/suggestions", "/suggestions?motive=famine"):
+        assert create_app(config).test_client().get(url).status_code == 404
+    page = create_app({**config, "PRIVATE": True}).test_client().get(
+        "/suggestions?motive=famine").get_data(as_text=True)
+    assert found_in(page, everything) == list(everything)
+    store = b"".join(p.read_bytes() for p in (empty_archive.index / "suggestions").iterdir()
+                     if p.is_file())
+    assert found_in(store.decode("latin-1"), {**everything, **MARKERS}) == []  # numbers, no text
+
+
+def test_nothing_said_in_a_restricted_cue_or_a_restricted_interview_leaks(empty_archive,
+                                                                         monkeypatch):
+    from .interviews import RESTRICTED_NAME, make_interview
+
+    monkeypatch.chdir(empty_archive.testimonies.parent)
+    make_interview(empty_archive.testimonies, "open-interview")
+    make_interview(empty_archive.testimonies, "closed-interview", access="restricted",
+                   sentences=(("Kim", "We hid with qzclosedword in the hills."),))
+    update_index(empty_archive.testimonies, empty_archive.index)
+    said = {"restricted cue": RESTRICTED_NAME, "restricted interview": "qzclosedword"}
+    ids = ["open-interview", "closed-interview"]
+    public = web_outputs(empty_archive, False, list(said.values()), ids) + cli_outputs(
+        empty_archive, False, list(said.values()), ids)
+    assert found_in(public, said) == []
+    assert found_in(index_bytes(empty_archive, "public").decode("latin-1"), said) == []
+    copies = b"".join(p.read_bytes() for p in (empty_archive.index / "media").rglob("*.*"))
+    assert copies and RESTRICTED_NAME.encode() not in copies.lower()
+    private = web_outputs(empty_archive, True, list(said.values()), ids) + cli_outputs(
+        empty_archive, True, list(said.values()), ids)
+    assert found_in(private, said) == list(said)
+    assert "I kept the accounts" in public  # the public cues are there (control)
 
 # Accounts mode (issue 24): the same crawl as a researcher and as an archivist logged in.
 # Every marker above is the archivists' (restricted records, spans and withheld fields), so a

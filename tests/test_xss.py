@@ -54,6 +54,11 @@ def hostile(tmp_path_factory):
                      name=f"N {payload}", pseudonym=True, tags=[f"t {payload}"],
                      summary=f"S {payload}", motives=["famine"],
                      sources=[{"title": f"Src {payload}", "url": "https://example.org/x"}])
+    for number in range(5):  # coded passages, so that the Suggestions page shows the payloads
+        write_record(folder, f"coded-{number}", motives=["famine"],
+                     title=f"T {PAYLOADS[number * 7]}", body=(
+                         f"[We starved in the famine of {1995 + number}]{{.motive "
+                         "term=\"famine\"}}. Everyone in the village starved that year.\n"))
     with served(folder, base / "index", "--private") as url:
         yield url
 
@@ -64,7 +69,8 @@ def hostile_pages() -> list[str]:
     pages = ["/", "/search", "/search?labels=ko", "/new", "/nowhere", "/search?q=year:abc",
              "/compare", "/compare?by=country", "/compare?by=nope", "/sitemap.xml",
              "/oai?verb=ListRecords&metadataPrefix=oai_dc", "/oai?verb=ListSets",
-             f"/oai?verb={quote(PAYLOADS[0])}"]
+             f"/oai?verb={quote(PAYLOADS[0])}", "/suggestions", "/suggestions?motive=famine",
+             f"/suggestions?motive=famine&done={quote(PAYLOADS[0])}"]
     for number, payload in enumerate(PAYLOADS):
         pages += [f"/t/payload-{number:02d}", f"/t/payload-{number:02d}/edit",
                   f"/search?q={quote(payload)}", f"/search?country={quote('C ' + payload)}",

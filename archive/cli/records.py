@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .. import service
+from ..exchange.interviews import ohms_xml, vtt_of
 from ..history.editing import create_record
 from ..errors import InvalidReference
 from ..records.collection import display_path, read_archive, record_files, vocabulary_for
@@ -58,12 +59,24 @@ def validate(paths_obj, paths):
 @click.command()
 @click.argument("testimony_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@click.option("--transcript", "as_vtt", is_flag=True,
+              help="Print the recording's transcript as WebVTT.")
+@click.option("--ohms", "as_ohms", is_flag=True,
+              help="Print the record, its index and transcript as OHMS XML.")
 @audience_options
 @click.pass_obj
-def show(paths, testimony_id, as_json, audience, private):
-    """Show one testimony by its id."""
+def show(paths, testimony_id, as_json, as_vtt, as_ohms, audience, private):
+    """Show one testimony by its id (or its transcript, as WebVTT or OHMS XML)."""
     testimony = service.get_testimony(paths, testimony_id, audience_of(audience, private))
-    if as_json:
+    if (as_vtt or as_ohms) and testimony.media is None:
+        raise click.ClickException(f"The testimony '{testimony_id}' has no recording.")
+    if as_vtt:
+        click.echo(vtt_of(testimony), nl=False)
+    elif as_ohms:
+        base_url = paths.settings.base_url or f"http://127.0.0.1:{paths.settings.port}"
+        url = f"{base_url.rstrip('/')}/t/{testimony_id}"
+        click.echo(ohms_xml(testimony, url, paths.settings).decode("utf-8"))
+    elif as_json:
         click.echo(json.dumps(service.testimony_json(testimony), ensure_ascii=False, indent=2))
     else:
         click.echo(service.testimony_text(testimony))

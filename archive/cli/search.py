@@ -127,7 +127,7 @@ def check(paths, repair, record_fixity):
         click.echo(f"git: not committed (changed outside the archive): {name}", err=True)
     fixity_ok = record_fixity or fixity.ok
     if not problems and fixity_ok:
-        records = sum(1 for name in hashes if name.endswith(".md"))
+        records = sum(rel.endswith(".md") for rel in hashes)
         click.echo(f"The index matches the {records} record files, and every file "
                    "matches the fixity manifest.")
     sys.exit(0 if not problems and fixity_ok else 1)

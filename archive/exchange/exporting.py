@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..records.coding import passages
 from ..records.testimony import Testimony
@@ -47,6 +48,7 @@ class ExportInfo:
     made: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     archive: Settings = field(default_factory=Settings)
     withdrawn: tuple = ()  # (id, date) of each record withdrawn from the archive
+    media_cache: Path | None = None  # where recordings' copies are kept (REFI-QDA carries them)
 
     def as_dict(self) -> dict:
         """The export's provenance as plain data."""
@@ -75,6 +77,7 @@ def record_dict(testimony: Testimony) -> dict:
         data.pop(internal, None)
     data["sources"] = [{k: v for k, v in s.items() if v is not None} for s in data["sources"]]
     data["extra"] = dict(testimony.extra)
+    data["media"] = testimony.media.front_matter() if testimony.media else None
     return data
 
 
@@ -89,7 +92,7 @@ def export(fmt: str, testimonies: list[Testimony], info: ExportInfo, url_of,
         # A restricted record's public view has no text: it has nothing to code.
         shown = [t for t in testimonies if not t.closed]
         return qdpx(shown, vocabulary, url_of, info.made.isoformat(timespec="seconds"),
-                    info.sentence())
+                    info.sentence(), info.media_cache, info.audience)
     if fmt == "json":
         return json.dumps({"export": info.as_dict(),
                            "withdrawn": [{"id": i, "withdrawn_on": d} for i, d in info.withdrawn],

@@ -24,6 +24,7 @@ from ..records.collection import TOMBSTONES, record_entries, set_slug, set_specs
 from ..search.searching import ArchiveIndex
 
 UTC = dt.timezone.utc
+SITEMAP_URLS = 50_000  # the most URLs one sitemap file may list (sitemaps.org protocol)
 
 
 @dataclass(frozen=True)
@@ -117,3 +118,29 @@ def _day(text: str) -> dt.datetime | None:
         return dt.datetime.strptime(text[:10], "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class SitemapFile:
+    """One file of a sitemap: the records it lists (the first file also lists the home
+    page) and the last day any of them changed."""
+
+    number: int  # from 1
+    entries: tuple[Entry, ...]
+    home: bool
+    changed: dt.datetime | None
+
+
+def sitemap_files(catalogue: Catalogue, limit: int = SITEMAP_URLS) -> list[SitemapFile]:
+    """The public record pages of a catalogue in files of at most `limit` URLs each, the
+    home page first: one file up to `limit` pages, past that as many as it takes (served
+    behind a sitemap index, as the protocol requires)."""
+    public = [entry for entry in catalogue.entries if not entry.deleted]
+    files, start, number = [], 0, 1
+    while number == 1 or start < len(public):
+        room = limit - 1 if number == 1 else limit  # the first file holds the home page
+        chunk = public[start:start + room]
+        files.append(SitemapFile(number, tuple(chunk), number == 1,
+                                 max((e.changed for e in chunk), default=None)))
+        start, number = start + room, number + 1
+    return files

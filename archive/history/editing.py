@@ -15,8 +15,7 @@ from pathlib import Path
 from ..errors import ArchiveError, TestimonyNotFound
 from ..records.collection import find_record, withdrawn
 from ..records.testimony import Testimony
-from ..records.writing import (FileExists, atomic_write, create_testimony_file, format_testimony,
-                               write_testimony)
+from ..records.writing import FileExists, atomic_write, create_testimony_file, format_testimony
 from ..search.checking import MANIFEST, note_written
 from ..search.indexing import IndexReport, update_index
 from ..settings import find_root, load_settings
@@ -89,20 +88,29 @@ def create_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,
 
 
 def save_record(testimonies_dir: Path, index_dir: Path, testimony: Testimony,
-                started_from: str, author: str | None = None) -> Saved:
+                started_from: str, author: str | None = None,
+                message: str | None = None) -> Saved:
     """Write a corrected record if the file is still the version the edit started from;
-    commit it with a message naming what changed."""
+    commit it with a message naming what changed (or the one given)."""
     path = find_record(testimonies_dir, testimony.id)
+    text = format_testimony(testimony)
+    before = path.read_bytes().decode("utf-8", "replace")
+    return save_text(testimonies_dir, index_dir, path, text, started_from, author, message
+                     or f"Correct {testimony.id}: {', '.join(git.changed_fields(before, text))}")
+
+
+def save_text(testimonies_dir: Path, index_dir: Path, path: Path, text: str,
+              started_from: str, author: str | None, message: str) -> Saved:
+    """Write a record file's new text if the file is still the version the edit started
+    from (else EditConflict); commit it and index it."""
     current = path.read_bytes()
     current_version = hashlib.sha256(current).hexdigest()
     if current_version != started_from:
-        raise EditConflict(testimony.id, current.decode("utf-8", "replace"), current_version)
-    text = format_testimony(testimony)
+        raise EditConflict(path.stem, current.decode("utf-8", "replace"), current_version)
     if text.encode("utf-8") == current:
         return Saved(path, False, None)
-    write_testimony(testimony, path)
-    fields = git.changed_fields(current.decode("utf-8", "replace"), text)
-    written(testimonies_dir, [path], f"Correct {testimony.id}: {', '.join(fields)}", author)
+    atomic_write(path, text)
+    written(testimonies_dir, [path], message, author)
     return Saved(path, True, update_index(testimonies_dir, index_dir, only=[path]))
 
 

@@ -39,7 +39,7 @@ def is_record_name(name: str) -> bool:
     """True for the name of a record file (or the vocabulary), not a swap or backup file."""
     if name.startswith((".", "#")) or name in NOT_RECORDS:
         return False
-    return name.endswith(".md") or name == VOCABULARY_FILE
+    return name.endswith((".md", ".vtt")) or name == VOCABULARY_FILE
 
 
 class Watcher(threading.Thread):
@@ -104,9 +104,11 @@ class Watcher(threading.Thread):
             known = {path: stat for path, stat in known.items() if stat is not None}
 
     def _index(self, changed: set) -> None:
-        """Index the changed record files (the whole folder when the vocabulary changed)."""
+        """Index the changed record files (the whole folder when the vocabulary or a
+        transcript changed: the index state knows which record reads a transcript)."""
         names = {Path(path).name for path in changed}
-        only = None if VOCABULARY_FILE in names or EVERYTHING in changed else sorted(
+        transcripts = any(name.endswith(".vtt") for name in names)
+        only = None if VOCABULARY_FILE in names or EVERYTHING in changed or transcripts else sorted(
             Path(p) for p in changed if is_record_name(Path(p).name))
         if only == []:
             return

@@ -9,6 +9,7 @@ would quietly show a broken span as text.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,10 @@ from .validation import Problem
 from .vocabulary import Vocabulary
 
 MOTIVE_CLASS = "motive"
+# `by="suggested"` marks a passage the archive suggested and a person accepted; who
+# (`accepted_by`, required with it) and when (`accepted_on`, a date) go beside it.
+SUGGESTED = "suggested"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TERM_SEPARATOR = ";"
 _ATTR = re.compile(r'\s*(?:\.([\w-]+)|#([\w-]+)|([\w-]+)=(?:"([^"]*)"|(\'[^\']*\')|([^\s"\'}]+)))')
 _ORPHAN = re.compile(r"\{[^{}\n]*\.motive\b[^{}\n]*\}?")
@@ -34,6 +39,13 @@ class Passage:
     paragraph: int
     start: int
     end: int
+    accepted_by: str | None = None  # set when a person accepted it from a suggestion
+    accepted_on: str | None = None
+
+    @property
+    def suggested(self) -> bool:
+        """True when the archive suggested the passage and a person accepted it."""
+        return self.accepted_by is not None
 
 
 def passages(body: str, vocabulary: Vocabulary) -> tuple[str, list[Passage]]:
@@ -41,11 +53,14 @@ def passages(body: str, vocabulary: Vocabulary) -> tuple[str, list[Passage]]:
     not in the vocabulary are left out, as are passages left with no motive)."""
     plain, found = plain_passages(body)
     coded = []
-    for attribute, start, end, paragraph in found:
+    for attribute, start, end, paragraph, provenance in found:
         motives = tuple(dict.fromkeys(term for term in map(vocabulary.normalise,
                                                            split_terms(attribute)) if term))
         if motives:
-            coded.append(Passage(motives, plain[start:end], paragraph, start, end))
+            suggested = provenance.get("by") == SUGGESTED
+            coded.append(Passage(motives, plain[start:end], paragraph, start, end,
+                                 provenance.get("accepted_by") if suggested else None,
+                                 provenance.get("accepted_on") if suggested else None))
     return plain, coded
 
 
@@ -150,6 +165,8 @@ def coding_problems(body: str, motives: tuple[str, ...], vocabulary: Vocabulary,
         if problem:
             report(span.start, problem)
             continue
+        for message in _provenance_problems(attributes):
+            report(span.start, message)
         terms = split_terms(attributes.get("term") or "")
         if not terms:
             report(span.start, _('the coded passage names no motive; add term="..." with a '
@@ -171,6 +188,29 @@ def coding_problems(body: str, motives: tuple[str, ...], vocabulary: Vocabulary,
                                      "brackets and braces closed in the same paragraph",
                                      span=orphan.group(0)))
     return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _provenance_problems(attributes: dict) -> list[str]:
+    """What is wrong with a coded passage's provenance attributes."""
+    by, who, when = (attributes.get(name) for name in ("by", "accepted_by", "accepted_on"))
+    problems = []
+    if by is not None and by != SUGGESTED:
+        problems.append(_('by="%(by)s": the only value is by="suggested" (a passage the archive '
+                          "suggested and a person accepted); remove it for your own coding",
+                          by=by))
+    if by == SUGGESTED and not (who or "").strip():
+        problems.append(_('a passage coded by="suggested" names who accepted it: add '
+                          'accepted_by="..."'))
+    if (who is not None or when is not None) and by != SUGGESTED:
+        problems.append(_('accepted_by and accepted_on belong to a passage coded '
+                          'by="suggested"; add it or remove them'))
+    if when is not None:
+        try:
+            dt.date.fromisoformat(when if _DATE.match(when) else "")
+        except ValueError:
+            problems.append(_("accepted_on: expected a date such as 2024-03-01, got %(value)r",
+                              value=when))
+    return problems
 
 
 def _plain(text: str) -> str:

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import re
 
+from .recording import Recording, recording_view
 from .testimony import Testimony
 
 AUDIENCES = ("public", "researchers", "archivists")
@@ -34,6 +35,13 @@ CATALOGUE_FIELDS = ("id", "title", "year", "post", "sector", "country", "motives
 def may_read(audience: str, needed: str) -> bool:
     """True when `audience` sees at least what `needed` sees."""
     return AUDIENCES.index(audience) >= AUDIENCES.index(needed)
+
+
+def span_audience(classes) -> str:
+    """The lowest audience that may read the words of a span with these classes (`public`
+    for a span that hides nothing, such as a coded passage)."""
+    needed = [_SPAN_AUDIENCE[name] for name in classes if name in _SPAN_AUDIENCE]
+    return max(needed, key=AUDIENCES.index, default="public")
 
 
 def record_audience(testimony: Testimony, today: dt.date | None = None) -> str:
@@ -104,6 +112,10 @@ def hidden_parts(testimony: Testimony, audience: str = "public",
             parts.add(f"whole:{name}")
         else:
             parts.update(f"passage:{name}:{passage}" for passage in passages)
+    if testimony.media is not None and audience != "archivists":
+        parts.update(f"cue:{cue.start}:{cue.text}" for cue in testimony.media.cues
+                     if cue.hidden_from(audience))
+        parts.update(f"range:{start}:{end}" for start, end in testimony.media.restricted)
     return frozenset(parts)
 
 
@@ -120,17 +132,25 @@ def view_for(testimony: Testimony, audience: str, today: dt.date | None = None) 
         return Testimony(**kept, closed=True)
     defaults = {f.name: f.default for f in dataclasses.fields(Testimony)}
     withheld = {name: defaults[name] for name in withheld_from(testimony, audience)}
-    return dataclasses.replace(
-        testimony,
-        title=redact_passages(testimony.title, audience),
-        post=redact_passages(testimony.post, audience),
-        summary=redact_passages(testimony.summary, audience),
-        body=redact_passages(testimony.body, audience),
-        extra=(),
-        **withheld,
-    )
+    shown = {"title": redact_passages(testimony.title, audience),
+             "post": redact_passages(testimony.post, audience),
+             "summary": redact_passages(testimony.summary, audience),
+             "body": redact_passages(testimony.body, audience),
+             "media": _recording_for(testimony.media, audience), "extra": ()}
+    return dataclasses.replace(testimony, **{**shown, **withheld})  # a withheld field wins
 
 
 def public_view(testimony: Testimony, today: dt.date | None = None) -> Testimony:
     """The testimony as the public may see it: what every public output is made from."""
     return view_for(testimony, "public", today)
+
+
+def _recording_for(recording: Recording | None, audience: str) -> Recording | None:
+    """The recording as an audience may read it: hidden cues out, segment texts redacted."""
+    if recording is None:
+        return None
+    view = recording_view(recording, audience)
+    segments = tuple(dataclasses.replace(s, title=redact_passages(s.title, audience),
+                                         synopsis=redact_passages(s.synopsis, audience))
+                     for s in view.segments)
+    return dataclasses.replace(view, segments=segments)

@@ -15,13 +15,15 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.attrs import attrs_plugin
 
+PROVENANCE = ("by", "accepted_by", "accepted_on")
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+(?:[\s\d.,!?·]*[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+)*")
 
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
-    md.use(attrs_plugin, spans=True, allowed=["class", "term"])
+    # A coded passage's provenance (`by`, `accepted_by`, `accepted_on`) is read, never rendered.
+    md.use(attrs_plugin, spans=True, allowed=["class", "term", *PROVENANCE])
     md.add_render_rule("image", _render_image)
     md.add_render_rule("text", _render_text)
     md.add_render_rule("link_open", _render_link_open)
@@ -160,11 +162,12 @@ def _plain_text_parsed(text: str) -> str:
 _OPEN, _CLOSE = "\ue000", "\ue001"
 
 
-def _walk(text: str) -> tuple[str, list[tuple[str, int]]]:
+def _walk(text: str) -> tuple[str, list[tuple[str, int, dict]]]:
     """The words of parsed Markdown, untidied, with coded passages between `_OPEN` and
-    `_CLOSE`; and each passage's `term` attribute and paragraph (from 1)."""
+    `_CLOSE`; and each passage's `term` attribute, paragraph (from 1) and provenance
+    attributes."""
     out: list[str] = []
-    coded: list[tuple[str, int]] = []
+    coded: list[tuple[str, int, dict]] = []
     paragraph = 0
     for block in _parser().parse(text):
         if block.type == "paragraph_open":
@@ -180,7 +183,9 @@ def _walk(text: str) -> tuple[str, list[tuple[str, int]]]:
                     spans.append("motive" in (child.attrGet("class") or "").split())
                     if spans[-1]:
                         out.append(_OPEN)
-                        coded.append((child.attrGet("term") or "", paragraph))
+                        coded.append((child.attrGet("term") or "", paragraph,
+                                      {name: str(child.attrGet(name)) for name in PROVENANCE
+                                       if child.attrGet(name) is not None}))
                 elif child.type == "span_close" and spans and spans.pop():
                     out.append(_CLOSE)
         elif block.type in ("code_block", "fence"):
@@ -190,14 +195,30 @@ def _walk(text: str) -> tuple[str, list[tuple[str, int]]]:
     return "".join(out), coded
 
 
+def paragraph_lines(text: str) -> list[tuple[int, int, int]]:
+    """The body's paragraphs that stand at its top level (not in a list or a quote), as
+    `(number, first line, line after the last)`, lines counted from 0 and paragraphs from 1
+    as the anchors count them (every paragraph counts, nested ones too)."""
+    found, number = [], 0
+    if not text or _too_costly(text):
+        return found
+    for token in _parser().parse(text):
+        if token.type == "paragraph_open":
+            number += 1
+            if token.level == 0 and token.map:
+                found.append((number, token.map[0], token.map[1]))
+    return found
+
+
 def _tidy(text: str) -> str:
     return re.sub(r"\n{2,}", "\n", re.sub(r"[ \t]+", " ", text)).strip()
 
 
-def plain_passages(text: str) -> tuple[str, list[tuple[str, int, int, int]]]:
+def plain_passages(text: str) -> tuple[str, list[tuple[str, int, int, int, dict]]]:
     """The plain text of a Markdown body (exactly `plain_text`'s), and each coded passage
-    in it as `(term attribute, start, end, paragraph)`: `plain[start:end]` is the
-    passage's text, and paragraphs count from 1 as the anchors do."""
+    in it as `(term attribute, start, end, paragraph, provenance)`: `plain[start:end]` is
+    the passage's text, paragraphs count from 1 as the anchors do, and provenance holds
+    the span's `by`, `accepted_by` and `accepted_on` where it has them."""
     if not text or "]{" not in text or _too_costly(text):
         return plain_text(text), []
     marked, coded = _walk(text)
@@ -205,7 +226,7 @@ def plain_passages(text: str) -> tuple[str, list[tuple[str, int, int, int]]]:
     return plain, _offsets(marked, plain, coded) if coded else []
 
 
-def _offsets(marked: str, plain: str, coded: list) -> list[tuple[str, int, int, int]]:
+def _offsets(marked: str, plain: str, coded: list) -> list[tuple[str, int, int, int, dict]]:
     """Where each marked passage lies in the tidied plain text, trimmed of whitespace."""
     starts: dict[int, int] = {}
     found, opened, number, position = [], [], 0, 0
@@ -225,7 +246,7 @@ def _offsets(marked: str, plain: str, coded: list) -> list[tuple[str, int, int, 
     def at(offset: int) -> int:
         return min(max(len(_tidy_prefix(clean[:offset])) - lead, 0), len(plain))
 
-    for index, (term, paragraph) in enumerate(coded):
+    for index, (term, paragraph, provenance) in enumerate(coded):
         if index not in ends:
             continue
         start, end = at(starts[index]), at(ends[index])
@@ -234,7 +255,7 @@ def _offsets(marked: str, plain: str, coded: list) -> list[tuple[str, int, int, 
         while end > start and plain[end - 1].isspace():
             end -= 1
         if end > start:
-            found.append((term, start, end, paragraph))
+            found.append((term, start, end, paragraph, provenance))
     return found
 
 

@@ -1,7 +1,8 @@
 """The Testimony type, and reading a record file into one.
 
 A record file is YAML front matter between two `---` lines, then a Markdown body (the
-record format, version 1.2). Reading never trusts the file: the size, the
+record format, version 1.2; a recording's transcript is read beside it, `recording`).
+Reading never trusts the file: the size, the
 encoding and the YAML are checked before any field is looked at, and every problem is
 collected so that an archivist sees them all at once.
 """
@@ -18,6 +19,7 @@ import yaml
 from ..errors import InvalidTestimony
 from ..translation import gettext as _
 from .coding import coding_problems
+from .recording import Recording, load_transcript
 from .validation import Problem, validate_fields, validate_id
 from .vocabulary import Vocabulary
 from .yamlkeys import MAX_YAML_DEPTH, Refused, key_lines
@@ -68,6 +70,7 @@ class Testimony:
     researchers_see: tuple[str, ...] = ()
     recorded_by: str | None = None
     recorded_on: str | None = None
+    media: Recording | None = None
     extra: tuple[tuple[str, object], ...] = ()
     path: str = field(default="", compare=False)
     sha256: str = field(default="", compare=False)
@@ -93,7 +96,8 @@ def read_testimony(path: str | Path, vocabulary: Vocabulary, display_path: str |
     path = Path(path)
     shown = display_path or str(path)
     raw = path.read_bytes()
-    testimony, problems = parse_testimony(raw, path.stem, vocabulary, shown, default_access)
+    testimony, problems = parse_testimony(raw, path.stem, vocabulary, shown, default_access,
+                                          path.parent)
     errors = [p for p in problems if not p.warning]
     if errors:
         raise InvalidTestimony(shown, problems)
@@ -101,8 +105,10 @@ def read_testimony(path: str | Path, vocabulary: Vocabulary, display_path: str |
 
 
 def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown: str,
-                    default_access: str = "restricted"):
-    """Parse the bytes of a record; return `(testimony or None, problems)`."""
+                    default_access: str = "restricted", folder: Path | None = None):
+    """Parse the bytes of a record; return `(testimony or None, problems)`. `folder` is
+    where the record lies, to read its recording's transcript (without it, the `media:`
+    field is checked but the transcript is not read)."""
     problems = validate_id(shown, testimony_id)
     text, problem = _decode(raw, shown)
     if problem:
@@ -117,7 +123,7 @@ def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown
         return None, problems
     testimony, field_problems = build_testimony(meta, body, testimony_id, vocabulary, shown,
                                                 lines, hashlib.sha256(raw).hexdigest(), body_line,
-                                                default_access)
+                                                default_access, folder)
     problems += field_problems
     if any(not p.warning for p in problems):
         return None, problems
@@ -126,14 +132,20 @@ def parse_testimony(raw: bytes, testimony_id: str, vocabulary: Vocabulary, shown
 
 def build_testimony(meta: dict, body: str, testimony_id: str, vocabulary: Vocabulary,
                     shown: str, lines: dict | None = None, sha256: str = "",
-                    body_line: int = 1, default_access: str = "restricted"):
+                    body_line: int = 1, default_access: str = "restricted",
+                    folder: Path | None = None):
     """Validate front-matter values and the body's coded passages, and build a Testimony;
     return `(testimony or None, problems)`. `body_line` is the file's line of the body's
-    first line; a record that does not say its access gets `default_access`."""
+    first line; a record that does not say its access gets `default_access`; `folder` is
+    the record's folder, where its recording's transcript is read."""
     values, problems = validate_fields(meta, lines or {}, body, testimony_id, vocabulary, shown,
                                        default_access)
     if "motives" in values:
         problems += coding_problems(body, values["motives"], vocabulary, shown, body_line)
+    if values.get("media") is not None and "motives" in values and folder is not None:
+        values["media"], found = load_transcript(values["media"], Path(folder), shown,
+                                                 values["motives"], vocabulary, lines or {})
+        problems += found
     if any(not p.warning for p in problems):
         return None, problems
     sources = tuple(Source(**s) for s in values.pop("sources", ()))

@@ -1,4 +1,5 @@
-"""Every rule of the record format, version 1.2: one normaliser per field.
+"""Every rule of the record format, version 1.2: one normaliser per field (`media:` has
+its own module, `recording`).
 
 Each rule takes the raw YAML value and returns the normalised value or raises
 `_Invalid` with what was found and what is expected; `validate_fields` runs them all
@@ -346,6 +347,11 @@ def _researchers_see(value):
     return names
 
 
+def _media(value, vocabulary: Vocabulary):
+    from .recording import media_field  # the recording's rules build on this module's
+    return media_field(value, vocabulary)
+
+
 SOURCE_FIELDS = {"title": _string(1000), "publisher": _string(1000), "date": _partial_date}
 
 
@@ -429,9 +435,10 @@ RULES: dict[str, Callable] = {
     "researchers_see": _researchers_see,
     "recorded_by": _string(200),
     "recorded_on": _full_date,
+    "media": _media,
 }
 
-VOCABULARY_RULES = ("motives", "rank")  # the rules that read the vocabulary
+VOCABULARY_RULES = ("motives", "rank", "media")  # the rules that read the vocabulary
 
 EXPECTED = {  # each marked for the catalogs where it is shown (`validate_fields`)
     "title": N_("expected a title of 1 to 300 characters"),

@@ -17,7 +17,7 @@ from .testimony import Testimony
 FIELD_ORDER = ("title", "year", "defected_on", "post", "sector", "rank", "country", "name",
                "aliases", "pseudonym", "name_public", "gender", "born", "left_with", "language",
                "motives", "summary", "tags", "sources", "access", "embargo_until", "account",
-               "withhold", "researchers_see", "recorded_by", "recorded_on")
+               "media", "withhold", "researchers_see", "recorded_by", "recorded_on")
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Testimony)}
 
 
@@ -51,6 +51,8 @@ def front_matter(testimony: Testimony) -> dict:
         if name == "sources":
             value = [{k: v for k, v in dataclasses.asdict(s).items() if v is not None}
                      for s in value]
+        if name == "media":
+            value = value.front_matter()
         values[name] = list(value) if isinstance(value, tuple) else value
     for name, value in testimony.extra:
         values[name] = value

@@ -209,7 +209,7 @@ def _index_part(generation: Path, root: Path, entries: list, reading: Reading, t
             else:
                 if warnings:
                     part.problems.append((number, warnings))
-                part.files[rel] = file_entry(testimony, size, mtime_ns, reading.today)
+                part.files[rel] = file_entry(testimony, size, mtime_ns, reading.today, root)
                 documents = reading.documents(testimony, rel)
                 for view in VIEWS:
                     document = documents.by_view[view]

@@ -5,7 +5,8 @@ fixity manifest.
   and every stored document must read back. A damaged index is reported, never served
   silently; `archive check --repair` rebuilds it from the records.
 - The fixity manifest, `testimonies/fixity.sha256` (the format of `sha256sum`, so
-  `sha256sum -c fixity.sha256` checks it too), records every file's SHA-256 when the
+  `sha256sum -c fixity.sha256` checks it too), records every file's SHA-256 (records,
+  the vocabulary, recordings and their transcripts) when the
   archive last wrote or accepted it. A file added, removed or changed by anything else
   (a text editor, a sync, a failing disk) shows as a difference.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from ..records.collection import VOCABULARY_FILE, record_files
 from ..records.reference import REFERENCE_FILE
+from ..records.recording import AUDIO, VIDEO
 from ..records.writing import atomic_write
 from .engine import indexed_records
 from .engine.generations import current_generation, damaged_index_files, read_state, untrusted
@@ -41,12 +43,22 @@ class FixityReport:
 
 
 def file_hashes(testimonies_dir: Path) -> dict[str, str]:
-    """SHA-256 of every record file, the vocabulary and the reference series (when there is
-    one), by path relative to the folder."""
+    """SHA-256 of every record file, the vocabulary, the reference series (when there is
+    one), and every recording and transcript, by path relative to the folder."""
     root = Path(testimonies_dir)
-    paths = record_files(root) + [root / VOCABULARY_FILE, root / REFERENCE_FILE]
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in paths if p.exists()}
+    kept = (".vtt", *AUDIO, *VIDEO)
+    media = [p for p in root.rglob("*") if p.suffix.lower() in kept and p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    paths = record_files(root) + [root / VOCABULARY_FILE, root / REFERENCE_FILE] + sorted(media)
+    return {p.relative_to(root).as_posix(): _sha256(p) for p in paths if p.exists()}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_manifest(testimonies_dir: Path) -> dict[str, str] | None:
@@ -80,7 +92,7 @@ def note_written(testimonies_dir: Path, paths: list[Path]) -> None:
         return  # no manifest kept yet: nothing to keep in step
     for path in paths:
         rel = Path(path).absolute().relative_to(root.absolute()).as_posix()
-        entries[rel] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        entries[rel] = _sha256(Path(path))
     write_manifest(root, entries)
 
 
@@ -140,8 +152,7 @@ def check_index(testimonies_dir: Path, index_dir: Path,
             problems.append(f"{len(stale)} documents do not match what was indexed: "
                             f"{', '.join(stale[:5])}.")
         hashes = file_hashes(testimonies_dir) if hashes is None else hashes
-        on_disk = {rel: digest for rel, digest in hashes.items()
-                   if rel not in (VOCABULARY_FILE, REFERENCE_FILE)}
+        on_disk = {rel: digest for rel, digest in hashes.items() if rel.endswith(".md")}
         files = state["files"]
         changed = sorted(rel for rel, digest in on_disk.items()
                          if rel in files and files[rel]["sha256"] != digest)

@@ -4,11 +4,13 @@ above that sees more of it than the one below."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 
 from ..records.coding import passages
 from ..records.countries import country_name
 from ..records.person import age_at_departure, age_band, generation
+from ..records.recording import cue_plain_texts
 from ..records.redaction import AUDIENCES, hidden_parts, view_for
 from ..records.rendering import plain_text
 from ..records.testimony import Testimony
@@ -36,7 +38,8 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
     labels = [label for term in testimony.motives for label in vocabulary.get(term).labels]
     summary = plain_text(testimony.summary or "")
     body, coded = passages(testimony.body, vocabulary)
-    quoted = dict.fromkeys(motive for passage in coded for motive in passage.motives)
+    transcript, cues, said = _transcript(testimony, vocabulary)
+    quoted = dict.fromkeys(motive for passage in [*coded, *said] for motive in passage.motives)
     doc = {
         "id": testimony.id, "path": path, "sha256": testimony.sha256,
         "title": testimony.title, "summary": summary, "body": body, "post": testimony.post,
@@ -47,7 +50,8 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
         "motive_text": "\n".join(labels),
         "tags": ",".join(testimony.tags),
         "words": " ".join(spelling_words(testimony.title, summary, body, testimony.post,
-                                         testimony.country, *labels)),
+                                         testimony.country, transcript, *labels)),
+        "transcript": transcript, "cues": cues or None,
         "motive": ",".join(testimony.motives), "sector": testimony.sector,
         "country": testimony.country, "gender": testimony.gender,
         "language": testimony.language, "access": testimony.audience, "year": testimony.year,
@@ -56,10 +60,25 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
         "rank": testimony.rank, "left_with": ",".join(testimony.left_with),
         "born": testimony.born, "generation": generation(testimony.born),
         "age": age_band(age_at_departure(testimony)),
-        # What a hit shows as the person's own words: (motives, text, paragraph) each.
-        "evidence": [(p.motives, p.text, p.paragraph) for p in coded] or None,
+        # What a hit shows as the person's own words: (motives, text, paragraph, cue, start,
+        # end) each; a passage of the body has no cue (0) and no times, one said in a cue
+        # no paragraph (0).
+        "evidence": [(p.motives, p.text, p.paragraph, 0, None, None) for p in coded]
+        + [(p.motives, p.text, 0, p.cue, p.start, p.end) for p in said] or None,
     }
     return {key: value for key, value in doc.items() if value not in (None, "")}
+
+
+def _transcript(testimony: Testimony, vocabulary: Vocabulary):
+    """The words said in a recording (each cue's plain text, a line each), where each cue
+    starts in them with its number and times, and the passages coded in cues."""
+    texts, said = cue_plain_texts(testimony.media, vocabulary)
+    lines, cues, at = [], [], 0
+    for cue, plain in texts:
+        cues.append((at, cue.number, cue.start, cue.end))
+        lines.append(plain)
+        at += len(plain) + 1
+    return "\n".join(lines), cues, said
 
 
 @dataclass(frozen=True)
@@ -106,17 +125,40 @@ def hides_more(documents: Documents, before: dict, view: str) -> bool:
 
 
 def file_entry(testimony: Testimony, size: int, mtime_ns: int,
-               today: dt.date | None = None) -> dict:
-    """What the index state keeps of a record file, to tell later whether it changed; a
-    record under embargo on `today` keeps the day it lapses, when it must be indexed anew."""
+               today: dt.date | None = None, root=None) -> dict:
+    """What the index state keeps of a record file, to tell later whether it changed: a
+    record under embargo on `today` keeps the day it lapses, when it must be indexed anew;
+    one with a recording, its transcript's path (relative to the records' folder `root`),
+    size, time and SHA-256."""
     entry = {"id": testimony.id, "sha256": testimony.sha256, "size": size,
              "mtime_ns": mtime_ns}
     if testimony.embargo_until and (today is None or
                                     today.isoformat() < testimony.embargo_until):
         entry["embargo_until"] = testimony.embargo_until
+    media = testimony.media
+    if media is not None and media.transcript and root is not None:
+        path = os.path.join(media.folder, media.transcript)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return entry
+        entry["transcript"] = [os.path.relpath(path, root), stat.st_size, stat.st_mtime_ns,
+                               media.transcript_sha256]
     return entry
 
 
 def lapsed(entry: dict, today: dt.date) -> bool:
     """True when a file's embargo, as indexed, has lapsed by `today`."""
     return "embargo_until" in entry and entry["embargo_until"] <= today.isoformat()
+
+
+def transcript_changed(entry: dict, root) -> bool:
+    """True when the transcript a record reads is not as the index state knows it."""
+    known = entry.get("transcript")
+    if not known:
+        return False
+    try:
+        stat = os.stat(os.path.join(root, known[0]))
+    except OSError:
+        return True
+    return (stat.st_size, stat.st_mtime_ns) != (known[1], known[2])

@@ -32,11 +32,46 @@ MAX_PER_PAGE = 100
 
 @dataclass(frozen=True)
 class Evidence:
-    """A coded passage of a record: the person's own words stating a motive."""
+    """A coded passage of a record: the person's own words stating a motive, in a paragraph
+    of the body or in a cue of the recording's transcript (with its times, milliseconds)."""
 
     motive: str
     text: str
     paragraph: int
+    cue: int = 0
+    start: int | None = None
+    end: int | None = None
+
+    @property
+    def anchor(self) -> str:
+        """Where the passage is on the record's page: `#p-2`, or `?t=83#cue-12`."""
+        return f"?t={seconds(self.start)}#cue-{self.cue}" if self.cue else f"#p-{self.paragraph}"
+
+
+def seconds(millis: int | None) -> str:
+    """Milliseconds as the seconds of a media fragment or `?t=`: `83`, `83.25`."""
+    return f"{(millis or 0) / 1000:.3f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Where a search's words are said in a recording: the cue, its times (milliseconds)
+    and the snippet of its words."""
+
+    cue: int
+    start: int
+    end: int
+    snippet: tuple[tuple[str, bool], ...]
+
+    @property
+    def anchor(self) -> str:
+        """The record page at that moment: `?t=83#cue-12`."""
+        return f"?t={seconds(self.start)}#cue-{self.cue}"
+
+    @property
+    def snippet_html(self) -> str:
+        """The snippet as HTML: the text escaped, matched words in `<mark>`."""
+        return _html(self.snippet)
 
 
 @dataclass(frozen=True)
@@ -59,17 +94,23 @@ class Hit:
     rank: str | None = None
     born: int | None = None
     left_with: tuple[str, ...] = ()
+    moment: Moment | None = None  # where the words are said in the recording
+    quote: Evidence | None = None  # the quoted passage
 
     @property
     def snippet_html(self) -> str:
         """The snippet as HTML: the text escaped, matched words in `<mark>`."""
-        return "".join(f"<mark>{escape(text)}</mark>" if marked else escape(text)
-                       for text, marked in self.snippet)
+        return _html(self.snippet)
 
     def snippet_text(self, before: str = "", after: str = "") -> str:
         """The snippet as plain text, matched words between `before` and `after`."""
         return "".join(f"{before}{text}{after}" if marked else text
                        for text, marked in self.snippet)
+
+
+def _html(snippet) -> str:
+    return "".join(f"<mark>{escape(text)}</mark>" if marked else escape(text)
+                   for text, marked in snippet)
 
 
 @dataclass(frozen=True)
@@ -296,30 +337,34 @@ class ArchiveIndex:
         hits = []
         for docnum in page:
             stored = snapshot.stored(docnum)
-            quotes = [(text, paragraph) for found, text, paragraph in stored.get("evidence") or ()
-                      if motives.intersection(found)]
+            moment = _moment(stored, matcher) if matcher is not None else None
+            quotes = [item for item in stored.get("evidence") or ()
+                      if motives.intersection(item[0])]
             if quotes:
-                hits.append(self._hit(stored, snippets.quotation([t for t, _ in quotes], matcher),
-                                      quoted=quotes[0][1]))
+                hits.append(self._hit(stored, snippets.quotation([q[1] for q in quotes], matcher),
+                                      quoted=_evidence(quotes[0])[0], moment=moment))
             elif matcher is not None:
-                hits.append(self._hit(stored, snippets.snippet(stored.get("body", ""), matcher)))
+                found = snippets.snippet(stored.get("body", ""), matcher)
+                hits.append(self._hit(stored, found or (moment.snippet if moment else None),
+                                      moment=moment))
             else:
                 hits.append(self._hit(stored))
         return tuple(hits)
 
     @staticmethod
-    def _hit(stored: dict, snippet=None, quoted: int = 0) -> Hit:
+    def _hit(stored: dict, snippet=None, quoted: Evidence | None = None,
+             moment: Moment | None = None) -> Hit:
         if snippet is None:
-            snippet = snippets.lead(stored.get("summary") or stored.get("body", ""))
-        evidence = tuple(Evidence(motive, text, paragraph)
-                         for motives, text, paragraph in stored.get("evidence") or ()
-                         for motive in motives)
+            snippet = snippets.lead(stored.get("summary") or stored.get("body", "")
+                                    or stored.get("transcript", ""))
+        evidence = tuple(e for item in stored.get("evidence") or () for e in _evidence(item))
         return Hit(id=stored["id"], title=stored["title"], year=stored["year"],
                    post=stored["post"], sector=stored["sector"], country=stored.get("country"),
                    motives=tuple(filter(None, stored.get("motive", "").split(","))),
                    snippet=snippet, closed=stored.get("closed") == "yes",
-                   evidence=evidence, quoted=bool(quoted), quote_paragraph=quoted,
-                   rank=stored.get("rank"), born=stored.get("born"),
+                   evidence=evidence, quoted=quoted is not None,
+                   quote_paragraph=quoted.paragraph if quoted else 0, moment=moment,
+                   quote=quoted, rank=stored.get("rank"), born=stored.get("born"),
                    left_with=tuple(filter(None, stored.get("left_with", "").split(","))))
 
     def listing(self) -> list[tuple[str, str, tuple[str, ...], bool]]:
@@ -379,3 +424,17 @@ class ArchiveIndex:
         """How many testimonies the index holds."""
         with self._lock:
             return len(self._current().facets.live)
+
+
+def _evidence(item: tuple) -> list[Evidence]:
+    """A stored coded passage as evidence, one per motive: `(motives, text, paragraph)`
+    from an index before recordings, `(motives, text, paragraph, cue, start, end)` now."""
+    motives, text, paragraph, *said = item
+    cue, start, end = said if said else (0, None, None)
+    return [Evidence(motive, text, paragraph, cue, start, end) for motive in motives]
+
+
+def _moment(stored: dict, matcher: snippets.Matcher) -> Moment | None:
+    """Where the searched words are said in the record's transcript; None when nowhere."""
+    found = snippets.said_at(stored.get("transcript") or "", stored.get("cues") or (), matcher)
+    return Moment(*found) if found else None

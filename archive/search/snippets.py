@@ -12,6 +12,7 @@ words are looked up once per search (`Matcher`), and only the matched words are 
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .engine.analysis import SYLLABLE_MARK, WORD_PATTERN, syllable_spans, term_spans
@@ -170,3 +171,21 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
         right = max(text.rfind(" ", end, end + room), text.rfind("\n", end, end + room))
         right = right if right >= 0 else end
     return left, right
+
+
+def said_at(transcript: str, cues, matcher: Matcher):
+    """The cue of a transcript (`cues`: each cue's offset in it, number and times) holding
+    the most different searched words (then the most matches, then the earliest), as
+    `(number, start, end, snippet)`; None when nothing said matches."""
+    matches = matcher.matches(transcript) if transcript else []
+    if not matches:
+        return None
+    starts = [offset for offset, *_ in cues]
+    found: dict[int, list] = {}
+    for match in matches:
+        found.setdefault(max(bisect.bisect_right(starts, match[0]) - 1, 0), []).append(match)
+    best = max(found, key=lambda i: (len(frozenset().union(*(m[2] for m in found[i]))),
+                                     len(found[i]), -i))
+    offset, number, start, end = cues[best]
+    stop = cues[best + 1][0] - 1 if best + 1 < len(cues) else len(transcript)
+    return number, start, end, snippet(transcript[offset:stop], matcher) or ()

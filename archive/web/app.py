@@ -2,8 +2,9 @@
 the blueprints, and answers every error with a page or JSON of its own, never a traceback.
 
 The routes live in the blueprints: `pages` (searching and reading), `patterns`
-(comparisons), `harvesting` (OAI-PMH, the sitemap), in private and accounts modes `editor`
-and `history`, and in accounts mode `accounts` (logins, invitations) and `grants`.
+(comparisons), `harvesting` (OAI-PMH, the sitemap), `recordings` (a record's recording and
+transcript), in private and accounts modes `editor`, `history` and `suggesting`, and in
+accounts mode `accounts` (logins, invitations) and `grants`.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from ..exchange import metadata
 from ..records.validation import ID_PATTERN
 from ..service import LOOPBACK, Embargoes, Paths, archive_of
 from ..settings import Settings
-from . import accounts, editor, facets, harvesting, history, i18n, pages, patterns
+from . import (accounts, editor, facets, harvesting, history, i18n, pages, patterns, recordings,
+               suggesting)
 from .i18n import gettext as _
 from .i18n import language
+from ..records.webvtt import format_clock
 from .pages import get_archive, permalink
 from .readers import audience
 
@@ -71,14 +74,16 @@ def make_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(patterns.bp)
     app.register_blueprint(harvesting.bp)
+    app.register_blueprint(recordings.bp)
     app.before_request(_apply_embargoes)
     if app.config["ACCOUNTS"] and not app.config["PRIVATE"]:
-        accounts.init_app(app)  # its editor and history open to archivists logged in
+        accounts.init_app(app)  # its editor, history and suggestions open to archivists
     if app.config["PRIVATE"] or app.config["ACCOUNTS"]:
         app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
         CSRFProtect(app).exempt(harvesting.bp)  # OAI-PMH may POST; it changes nothing
         app.register_blueprint(editor.bp)
         app.register_blueprint(history.bp)
+        app.register_blueprint(suggesting.bp)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -87,6 +92,7 @@ def make_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["private_mode"] = app.config["PRIVATE"]
     app.jinja_env.globals["archive"] = app.config["SETTINGS"]
     app.jinja_env.globals["motive_label"] = _motive_label
+    app.jinja_env.globals["clock"] = format_clock
     app.jinja_env.globals["value_label"] = facets.value_label
     app.jinja_env.globals["coins"] = _coins
     i18n.init_app(app)

@@ -22,7 +22,8 @@ from ..records.testimony import parse_testimony
 from ..records.validation import ACCOUNTS, GENDERS, LEFT_WITH, SECTORS, WITHHOLDABLE, Problem
 from ..records.writing import format_testimony
 from ..service import archive_of
-from .forms import FormResult, form_from_testimony, slug, sources_in, testimony_from_form
+from .forms import (FormResult, form_from_testimony, slug, sources_in, testimony_from_form,
+                    untouched)
 from .i18n import gettext as _
 
 bp = Blueprint("editor", __name__)
@@ -131,7 +132,8 @@ def update(testimony_id: str):
     synced = _both_sides(_path(testimony_id), testimony_id)
     current = synced[0] if synced else archive.testimony(testimony_id)
     version = (form.get("version") or [""])[0]
-    result = testimony_from_form(form, testimony_id, archive.vocabulary, extra=current.extra)
+    result = testimony_from_form(form, testimony_id, archive.vocabulary,
+                                 extra=untouched(current))
     action = (form.get("action") or ["save"])[0]
     page = dict(testimony_id=testimony_id, version=version, extra=current.extra)
     if action != "save" or result.testimony is None:

@@ -109,6 +109,13 @@ def testimony_from_form(form: dict[str, list[str]], testimony_id: str, vocabular
     return FormResult(testimony, problems)
 
 
+def untouched(testimony: Testimony) -> tuple:
+    """The fields the form does not edit, kept as they were: unknown ones and the
+    recording (`media:`, whose transcript is edited as its own file)."""
+    media = (("media", testimony.media.front_matter()),) if testimony.media else ()
+    return testimony.extra + media
+
+
 def form_from_testimony(testimony: Testimony) -> dict[str, list[str]]:
     """The form values that show a testimony (and give it back unchanged when submitted)."""
     form: dict[str, list[str]] = {}

@@ -8,10 +8,10 @@ import threading
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from ..exchange import oai
-from ..exchange.harvesting import Catalogue, catalogue
+from ..exchange.harvesting import Catalogue, SitemapFile, catalogue, sitemap_files
 from ..history.git import head
 from ..service import Archive, archive_of
 
@@ -65,15 +65,40 @@ def endpoint():
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    """Every public record page, with the day it last changed (restricted and withdrawn
-    records are left out)."""
+    """Every public record page, with the day it last changed (records closed to the public
+    and withdrawn ones are left out); past 50,000 pages, a sitemap index of files of at most
+    50,000 each (`/sitemap-N.xml`)."""
+    files = sitemap_files(current_catalogue())
+    if len(files) == 1:
+        return _urlset(files[0])
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
-             f"<url><loc>{escape(_base())}/</loc></url>"]
-    for entry in current_catalogue().entries:
-        if not entry.deleted:
-            lines.append(f"<url><loc>{escape(_page_url(entry.id))}</loc>"
-                         f"<lastmod>{entry.changed:%Y-%m-%d}</lastmod></url>")
+             '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for file in files:
+        where = _base() + url_for("harvesting.sitemap_file", number=file.number)
+        lastmod = f"<lastmod>{file.changed:%Y-%m-%d}</lastmod>" if file.changed else ""
+        lines.append(f"<sitemap><loc>{escape(where)}</loc>{lastmod}</sitemap>")
+    lines.append("</sitemapindex>")
+    return Response("\n".join(lines) + "\n", mimetype="application/xml")
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_file(number: int):
+    """One file of a sitemap index (404 when the sitemap is a single file, or past its end)."""
+    files = sitemap_files(current_catalogue())
+    if len(files) == 1 or not 1 <= number <= len(files):
+        abort(404)
+    return _urlset(files[number - 1])
+
+
+def _urlset(file: SitemapFile) -> Response:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    if file.home:
+        lines.append(f"<url><loc>{escape(_base())}/</loc></url>")
+    page = escape(_page_url("x"))[:-1]  # ids are letters, digits and hyphens: no escaping
+    for entry in file.entries:
+        lines.append(f"<url><loc>{page}{entry.id}</loc>"
+                     f"<lastmod>{entry.changed:%Y-%m-%d}</lastmod></url>")
     lines.append("</urlset>")
     return Response("\n".join(lines) + "\n", mimetype="application/xml")
 

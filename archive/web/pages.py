@@ -21,15 +21,17 @@ from ..errors import ArchiveError, QueryError
 from ..exchange.exporting import FORMATS
 from ..records.coding import passages, term_labels
 from ..records import person
+from ..records.recording import cue_plain_texts
+from ..records.webvtt import format_clock
 from ..records.collection import withdrawn
 from ..records.countries import country_name
 from ..records.rendering import render_markdown
 from ..search import comparing
 from ..search.shares import share_by_period
 from ..search.requests import PARAMS, request_from_params
-from ..search.searching import SearchRequest
+from ..search.searching import SearchRequest, seconds
 from ..service import Archive, export_text, results_json, testimony_json
-from . import charts, facets, heatmap, i18n
+from . import charts, facets, heatmap, i18n, playing
 from .readers import reader_archive, reader_testimony
 from .i18n import gettext as _
 from .i18n import language
@@ -196,8 +198,12 @@ def testimony(testimony_id: str):
     evidence = [(passage, [(m, facets.search_url([("motive", m)])) for m in passage.motives],
                  citation.chicago(record, url, today, passage.paragraph, settings))
                 for passage in passages(record.body, vocabulary)[1]]
+    said = [(passage, [(m, facets.search_url([("motive", m)])) for m in passage.motives],
+             f"?t={seconds(passage.start)}#cue-{passage.cue}", format_clock(passage.start))
+            for passage in cue_plain_texts(record.media, vocabulary)[1]]
     return render_template(
-        "testimony.html", t=record, url=url, evidence=evidence,
+        "testimony.html", t=record, url=url, evidence=evidence, said=said,
+        player=playing.player(record, request.args.get("t"), vocabulary, language()),
         meta=metadata.meta_tags(record, url, settings),
         json_ld=metadata.json_ld(record, url, settings),
         body=Markup(render_markdown(record.body, record.language, anchors=True,

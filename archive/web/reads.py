@@ -1,6 +1,7 @@
 """The audit trail's record of reading in accounts mode: after each answer, the records
 above the public that an account has just read (a record's page, `.md`, citations, its
-JSON, an export), entered by id and route, never by any of their text."""
+JSON, its recording and transcript, an export), entered by id and route, never by any of
+their text."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from ..search.requests import PARAMS, request_from_params
 from ..service import archive_of
 
 READ_ROUTES = {"archive.testimony", "archive.testimony_markdown", "archive.cite_bibtex",
-               "archive.cite_csl", "archive.api_testimony"}
+               "archive.cite_csl", "archive.api_testimony", "recordings.recording",
+               "recordings.master", "recordings.transcript_vtt", "recordings.ohms"}
 EXPORT_ROUTES = {"archive.export", "archive.search_csv"}
 
 
@@ -19,7 +21,9 @@ def note_reads(response):
     """Enter in the audit trail each record above the public an account has just read:
     its id and route, never its text."""
     account = g.get("account")
-    if account is None or response.status_code != 200:
+    first = response.status_code == 200 or (  # a recording heard: once, not every range
+        response.status_code == 206 and request.headers.get("Range", "").startswith("bytes=0-"))
+    if account is None or not first:
         return response
     reader = archive_of(current_app, account.audience).index
     if request.endpoint in READ_ROUTES:

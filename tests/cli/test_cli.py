@@ -14,7 +14,7 @@ from archive.search.engine.generations import current_generation
 from ..helpers import ROOT, write_record
 
 RESULT_KEYS = {"id", "title", "year", "post", "sector", "country", "motives", "snippet", "url",
-               "quoted", "evidence", "rank", "born", "left_with"}
+               "quoted", "evidence", "moment", "rank", "born", "left_with"}
 
 
 def test_validate_passes_on_the_sample(run, sample_copy):

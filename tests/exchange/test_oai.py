@@ -3,6 +3,7 @@ protocol's errors, datestamps from git, deleted records, and /sitemap.xml and /r
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -14,9 +15,11 @@ import pytest
 from sickle import Sickle
 
 from archive import create_app
+from archive.exchange.harvesting import Catalogue, Entry, sitemap_files
 from archive.history.withdrawal import withdraw
 from archive.search.indexing import update_index
 from archive.settings import Settings
+from archive.web import harvesting as web_harvesting
 
 from ..helpers import ROOT, add_generated_records, served, valid_oai, write_record
 
@@ -331,6 +334,46 @@ def test_the_sitemap_lists_public_record_pages_only(sample):
     pages = {loc.rsplit("/", 1)[1] for loc in locations[1:]}
     assert pages == {p.stem for p in sample.testimonies.glob("*.md")} - SAMPLE_RESTRICTED
     assert all(len(u.findtext(f"{ns}lastmod")) == 10 for u in list(root.iter(f"{ns}url"))[1:])
+
+
+def test_past_50000_pages_the_sitemap_is_an_index_of_files_of_50000_at_most(sample,
+                                                                            monkeypatch):
+    """At 100,000 public records (the catalogue's entries made here, not indexed: the
+    sitemap reads only them) and a few closed and withdrawn ones."""
+    changed = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+    entries = tuple(Entry(f"record-{number:06d}", changed + dt.timedelta(days=number % 400),
+                          deleted=number % 1000 == 7) for number in range(100_101))
+    big = Catalogue(entries, ())
+    public = [e for e in entries if not e.deleted]
+    assert len(public) == 100_000
+    monkeypatch.setattr(web_harvesting, "current_catalogue", lambda: big)
+    client = client_of(sample, base_url="https://archive.example.org")
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    index = ET.fromstring(client.get("/sitemap.xml").data)
+    assert index.tag == f"{ns}sitemapindex"
+    files = [s.findtext(f"{ns}loc") for s in index.iter(f"{ns}sitemap")]
+    assert files == [f"https://archive.example.org/sitemap-{n}.xml" for n in (1, 2, 3)]
+    listed = []
+    for number, loc in enumerate(files, start=1):
+        page = ET.fromstring(client.get(loc.removeprefix("https://archive.example.org")).data)
+        urls = [u.findtext(f"{ns}loc") for u in page.iter(f"{ns}url")]
+        assert page.tag == f"{ns}urlset" and 0 < len(urls) <= 50_000
+        listed += urls
+    assert len(listed) == 100_001 and listed[0] == "https://archive.example.org/"
+    assert listed[1:] == [f"https://archive.example.org/t/{e.id}" for e in public]
+    lastmods = [s.findtext(f"{ns}lastmod") for s in index.iter(f"{ns}sitemap")]
+    assert all(len(day) == 10 for day in lastmods)
+    assert client.get("/sitemap-4.xml").status_code == 404
+    assert client.get("/sitemap-0.xml").status_code == 404
+
+
+def test_the_sitemap_is_one_file_up_to_50000_pages():
+    changed = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+    at_limit = Catalogue(tuple(Entry(f"r-{n}", changed) for n in range(49_999)), ())
+    assert [len(f.entries) for f in sitemap_files(at_limit)] == [49_999]  # and the home page
+    over = Catalogue(tuple(Entry(f"r-{n}", changed) for n in range(50_000)), ())
+    assert [len(f.entries) for f in sitemap_files(over)] == [49_999, 1]
+    assert [len(f.entries) for f in sitemap_files(Catalogue((), ()))] == [0]
 
 
 def test_robots_txt_says_do_not_index_unless_published(sample):

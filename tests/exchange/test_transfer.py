@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+import shutil
 import stat
 import sys
 
@@ -184,6 +185,12 @@ def test_json_export_imports_into_an_empty_archive_as_the_same_records(run, samp
     assert result.exit_code == 0
     data = json.loads(dump.read_text(encoding="utf-8"))
     assert data["export"]["records"] == 19 and data["export"]["mode"] == "private"
+    # A record's recording does not travel in JSON: without it, the import refuses the
+    # record with a sentence that names the file, and writes nothing.
+    refused = run(empty_archive, "import", str(dump))
+    assert refused.exit_code == 1 and "media/nurse-hyesan-1999.opus" in refused.output
+    assert records(empty_archive) == {}
+    shutil.copytree(sample_copy.testimonies / "media", empty_archive.testimonies / "media")
     imported = run(empty_archive, "import", str(dump))
     assert imported.exit_code == 0, imported.output
     assert records(empty_archive) == records(sample_copy)

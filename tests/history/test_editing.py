@@ -212,3 +212,14 @@ def test_a_change_made_meanwhile_is_a_conflict_with_both_versions(editor):
 def test_record_page_links_to_the_form_in_private_mode(editor, client):
     assert "/t/ri-il-kyu-2023/edit" in editor.get("/t/ri-il-kyu-2023").get_data(as_text=True)
     assert "/edit" not in client.get("/t/ri-il-kyu-2023").get_data(as_text=True)
+
+
+def test_a_correction_keeps_the_record_s_recording(editor):
+    form = form_values(editor.get("/t/nurse-hyesan-1999/edit").get_data(as_text=True))
+    form["summary"] = ["A nurse describes wards without medicine."]
+    form["action"] = ["save"]
+    assert editor.post("/t/nurse-hyesan-1999/edit", data=form).status_code == 303
+    text = (editor.paths.testimonies / "nurse-hyesan-1999.md").read_text(encoding="utf-8")
+    assert "media:\n  file: media/nurse-hyesan-1999.opus\n" in text
+    assert "title: The hospital without medicine" in text
+    assert editor.get("/api/search?q=bandages").get_json()["results"][0]["moment"]["cue"] == 3

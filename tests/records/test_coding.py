@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import zipfile
 
 import pytest
@@ -117,8 +118,8 @@ def test_a_search_for_a_motive_shows_the_persons_own_words_first(client, query):
     assert flags == sorted(flags, reverse=True)  # quoting records rank above tagged ones
     ri = next(row for row in data["results"] if row["id"] == "ri-il-kyu-2023")
     assert ri["snippet"].startswith("his desire to provide his children")
-    assert {"motive": "children's freedom", "paragraph": 2,
-            "url": "/t/ri-il-kyu-2023#p-2",
+    assert {"motive": "children's freedom", "paragraph": 2, "cue": None, "start": None,
+            "end": None, "url": "/t/ri-il-kyu-2023#p-2",
             "text": "his desire to provide his children with the freedom to live their lives "
                     "was a key factor in his decision to defect"} in ri["evidence"]
 
@@ -178,6 +179,7 @@ def test_a_json_export_imported_again_keeps_the_coding(run, sample_copy, empty_a
     dump = tmp_path / "all.json"
     assert run(sample_copy, "export", "--format", "json", "--private", "--output",
                str(dump)).exit_code == 0
+    shutil.copytree(SAMPLE / "media", empty_archive.testimonies / "media")  # files stay files
     assert run(empty_archive, "import", str(dump)).exit_code == 0
     for path in sorted(SAMPLE.glob("*.md")):
         copy = empty_archive.testimonies / path.name
@@ -371,3 +373,35 @@ def test_every_sample_record_with_a_body_worth_coding_codes_a_passage():
     coded_records = [p.stem for p in SAMPLE.glob("*.md")
                      if passages(read_testimony(p, VOCABULARY)[0].body, VOCABULARY)[1]]
     assert len(coded_records) >= 15
+
+
+def test_a_passage_accepted_from_a_suggestion_keeps_its_provenance_unrendered():
+    body = ('We left. [The hunger drove us out]{.motive term="famine" by="suggested" '
+            'accepted_by="Kim Archivist" accepted_on="2026-12-01"}. [We ate grass]'
+            '{.motive term="famine"}.\n')
+    found = passages(body, VOCABULARY)[1]
+    assert [(p.text, p.suggested, p.accepted_by, p.accepted_on) for p in found] == [
+        ("The hunger drove us out", True, "Kim Archivist", "2026-12-01"),
+        ("We ate grass", False, None, None)]
+    assert coding_problems(body, ("famine",), VOCABULARY, "x.md") == []
+    html = render_markdown(body, motive_label=lambda term: term)
+    assert "Kim Archivist" not in html and "suggested" not in html and "accepted" not in html
+    assert plain_text(body) == "We left. The hunger drove us out. We ate grass."
+
+
+@pytest.mark.parametrize("attributes, message", [
+    ('by="machine"', 'by="machine": the only value is by="suggested" (a passage the archive '
+                     "suggested and a person accepted)"),
+    ('by="suggested"', 'a passage coded by="suggested" names who accepted it'),
+    ('by="suggested" accepted_by=" "', 'a passage coded by="suggested" names who accepted it'),
+    ('accepted_by="Kim"', 'accepted_by and accepted_on belong to a passage coded by="suggested"'),
+    ('by="suggested" accepted_by="Kim" accepted_on="2026-13-01"',
+     "accepted_on: expected a date such as 2024-03-01, got '2026-13-01'"),
+])
+def test_bad_provenance_is_reported_with_its_line(attributes, message):
+    body = f'First line.\n\n[We starved]{{.motive term="famine" {attributes}}}.\n'
+    problems = coding_problems(body, ("famine",), VOCABULARY, "x.md", first_line=5)
+    assert [str(p) for p in problems] == [f"x.md:7: body: {message}" + (
+        "; remove it for your own coding" if message.startswith('by="machine"') else
+        ': add accepted_by="..."' if "names who" in message else
+        "; add it or remove them" if message.startswith("accepted_by and") else "")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import dataclasses
 from pathlib import Path
 
@@ -21,6 +23,18 @@ SECTOR_LIST = ", ".join(SECTORS)
 
 # One small broken file per case, and every line `archive validate` must print for it.
 BROKEN_CASES = {
+    "unknown-access.md": ["unknown-access.md:6: access: expected one of public, researchers, "
+                          "archivists, restricted, got 'scholars'"],
+    "embargo-not-a-day.md": ["embargo-not-a-day.md:7: embargo_until: expected a full date as "
+                             "YYYY-MM-DD, got '2045-06'"],
+    "researchers-see-body.md": ["researchers-see-body.md:8: researchers_see: researchers cannot "
+                                "be shown 'body': only withheld fields are named here, some of "
+                                "name, aliases, summary, sources, born, gender, defected_on, "
+                                "tags, recorded_by, recorded_on, rank, left_with"],
+    "researchers-see-not-withheld.md": ["researchers-see-not-withheld.md:10: researchers_see: "
+                                        "warning: 'summary' is not withheld, so researchers see "
+                                        "it already; withhold it (withhold: [summary]) or "
+                                        "remove it here"],
     "unknown-rank.md": ["unknown-rank.md:6: rank: unknown rank 'elit', not a rank or alias of "
                         "testimonies/vocabulary.yaml; expected one of elite, mid-level, "
                         "ordinary; did you mean 'elite'?"],
@@ -245,6 +259,7 @@ def test_shipped_sample_archive_is_valid_and_shows_what_the_archive_is_for():
 def test_canonical_layout_round_trips_without_loss(path, tmp_path):
     original, _ = read_testimony(path, VOCABULARY)
     copy = tmp_path / path.name
+    shutil.copytree(SAMPLE / "media", tmp_path / "media")  # a record's recording beside it
     write_testimony(original, copy)
     again, _ = read_testimony(copy, VOCABULARY)
     assert dataclasses.replace(again, path="", sha256="") == \

@@ -169,15 +169,18 @@ class Snapshot:
                                query=text, kind=type(exc).__name__)) from None
 
     def body_terms(self, query) -> frozenset:
-        """The words of the body field a parsed query looks for, wildcards expanded; a
-        syllable it looks for anywhere is marked (`·법`, as `snippets` reads it)."""
-        reader, body = self.searcher.reader(), self.searcher.schema["body"]
-        words = {body.from_bytes(text) for _, text in
-                 query.existing_terms(reader, fieldname="body", expand=True)}
-        syllables = SYLLABLE_FIELDS["body"]
-        if syllables in self.searcher.schema:
-            words.update(SYLLABLE_MARK + text.decode("utf-8") for _, text in
-                         query.existing_terms(reader, fieldname=syllables))
+        """The words of the body and the transcript a parsed query looks for, wildcards
+        expanded; a syllable it looks for anywhere is marked (`·법`, as `snippets` reads
+        it)."""
+        reader, words = self.searcher.reader(), set()
+        for name in ("body", "transcript"):
+            field = self.searcher.schema[name]
+            words.update(field.from_bytes(text) for _, text in
+                         query.existing_terms(reader, fieldname=name, expand=True))
+            syllables = SYLLABLE_FIELDS[name]
+            if syllables in self.searcher.schema:
+                words.update(SYLLABLE_MARK + text.decode("utf-8") for _, text in
+                             query.existing_terms(reader, fieldname=syllables))
         return frozenset(words)
 
     def stored(self, docnum: int) -> dict:

@@ -18,10 +18,10 @@ from .analysis import (SyllableTokenizer, TextTokenizer, indexed_terms, name_ana
                        syllable_analyzer, syllables, text_analyzer)
 from .codec import AT, FOLLOWED_BY, PackedPositions
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 # Searched by a query without a field name, in this order, with the weight of a match in each.
 BOOSTS = {"title": 3.0, "summary": 1.5, "body": 1.0, "post": 1.5, "names": 3.0,
-          "country_text": 1.0, "motive_text": 2.5}
+          "country_text": 1.0, "motive_text": 2.5, "transcript": 1.0}
 SEARCH_FIELDS = tuple(BOOSTS)
 # Other names a query may use for a field: `motive:famine`, `name:thae`.
 FIELD_ALIASES = {"motive_text": ["motive", "motives"], "country_text": ["country"],
@@ -110,6 +110,10 @@ def make_schema() -> Schema:
         title=searchable(BOOSTS["title"], stored=True),
         summary=searchable(BOOSTS["summary"], stored=True),
         body=searchable(BOOSTS["body"], stored=True),
+        # The words said in a recording, a cue a line, and where each cue starts in them:
+        # (offset, number, start ms, end ms).
+        transcript=searchable(BOOSTS["transcript"], stored=True),
+        cues=STORED,
         post=searchable(BOOSTS["post"], stored=True),
         names=TEXT(analyzer=name_analyzer(), field_boost=BOOSTS["names"], multitoken_query="and"),
         country_text=searchable(BOOSTS["country_text"]),
