@@ -243,3 +243,14 @@ def test_a_recovery_code_logs_in_once(accounts_app, clock):
         response = client.post("/login/totp", data={"code": codes[0],
                                                     "csrf_token": csrf(client, "/login/totp")})
         assert response.status_code == expected
+
+
+def test_suggestions_open_to_archivists_logged_in_and_to_no_one_else(accounts_app, clock):
+    secret = make(accounts_app, "soyeon", "archivist")
+    make(accounts_app, "minji", "researcher")
+    archivist, researcher = accounts_app.test_client(), accounts_app.test_client()
+    log_in(archivist, "soyeon", secret, clock)
+    log_in(researcher, "minji")
+    assert archivist.get("/suggestions").status_code == 200
+    assert researcher.get("/suggestions").status_code == 404
+    assert accounts_app.test_client().get("/suggestions").status_code == 404
