@@ -96,9 +96,12 @@ def _before():
 
 
 def _private_pages(response):
-    """Pages made for an account are kept by no cache (a shared computer's, a proxy's)."""
+    """Pages made for an account are kept by no cache (a shared computer's, a proxy's);
+    over HTTPS the browser is told to come back only over HTTPS (HSTS)."""
     if g.get("account") is not None or g.get("session") is not None:
         response.headers["Cache-Control"] = "no-store"
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 

@@ -36,6 +36,7 @@ def test_the_session_cookie_is_httponly_lax_and_host_prefixed_over_https(account
     session = next(c for c in cookies if c.startswith("__Host-session="))
     assert all(part in session for part in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))
     assert "Domain" not in session
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
     plain = log_in(accounts_app.test_client(), "minji").headers.getlist("Set-Cookie")
     assert any(c.startswith("session-token=") and "HttpOnly" in c for c in plain)
 
