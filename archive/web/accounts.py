@@ -152,7 +152,10 @@ def _signed_in(account, next_url: str | None, token: str | None = None):
 def login():
     """Log in with a name and password (then a code, when the account has a second factor)."""
     if request.method == "GET":
-        return render_template("login.html", name="", error=None, next=request.args.get("next"))
+        message = _("The password was changed and every session ended; log in with the new "
+                    "one.") if request.args.get("changed") else None
+        return render_template("login.html", name="", error=None, message=message,
+                               next=request.args.get("next"))
     refused = _plain_http_refused()
     if refused:
         return refused
@@ -319,7 +322,7 @@ def change_password():
         error = _("The current password is not right; nothing was changed.") \
             if "current password" in str(exc) else _weak(exc)
         return _account_page(g.account, error=error, status=400)
-    return redirect(url_for("accounts.login"), 303)
+    return redirect(url_for("accounts.login", changed=1), 303)
 
 
 @bp.get("/admin/users")

@@ -255,3 +255,18 @@ def test_suggestions_open_to_archivists_logged_in_and_to_no_one_else(accounts_ap
     assert archivist.get("/suggestions").status_code == 200
     assert researcher.get("/suggestions").status_code == 404
     assert accounts_app.test_client().get("/suggestions").status_code == 404
+
+
+def test_changing_the_password_ends_this_session_and_says_so(accounts_app):
+    make(accounts_app, "minji", "researcher")
+    client, other = accounts_app.test_client(), accounts_app.test_client()
+    log_in(client, "minji")
+    log_in(other, "minji")
+    new = "a brand new passphrase"
+    response = client.post("/account/password", data={
+        "old": PASSWORD, "new": new, "confirm": new, "csrf_token": csrf(client, "/account")})
+    assert response.location.endswith("/login?changed=1")
+    assert "log in with the new one" in text(client.get(response.location))
+    for browser in (client, other):
+        assert MARK["researchers record"] not in text(browser.get("/t/researchers-account"))
+    assert log_in(client, "minji", password=new).status_code == 303
