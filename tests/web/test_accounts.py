@@ -239,3 +239,29 @@ def test_the_account_pages_render_in_korean_with_no_untranslated_string(accounts
         assert '<html lang="ko">' in html, path
         visible = re.sub(r"<(script|style|svg)[^>]*>.*?</\1>|<[^>]+>", " ", html, flags=re.S)
         assert [t for t in english_strings() if t in visible] == [], path
+
+
+def test_a_grant_opens_a_closed_record_s_recording_and_transcript(tmp_path, clock):
+    shutil.copytree(SAMPLE, tmp_path / "testimonies")
+    record = tmp_path / "testimonies" / "nurse-hyesan-1999.md"
+    record.write_text(record.read_text("utf-8").replace("access: public", "access: archivists"),
+                      "utf-8")
+    update_index(tmp_path / "testimonies", tmp_path / "index")
+    app = create_app({"TESTING": True, "TESTIMONIES": str(tmp_path / "testimonies"),
+                      "INDEX": str(tmp_path / "index"), "ACCOUNTS": True,
+                      "PASSWORD_HASHER": CHEAP, "NOW": clock})
+    make(app, "minji", "researcher")
+    client = app.test_client()
+    log_in(client, "minji")
+    paths = ["/t/nurse-hyesan-1999/transcript.vtt", "/t/nurse-hyesan-1999/recording"]
+    assert [client.get(path).status_code for path in paths] == [404, 404]
+    store = store_of(app)
+    grants.approve_grant(store, grants.request_grant(
+        store, "minji", "nurse-hyesan-1999", "A chapter on nurses in Hyesan.").id,
+        dt.date(2027, 1, 1), "soyeon")
+    vtt = client.get(paths[0])
+    assert vtt.status_code == 200 and vtt.get_data(as_text=True).startswith("WEBVTT")
+    assert client.get(paths[1], headers={"Range": "bytes=0-99"}).status_code == 206
+    assert client.get("/t/nurse-hyesan-1999/master").status_code == 404  # archivists' only
+    reads = [e.route for e in audit.entries(store) if e.event == "read"]
+    assert reads == paths
