@@ -176,7 +176,8 @@ def authenticate(store: Store, name: str, password: str, address: str | None = N
     password hashed anew when the archive's argon2 parameters changed)."""
     with store.transaction() as db:
         row = db.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()
-    ok, rehashed = verify_password(store.hasher, row["password"] if row else _decoy(store), password)
+    stored = row["password"] if row else _decoy(store)
+    ok, rehashed = verify_password(store.hasher, stored, password)
     account = _account(row) if row else None
     if not ok or account is None or account.state(store.today()) != "active":
         audit.note(store, "login failed", name if row else None, address=address,

@@ -67,7 +67,8 @@ def find_session(store: Store, token: str | None) -> Session | None:
         row = db.execute("SELECT * FROM sessions WHERE token = ?", (key,)).fetchone()
     if row is None:
         return None
-    created, seen = dt.datetime.fromisoformat(row["created"]), dt.datetime.fromisoformat(row["seen"])
+    created = dt.datetime.fromisoformat(row["created"])
+    seen = dt.datetime.fromisoformat(row["seen"])
     limit = PENDING if row["stage"] == "totp" else IDLE
     account = get_account(store, row["account"])
     if now - seen > limit or now - created > ABSOLUTE or account is None \

@@ -64,7 +64,8 @@ def ask(testimony_id: str):
     if not record.closed or _embargoed(record):
         return redirect(url_for("archive.testimony", testimony_id=testimony_id), 303)
     try:
-        grants.request_grant(_store(), g.account.name, testimony_id, request.form.get("purpose", ""))
+        grants.request_grant(_store(), g.account.name, testimony_id,
+                             request.form.get("purpose", ""))
     except AccessError:
         error = _("The request was not sent: say in 10 to 2,000 characters what the record is "
                   "needed for (and ask only once).")

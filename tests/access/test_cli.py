@@ -79,7 +79,8 @@ def test_audit_shows_and_verifies_the_trail(run, paths):
     assert run(paths, "audit", "--verify").output == \
         "The audit trail holds: 2 entries, each following from the one before.\n"
     db = sqlite3.connect(paths.testimonies.parent / "accounts.sqlite")
-    db.executescript("DROP TRIGGER audit_no_update; UPDATE audit SET account = 'eve' WHERE seq = 2;")
+    db.executescript("DROP TRIGGER audit_no_update; "
+                     "UPDATE audit SET account = 'eve' WHERE seq = 2;")
     db.close()
     result = run(paths, "audit", "--verify")
     assert result.exit_code == 1

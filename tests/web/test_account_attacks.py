@@ -89,7 +89,8 @@ def test_a_used_invitation_is_refused(accounts_app):
     assert client.post(f"/invite/{token}", data=form).status_code == 303
     again = accounts_app.test_client()
     assert again.get(f"/invite/{token}").status_code == 410
-    assert again.post(f"/invite/{token}", data={**form, "csrf_token": csrf(again)}).status_code == 410
+    form = {**form, "csrf_token": csrf(again)}
+    assert again.post(f"/invite/{token}", data=form).status_code == 410
 
 
 def test_a_common_password_is_refused_at_the_invitation(accounts_app):
@@ -114,7 +115,8 @@ def test_password_spraying_hits_the_throttle_but_the_owner_logs_in(accounts_app)
     refused = log_in(attacker, "minji", base_url="https://localhost", environ_base=spray)
     assert refused.status_code == 429 and "Wait" in text(refused)  # even the right password
     for number in range(5):  # guessing minji's password from many addresses
-        log_in(accounts_app.test_client(), "minji", password="Summer2026!!!!", base_url="https://localhost",
+        log_in(accounts_app.test_client(), "minji", password="Summer2026!!!!",
+               base_url="https://localhost",
                environ_base={"REMOTE_ADDR": f"192.0.2.{number}"})
     # the account is held for strangers, not for its owner's browser
     stranger = log_in(accounts_app.test_client(), "minji", base_url="https://localhost",
@@ -126,7 +128,8 @@ def test_password_spraying_hits_the_throttle_but_the_owner_logs_in(accounts_app)
 
 def test_a_login_over_plain_http_from_elsewhere_is_refused(accounts_app):
     make(accounts_app, "minji", "researcher")
-    response = log_in(accounts_app.test_client(), "minji", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    response = log_in(accounts_app.test_client(), "minji",
+                      environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert response.status_code == 403 and "HTTPS" in text(response)
 
 
@@ -156,7 +159,8 @@ def test_an_invitation_form_without_its_token_is_refused(accounts_app):
     response = accounts_app.test_client().post(f"/invite/{token}", data={"password": PASSWORD,
                                                                  "confirm": PASSWORD})
     assert response.status_code == 400
-    assert accounts.get_account(store_of(accounts_app), "minji").state(store_of(accounts_app).today()) == "invited"
+    store = store_of(accounts_app)
+    assert accounts.get_account(store, "minji").state(store.today()) == "invited"
 
 
 @pytest.mark.parametrize("path", ["/t/closed-account", "/api/t/closed-account",
@@ -177,8 +181,8 @@ def test_researchers_cannot_reach_the_archivists_pages(accounts_app):
     log_in(client, "minji")
     for path in ("/admin/users", "/new", "/t/closed-account/edit", "/t/closed-account/history"):
         assert client.get(path).status_code == 403, path
-    assert client.post("/requests/1/approve", data={"until": "2027-01-01",
-                                                    "csrf_token": csrf(client, "/")}).status_code == 403
+    form = {"until": "2027-01-01", "csrf_token": csrf(client, "/")}
+    assert client.post("/requests/1/approve", data=form).status_code == 403
     assert accounts_app.test_client().get("/admin/users").status_code == 303  # to the login page
 
 
@@ -207,7 +211,8 @@ def test_names_purposes_and_messages_are_escaped_on_every_new_page(accounts_app,
 def test_an_archivist_approves_on_the_queue_page(accounts_app, clock):
     secret = make(accounts_app, "soyeon", "archivist")
     make(accounts_app, "minji", "researcher")
-    asked = grants.request_grant(store_of(accounts_app), "minji", "closed-account", "A chapter on famine.")
+    asked = grants.request_grant(store_of(accounts_app), "minji", "closed-account",
+                                 "A chapter on famine.")
     client = accounts_app.test_client()
     log_in(client, "soyeon", secret, clock)
     assert client.post(f"/requests/{asked.id}/approve", data={
