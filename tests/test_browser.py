@@ -230,3 +230,84 @@ def test_the_transcript_follows_the_recording_and_a_cue_plays_from_its_time(page
     page.screenshot(path=str(OUTPUT / f"recording-{'script' if page.scripted else 'plain'}.png"),
                     full_page=True)
     page.watch.check()
+
+# Accounts mode (issue 24): invitation, password, TOTP enrolment, logout, a login with
+# TOTP, a researcher's search, an access request, its approval, and the record read.
+@pytest.fixture(scope="module")
+def accounts_server(tmp_path_factory):
+    from .helpers import served
+    from .web.test_accounts import build_three
+
+    base = tmp_path_factory.mktemp("accounts-served")
+    (base / "testimonies").mkdir()
+    build_three(base / "testimonies")
+    with served(base / "testimonies", base / "index", "--accounts", "--no-watch") as url:
+        yield url, base
+
+
+def _invitation(base, url, name, role):
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    result = CliRunner().invoke(cli, ["--testimonies", str(base / "testimonies"), "--index",
+                                      str(base / "index"), "users", "add", name, "--role", role])
+    assert result.exit_code == 0, result.output
+    return url + result.output.splitlines()[-1].split(":5000", 1)[1]
+
+
+def test_an_invited_researcher_asks_for_a_record_and_an_archivist_approves(browser,
+                                                                          accounts_server):
+    import time
+
+    import pyotp
+
+    url, base = accounts_server
+    password = "river lantern orchard 42"
+    archivist = browser.new_context().new_page()
+    archivist.goto(_invitation(base, url, "soyeon", "archivist"))
+    archivist.get_by_label("Password", exact=True).fill(password)
+    archivist.get_by_label("The same password again").fill(password)
+    archivist.get_by_role("button", name="Set the password").click()
+    archivist.wait_for_url("**/account")
+    assert archivist.locator(".qr svg").count() == 1
+    totp = pyotp.TOTP(archivist.locator("#totp-secret").inner_text())
+    archivist.get_by_label("Code").fill(totp.now())
+    archivist.get_by_role("button", name="Turn on the second factor").click()
+    assert archivist.locator(".recovery-codes li").count() == 10
+    archivist.get_by_role("button", name="Log out").click()
+    archivist.goto(url + "/login")
+    archivist.get_by_label("Name").fill("soyeon")
+    archivist.get_by_label("Password").fill(password)
+    archivist.get_by_role("button", name="Log in").click()
+    archivist.wait_for_url("**/login/totp**")
+    archivist.get_by_label("Code").fill(totp.at(time.time() + 30))  # the enrolment's was used
+    archivist.get_by_role("button", name="Continue").click()
+    archivist.wait_for_url(url + "/")
+
+    researcher = browser.new_context().new_page()
+    researcher.goto(_invitation(base, url, "minji", "researcher"))
+    researcher.get_by_label("Password", exact=True).fill(password)
+    researcher.get_by_label("The same password again").fill(password)
+    researcher.get_by_role("button", name="Set the password").click()
+    researcher.wait_for_url("**/account")
+    researcher.get_by_label("Search the testimonies").fill("river")
+    researcher.get_by_label("Search the testimonies").press("Enter")
+    assert "researchers-account" in researcher.content()
+    researcher.goto(url + "/t/closed-account")
+    assert "qzarchbody" not in researcher.content()
+    researcher.get_by_label("what do you need this record for?").fill("A chapter on 1990s famine.")
+    researcher.get_by_role("button", name="Ask for access").click()
+    researcher.wait_for_url("**/requests")
+    assert "Pending since" in researcher.content()
+
+    archivist.goto(url + "/requests")
+    archivist.get_by_label("Approve until").fill("2099-01-01")
+    archivist.get_by_role("button", name="Approve", exact=True).click()
+    archivist.wait_for_url("**/requests")
+    assert "Approved until 2099-01-01" in archivist.content()
+
+    researcher.goto(url + "/t/closed-account")
+    assert "qzarchbody" in researcher.content()
+    OUTPUT.mkdir(exist_ok=True)
+    researcher.screenshot(path=str(OUTPUT / "accounts-granted-record.png"), full_page=True)

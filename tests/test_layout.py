@@ -36,6 +36,8 @@ WINGS = {
                 "embedded metadata, REFI-QDA and OAI-PMH.",
     "suggesting": "Suggested evidence: passages proposed for each motive by a model learned "
                   "from the coded ones, accepted, rejected or skipped by a person.",
+    "access": "Accounts, sessions, second factors, login throttling, grants and the audit "
+              "trail, in a SQLite store beside archive.toml: who is reading.",
     "service": "The archive as both interfaces open it: a record in the right view, and "
                "results in the shapes of the CLI and JSON contracts (service.py).",
     "web": "The Flask app and its blueprints: routes of a few lines, forms, facets as data, "

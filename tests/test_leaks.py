@@ -426,3 +426,38 @@ def test_nothing_said_in_a_restricted_cue_or_a_restricted_interview_leaks(empty_
         empty_archive, True, list(said.values()), ids)
     assert found_in(private, said) == list(said)
     assert "I kept the accounts" in public  # the public cues are there (control)
+
+# Accounts mode (issue 24): the same crawl as a researcher and as an archivist logged in.
+# Every marker above is the archivists' (restricted records, spans and withheld fields), so a
+# researcher sees none of them and an archivist all (the positive control).
+def account_outputs(paths, role: str, words: list[str]) -> str:
+    import re
+
+    import pyotp
+    from argon2 import PasswordHasher
+
+    from archive.access import accounts
+
+    app = create_app({"TESTING": True, "TESTIMONIES": str(paths.testimonies),
+                      "INDEX": str(paths.index), "ACCOUNTS": True,
+                      "PASSWORD_HASHER": PasswordHasher(time_cost=1, memory_cost=1024)})
+    store, password = app.extensions["access_store"], "river lantern orchard 42"
+    accounts.accept_invitation(store, accounts.add_account(store, role, role), password)
+    client = app.test_client()
+
+    def token(path):
+        return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+    client.post("/login", data={"name": role, "password": password, "csrf_token": token("/login")})
+    if role == "archivist":  # enrols its second factor first, as it must
+        secret = re.search(r'id="totp-secret">(\w+)<', client.get("/account").text).group(1)
+        client.post("/account/totp", data={"code": pyotp.TOTP(secret).now(),
+                                           "csrf_token": token("/account")})
+    ids = ["closed-account", "open-account", "changing-account"]
+    return "\n".join(readable(client.get(url).data, url) for url in urls(ids, words))
+
+
+def test_a_researcher_logged_in_sees_nothing_of_the_archivists_and_an_archivist_all(leaky):
+    words = list(MARKERS.values())
+    assert found_in(account_outputs(leaky, "researcher", words), MARKERS) == []
+    assert found_in(account_outputs(leaky, "archivist", words), MARKERS) == list(MARKERS)

@@ -103,3 +103,18 @@ def test_make_commands_in_the_readme_are_run_by_ci():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     for command, _ in shown("make "):
         assert command.split("#")[0].strip() in ci, command
+
+
+def test_every_route_of_accounts_mode_is_documented(sample, tmp_path):
+    import shutil as copying
+
+    from archive import create_app
+
+    copying.copytree(sample.testimonies, tmp_path / "testimonies")
+    app = create_app({"TESTING": True, "TESTIMONIES": str(tmp_path / "testimonies"),
+                      "INDEX": str(sample.index), "ACCOUNTS": True})
+    documented = README.replace("<id>", "<testimony_id>")
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static":
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
+            assert f"`{path}" in documented, path

@@ -30,13 +30,19 @@ def init(folder, name):
 @click.option("--port", type=int, default=None,
               help="Port [default: the archive's port in archive.toml, else 5000].")
 @click.option("--private", is_flag=True, help="Archivist's mode: show everything (loopback only).")
+@click.option("--accounts", is_flag=True,
+              help="Accounts mode: the public view to all, more to researchers and archivists "
+                   "who log in (also `serve = \"accounts\"` in archive.toml).")
 @click.option("--watch/--no-watch", default=True, show_default=True,
               help="Index records edited outside the archive as they are saved.")
 @click.pass_obj
-def serve(paths, host, port, private, watch):
+def serve(paths, host, port, private, accounts, watch):
     """Serve the web archive (loopback only by default, never in debug mode)."""
     from .. import create_app
 
+    accounts = accounts or (paths.settings.serve == "accounts" and not private)
+    if private and accounts:
+        raise click.UsageError("--private and --accounts are two modes; choose one.")
     if private and host not in service.LOOPBACK:
         raise click.UsageError(f"--private serves restricted records and only listens on "
                                f"loopback; drop --host {host}.")
@@ -48,14 +54,20 @@ def serve(paths, host, port, private, watch):
         click.echo(describe(update_index(paths.testimonies, paths.index, rebuild=True)), err=True)
     port = port or paths.settings.port
     app = create_app({"TESTIMONIES": str(paths.testimonies), "INDEX": str(paths.index),
-                      "PRIVATE": private, "SERVER_HOST": host, "SERVER_PORT": port,
-                      "SETTINGS": paths.settings})
+                      "PRIVATE": private, "ACCOUNTS": accounts, "SERVER_HOST": host,
+                      "SERVER_PORT": port, "SETTINGS": paths.settings})
     if watch:
         watcher = Watcher(paths.testimonies, paths.index)
         watcher.start()
         logging.basicConfig(level=logging.INFO, format="%(message)s")
         click.echo(f"Watching {display_path(paths.testimonies)} for edits made outside "
                    f"({watcher.method}).", err=True)
-    click.echo(f"Serving the {'PRIVATE' if private else 'public'} archive on "
-               f"http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    mode = "PRIVATE" if private else "accounts" if accounts else "public"
+    click.echo(f"Serving the {mode} archive on http://{host}:{port}/ (Ctrl-C stops it)",
+               err=True)
+    if accounts and host not in service.LOOPBACK:
+        click.echo("Accounts mode beyond this machine: put it behind a reverse proxy that "
+                   "serves HTTPS (the README shows Caddy), and set trusted_proxy = true in "
+                   "archive.toml; logins over plain HTTP are refused except on loopback.",
+                   err=True)
     service.run_server(app, host, port)

@@ -30,7 +30,9 @@ def create_archive(folder: Path, name: str) -> list[str]:
     shutil.copy(SKELETON / "vocabulary.yaml", records / "vocabulary.yaml")
     shutil.copy(SKELETON / "README.md", records / "README.md")
     atomic_write(folder / SETTINGS_FILE, settings_text(name))
-    atomic_write(folder / ".gitignore", "# Made by `archive index` from the records.\n/index/\n")
+    atomic_write(folder / ".gitignore", "# Made by `archive index` from the records.\n/index/\n"
+                 "# Accounts, sessions and the audit trail: never committed.\n"
+                 "/accounts.sqlite\n/accounts.sqlite-*\n")
     done = [f"Made the archive '{name}' in {folder}: testimonies/ (the vocabulary and a "
             f"README for archivists), {SETTINGS_FILE} and .gitignore."]
     done.append(_first_commit(folder, name))

@@ -3,11 +3,13 @@ the blueprints, and answers every error with a page or JSON of its own, never a 
 
 The routes live in the blueprints: `pages` (searching and reading), `patterns`
 (comparisons), `harvesting` (OAI-PMH, the sitemap), `recordings` (a record's recording and
-transcript), and in private mode `editor`, `history` and `suggesting`.
+transcript), in private and accounts modes `editor`, `history` and `suggesting`, and in
+accounts mode `accounts` (logins, invitations) and `grants`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -20,9 +22,10 @@ from ..errors import (ArchiveError, IndexDamaged, IndexMissing, IndexUntrusted, 
                       TestimonyNotFound)
 from ..exchange import metadata
 from ..records.validation import ID_PATTERN
-from ..service import LOOPBACK, archive_of
+from ..service import LOOPBACK, Embargoes, Paths, archive_of
 from ..settings import Settings
-from . import editor, facets, harvesting, history, i18n, pages, patterns, recordings, suggesting
+from . import (accounts, editor, facets, harvesting, history, i18n, pages, patterns, recordings,
+               suggesting)
 from .i18n import gettext as _
 from .i18n import language
 from ..records.webvtt import format_clock
@@ -56,6 +59,7 @@ def make_app(config: dict | None = None) -> Flask:
         TESTIMONIES=str(Path("testimonies").absolute()),
         INDEX=str(Path("index").absolute()),
         PRIVATE=False,
+        ACCOUNTS=False,  # accounts mode: the public view to all, more to those logged in
         SERVER_HOST="127.0.0.1",
         MAX_CONTENT_LENGTH=2_000_000,
         MAX_FORM_MEMORY_SIZE=500_000,
@@ -71,7 +75,10 @@ def make_app(config: dict | None = None) -> Flask:
     app.register_blueprint(patterns.bp)
     app.register_blueprint(harvesting.bp)
     app.register_blueprint(recordings.bp)
-    if app.config["PRIVATE"]:
+    app.before_request(_apply_embargoes)
+    if app.config["ACCOUNTS"] and not app.config["PRIVATE"]:
+        accounts.init_app(app)  # its editor, history and suggestions open to archivists
+    if app.config["PRIVATE"] or app.config["ACCOUNTS"]:
         app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
         CSRFProtect(app).exempt(harvesting.bp)  # OAI-PMH may POST; it changes nothing
         app.register_blueprint(editor.bp)
@@ -116,6 +123,20 @@ def _coins(hit) -> str | None:
 def _trusted_hosts(host: str) -> list[str]:
     hosts = ["127.0.0.1", "localhost", "[::1]", "::1"]
     return hosts if host in LOOPBACK or host in ("", "0.0.0.0", "::") else hosts + [host]
+
+
+def _apply_embargoes() -> None:
+    """Index anew the records whose embargo has lapsed today (one stat until a lapse is
+    due), with one Embargoes kept per app; tests set the day with CLOCK."""
+    embargoes = current_app.extensions.get("embargoes")
+    if embargoes is None:
+        embargoes = current_app.extensions["embargoes"] = Embargoes(Paths(
+            Path(current_app.config["TESTIMONIES"]), Path(current_app.config["INDEX"]),
+            current_app.config["SETTINGS"]))
+    try:
+        embargoes.apply((current_app.config.get("CLOCK") or dt.date.today)())
+    except IndexMissing:
+        pass  # the pages say how to build it
 
 
 def _security_headers(response: Response) -> Response:

@@ -32,7 +32,7 @@ from ..search.requests import PARAMS, request_from_params
 from ..search.searching import SearchRequest, seconds
 from ..service import Archive, export_text, results_json, testimony_json
 from . import charts, facets, heatmap, i18n, playing
-from .readers import reader_archive
+from .readers import reader_archive, reader_testimony
 from .i18n import gettext as _
 from .i18n import language
 
@@ -191,7 +191,7 @@ def testimony(testimony_id: str):
         message = _("This testimony was withdrawn on %(date)s.", date=stone.withdrawn_on)
         return render_template("error.html", code=410, title=_("Withdrawn"),
                                message=message), 410
-    record = archive.testimony(testimony_id)
+    record = reader_testimony(testimony_id)
     url = permalink(testimony_id)
     today, settings = dt.date.today(), archive.paths.settings
     vocabulary = archive.vocabulary
@@ -259,7 +259,7 @@ def testimony_markdown(testimony_id: str):
     """The record as Markdown with front matter, in the view this mode may show."""
     from ..records.writing import format_testimony
 
-    record = get_archive().testimony(testimony_id)
+    record = reader_testimony(testimony_id)
     return Response(format_testimony(record), mimetype="text/markdown",
                     headers={"Content-Disposition": f'inline; filename="{testimony_id}.md"'})
 
@@ -279,7 +279,7 @@ def cite_csl(testimony_id: str):
 
 def _citation(testimony_id: str, make, mimetype: str, extension: str) -> Response:
     archive = get_archive()
-    record = archive.testimony(testimony_id)
+    record = reader_testimony(testimony_id)
     return Response(make(record, permalink(testimony_id), dt.date.today(),
                          archive.paths.settings), mimetype=mimetype,
                     headers={"Content-Disposition":
@@ -296,7 +296,7 @@ def permalink(testimony_id: str) -> str:
 @bp.get("/api/t/<id:testimony_id>")
 def api_testimony(testimony_id: str):
     """A record's fields and rendered body as JSON."""
-    return jsonify(testimony_json(get_archive().testimony(testimony_id)))
+    return jsonify(testimony_json(reader_testimony(testimony_id)))
 
 
 def _recorded(record) -> str:

@@ -10,6 +10,7 @@ from ..exchange.interviews import ohms_xml, vtt_of
 from ..service import recording_file
 from .i18n import gettext as _
 from .pages import get_archive, permalink
+from .readers import granted, reader_testimony
 
 bp = Blueprint("recordings", __name__)
 
@@ -17,7 +18,7 @@ bp = Blueprint("recordings", __name__)
 @bp.get("/t/<id:testimony_id>/recording")
 def recording(testimony_id: str):
     """The recording as this mode may hear it (Range requests answered with 206)."""
-    found = recording_file(get_archive(), testimony_id)
+    found = recording_file(get_archive(), testimony_id, granted=granted(testimony_id))
     response = send_file(found.path, mimetype=found.mimetype, conditional=True, etag=True)
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -33,7 +34,7 @@ def master(testimony_id: str):
 @bp.get("/t/<id:testimony_id>/transcript.vtt")
 def transcript_vtt(testimony_id: str):
     """The transcript as this mode may read it, as WebVTT."""
-    record = get_archive().testimony(testimony_id)
+    record = reader_testimony(testimony_id)
     if record.media is None:
         return Response(_("This testimony has no recording."), 404, mimetype="text/plain")
     return Response(vtt_of(record), mimetype="text/vtt", headers={
@@ -44,7 +45,7 @@ def transcript_vtt(testimony_id: str):
 def ohms(testimony_id: str):
     """The record with its index and transcript as OHMS XML, for OHMS and Aviary."""
     archive = get_archive()
-    record = archive.testimony(testimony_id)
+    record = reader_testimony(testimony_id)
     if record.media is None:
         return Response(_("This testimony has no recording."), 404, mimetype="text/plain")
     return Response(ohms_xml(record, permalink(testimony_id), archive.paths.settings),

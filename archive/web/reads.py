@@ -1,0 +1,49 @@
+"""The audit trail's record of reading in accounts mode: after each answer, the records
+above the public that an account has just read (a record's page, `.md`, citations, its
+JSON, its recording and transcript, an export), entered by id and route, never by any of
+their text."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from ..access import audit
+from ..search.requests import PARAMS, request_from_params
+from ..service import archive_of
+
+READ_ROUTES = {"archive.testimony", "archive.testimony_markdown", "archive.cite_bibtex",
+               "archive.cite_csl", "archive.api_testimony", "recordings.recording",
+               "recordings.master", "recordings.transcript_vtt", "recordings.ohms"}
+EXPORT_ROUTES = {"archive.export", "archive.search_csv"}
+
+
+def note_reads(response):
+    """Enter in the audit trail each record above the public an account has just read:
+    its id and route, never its text."""
+    account = g.get("account")
+    first = response.status_code == 200 or (  # a recording heard: once, not every range
+        response.status_code == 206 and request.headers.get("Range", "").startswith("bytes=0-"))
+    if account is None or not first:
+        return response
+    reader = archive_of(current_app, account.audience).index
+    if request.endpoint in READ_ROUTES:
+        ids = [request.view_args["testimony_id"]]
+    elif request.endpoint in EXPORT_ROUTES:
+        params = [(k, v) for k, v in request.args.items(multi=True) if k in PARAMS and v.strip()]
+        ids = [hit.id for hit in reader.matching(request_from_params(params, 20))]
+    else:
+        return response
+    public = archive_of(current_app, "public").index
+    read = []
+    for testimony_id in ids:
+        above, mine = public.hit(testimony_id), reader.hit(testimony_id)
+        if (above is None or above.closed) and (
+                (mine is not None and not mine.closed) or testimony_id in g.get("granted", ())):
+            read.append(testimony_id)
+    if read:
+        store = current_app.extensions["access_store"]
+        with store.transaction() as db:
+            for testimony_id in read:
+                audit.note(store, "read", account.name, testimony_id, request.path[:200],
+                           request.remote_addr, db=db)
+    return response
