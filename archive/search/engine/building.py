@@ -54,10 +54,15 @@ class PartWriters:
         return self.segments
 
     def cancel(self) -> None:
-        """Give up the segments not finished."""
+        """Give up the segments not finished. Called while an error is raised: a writer whose
+        files an interrupted finish already closed must not hide that error behind its own
+        (the generation's folder is removed whole anyway)."""
         for writer in self.writers.values():
             if not writer.is_closed:
-                writer.cancel()
+                try:
+                    writer.cancel()
+                except Exception:  # noqa: BLE001 - the error being raised is the one to tell
+                    writer.is_closed = True
 
 
 class _PartWriter(SegmentWriter):

@@ -94,7 +94,8 @@ class Speller:
             found = self._corrector.suggest(word.lower(), limit=1,
                                             maxdist=1 if len(word) < 5 else 2)
             if found:
-                suggestion = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", found[0], suggestion, 1)
+                suggestion = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", found[0], suggestion,
+                                    count=1)
                 changed = True
         return suggestion if changed else None
 
