@@ -46,6 +46,10 @@ def serve(paths, host, port, private, accounts, watch):
     if private and host not in service.LOOPBACK:
         raise click.UsageError(f"--private serves restricted records and only listens on "
                                f"loopback; drop --host {host}.")
+    if not private and not accounts and host not in service.LOOPBACK:
+        raise click.UsageError(f"Only the accounts mode listens beyond this machine (behind "
+                               f"HTTPS): serve with --accounts, which shows the public view "
+                               f"to everyone, or drop --host {host}.")
     report = update_index(paths.testimonies, paths.index)
     click.echo(describe(report), err=True)
     damage = check_index(paths.testimonies, paths.index, deep=False, hash_files=True)

@@ -102,6 +102,9 @@ def test_serve_accounts_mode_from_the_flag_or_archive_toml(run, paths, monkeypat
     assert result.exit_code == 2 and "choose one" in result.output
     result = run(paths, "serve", "--private", "--host", "0.0.0.0")
     assert result.exit_code == 2 and "only listens on loopback" in result.output
+    result = run(paths, "serve", "--no-watch", "--host", "0.0.0.0")  # the public mode
+    assert result.exit_code == 2 and "Only the accounts mode listens beyond" in result.output
+    assert run(paths, "serve", "--no-watch", "--host", "::1").exit_code == 0
 
 
 def test_serve_reads_accounts_mode_from_archive_toml(tmp_path, monkeypatch):
