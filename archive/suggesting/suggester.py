@@ -9,6 +9,7 @@ or rejected since (continuous active learning: each batch teaches the next).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -164,6 +165,7 @@ class Suggester:
         self.lock = threading.Lock()
         self.store: Store | None = None
         self.seen: tuple | None = None
+        self.warming: threading.Thread | None = None
 
     def current_store(self) -> Store:
         """The store, brought up to date when the index has changed since it was last
@@ -183,14 +185,39 @@ class Suggester:
                 limit: int = 10) -> Ranking:
         """The motive's current suggestions (training its model when due)."""
         with self.lock:
-            store = self.current_store()
-            rejected = rejected_keys(self.testimonies_dir, motive)
-            model, decided = self.models.get(motive, (None, BATCH))
-            if model is None or decided >= BATCH:
-                model = train_motive(store, motive, rejected,
-                                     vocabulary_for(self.testimonies_dir))
-                self.models[motive] = (model, 0)
+            store, model, rejected = self._model(motive)
         return rank(store, model, Ranking(motive, audience), rejected, skipped, limit)
+
+    def _model(self, motive: str) -> tuple[Store, Model | None, set[str]]:
+        """The store, the motive's model (trained now when it has none or a batch of
+        decisions has passed since) and its rejections; the caller holds the lock."""
+        store = self.current_store()
+        rejected = rejected_keys(self.testimonies_dir, motive)
+        model, decided = self.models.get(motive, (None, BATCH))
+        if model is None or decided >= BATCH:
+            model = train_motive(store, motive, rejected, vocabulary_for(self.testimonies_dir))
+            self.models[motive] = (model, 0)
+        return store, model, rejected
+
+    def warm(self, motives) -> threading.Thread | None:
+        """Train, in the background and one at a time, the models the given motives do not
+        have yet, so that the first page of each finds its model ready (an archivist who
+        opens the Suggestions page asks for one of them next). None when already warming."""
+        if self.warming is not None and self.warming.is_alive():
+            return None
+        self.warming = threading.Thread(target=self._warm, args=(list(motives),),
+                                        name="suggestions-warming", daemon=True)
+        self.warming.start()
+        return self.warming
+
+    def _warm(self, motives: list[str]) -> None:
+        for motive in motives:
+            try:
+                with self.lock:
+                    self._model(motive)
+            except Exception:  # noqa: BLE001 - a page asked for later trains and says why
+                logging.getLogger(__name__).exception("training %r in the background", motive)
+                return
 
     def decided(self, motive: str) -> None:
         """Count a decision (accept or reject) towards the next retraining."""

@@ -41,8 +41,10 @@ def suggestions():
     archive = reader_archive()
     label = request.args.get("motive", "")
     if not label:
-        return render_template("suggestions.html", motive=None, motives=[
-            m.term for m in archive.vocabulary.motives], minimum=MIN_CODED)
+        motives = [m.term for m in archive.vocabulary.motives]
+        _suggester().warm(motives)  # each motive's first page then finds its model ready
+        return render_template("suggestions.html", motive=None, motives=motives,
+                               minimum=MIN_CODED)
     motive = archive.vocabulary.normalise(label) or abort(404)
     skipped = [k for k in request.args.get("skip", "").split(",") if k][-MAX_SKIPPED:]
     ranking = _suggester().ranking(motive, audience(), set(skipped))

@@ -21,6 +21,7 @@ from archive.records.testimony import read_testimony
 from archive.search.indexing import update_index
 from archive.search.searching import ArchiveIndex, SearchRequest
 from archive.suggesting import features
+from archive.suggesting import suggester as suggester_module
 from archive.suggesting.accepting import SuggestionGone, accept
 from archive.suggesting.candidates import candidates, readable_by
 from archive.suggesting.decisions import REJECTIONS, BadRejections, reject, rejections
@@ -277,6 +278,38 @@ def test_the_suggester_retrains_after_a_batch_of_decisions(empty_archive, monkey
     suggester.ranking("famine", "archivists")
     assert suggester.models["famine"] == (suggester.models["famine"][0], 0)
     assert suggester.models["famine"][0] is not model
+
+
+def test_models_trained_in_the_background_serve_each_motive_s_first_page(empty_archive,
+                                                                        monkeypatch):
+    build(empty_archive.testimonies)
+    suggester = Suggester(empty_archive.testimonies, empty_archive.index)
+    trained = []
+    real = suggester_module.train_motive
+    monkeypatch.setattr(suggester_module, "train_motive",
+                        lambda store, motive, *rest: trained.append(motive)
+                        or real(store, motive, *rest))
+    warming = suggester.warm(["famine", "hallyu"])
+    assert suggester.warm(["famine"]) is None  # one warming at a time
+    warming.join(timeout=60)
+    assert trained == ["famine", "hallyu"]
+    assert suggester.models["famine"][0] is not None  # five coded passages: a model
+    assert suggester.models["hallyu"][0] is None  # none coded: nothing to learn from
+    ranking = suggester.ranking("famine", "archivists")
+    assert trained == ["famine", "hallyu"] and ranking.suggestions  # no training on the page
+    suggester.warm(["famine"]).join(timeout=60)
+    assert trained == ["famine", "hallyu"]  # a model already there is kept
+
+
+def test_opening_the_suggestions_page_starts_the_training(empty_archive):
+    build(empty_archive.testimonies)
+    update_index(empty_archive.testimonies, empty_archive.index)
+    app = create_app({"TESTING": True, "TESTIMONIES": str(empty_archive.testimonies),
+                      "INDEX": str(empty_archive.index), "PRIVATE": True})
+    assert app.test_client().get("/suggestions").status_code == 200
+    warming = app.extensions["suggester"].warming
+    warming.join(timeout=60)
+    assert app.extensions["suggester"].models["famine"][0] is not None
 
 
 def test_archive_suggest_prints_the_ranking(empty_archive, run):
