@@ -1,13 +1,17 @@
 """The accounts store: one SQLite file, `accounts.sqlite`, beside archive.toml (never
 committed: the `.gitignore` that `archive init` writes leaves it out), holding accounts,
-invitations, sessions, throttling counts, grants, the audit trail and the keys that sign
-them. Every module of the wing reads and writes it through `Store.transaction()`."""
+invitations, sessions, throttling counts, grants, the audit trail and the key that signs
+tokens. Beside it, two files of the audit trail that a copy or a rewrite of the database
+does not carry: `accounts.audit-key`, the key that chains the trail, and
+`accounts.audit-chain`, the hash of every entry written (audit.py). Every module of the
+wing reads and writes the database through `Store.transaction()`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 from contextlib import contextmanager
@@ -19,6 +23,7 @@ from argon2 import PasswordHasher
 from ..errors import ArchiveError
 
 STORE_FILE = "accounts.sqlite"
+KEY_FILES = ("audit",)  # keys kept in a file of their own beside the store, not inside it
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS keys (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (
@@ -49,6 +54,14 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 """
+
+
+class Connection(sqlite3.Connection):
+    """A connection of the store: what to do once its transaction is committed."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.after_commit: list[Callable[[], None]] = []
 
 
 class AccessError(ArchiveError):
@@ -88,6 +101,12 @@ class Store:
             db.execute("BEGIN")
         for name in ("tokens", "audit"):  # read now: never inside another transaction
             self.key(name)
+        from .audit import start_witness  # the trail's module builds on this one
+        start_witness(self)
+
+    def beside(self, suffix: str) -> Path:
+        """A file beside the store: `accounts.<suffix>`."""
+        return self.path.with_suffix(f".{suffix}")
 
     def now(self) -> dt.datetime:
         """The store's time now (UTC)."""
@@ -98,11 +117,13 @@ class Store:
         return self.now().date()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator["Connection"]:
         """A connection in one transaction, committed on success (a connection each time:
-        the web serves requests on several threads)."""
+        the web serves requests on several threads); its `after_commit` callables run once
+        the transaction is committed."""
         try:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None,
+                                 factory=Connection)
         except sqlite3.Error as exc:
             raise AccessError(f"{self.path}: the accounts store cannot be opened ({exc}); "
                               "check that its folder exists and is writable.") from None
@@ -113,6 +134,8 @@ class Store:
             db.execute("BEGIN IMMEDIATE")
             yield db
             db.execute("COMMIT")
+            for then in db.after_commit:
+                then()
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
@@ -122,6 +145,8 @@ class Store:
 
     def key(self, name: str) -> bytes:
         """A secret key of the store (made on first use), for signing tokens or the audit."""
+        if name in KEY_FILES and name not in self._keys:
+            self._keys[name] = self._file_key(name)
         if name not in self._keys:
             with self.transaction() as db:
                 row = db.execute("SELECT value FROM keys WHERE name = ?", (name,)).fetchone()
@@ -131,6 +156,35 @@ class Store:
                                (name, row["value"]))
                 self._keys[name] = bytes(row["value"])
         return self._keys[name]
+
+    def _file_key(self, name: str) -> bytes:
+        """A key kept in `accounts.<name>-key`, readable by the archive's user alone, so that
+        whoever can write the database alone cannot sign entries; a key an older store kept
+        inside the database moves out to its file."""
+        path = self.beside(f"{name}-key")
+        if not path.exists():
+            with self.transaction() as db:  # one process at a time makes the file
+                row = db.execute("SELECT value FROM keys WHERE name = ?", (name,)).fetchone()
+                if not path.exists():
+                    if row is None and db.execute("SELECT 1 FROM audit").fetchone():
+                        raise AccessError(f"{path} is missing, and the trail it signs holds "
+                                          "entries: restore the file from a backup.")
+                    key = bytes(row["value"]) if row is not None else secrets.token_bytes(32)
+                    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                        handle.write(key.hex() + "\n")
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                db.execute("DELETE FROM keys WHERE name = ?", (name,))
+        try:
+            key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            key = b""
+        if len(key) != 32:
+            raise AccessError(f"{path}: expected the 64 hexadecimal digits of the {name} "
+                              "trail's key; restore the file from a backup (without it the "
+                              "trail cannot be verified).")
+        return key
 
     def mac(self, token: str) -> str:
         """What the store keeps of a token (a session's, an invitation's, a device's): its

@@ -142,20 +142,32 @@ def grants_(paths, approve_id, until, refuse_id, message, by):
 @click.command("audit")
 @click.option("--since", default=None, metavar="YYYY-MM-DD", help="Entries from this day on.")
 @click.option("--user", default=None, help="Entries of one account.")
+@click.option("--record", default=None, metavar="ID", help="Entries of one record (its reads).")
 @click.option("--verify", is_flag=True, help="Check the chain of hashes; exit 1 if broken.")
+@click.option("--head", default=None, metavar="NUMBER:HASH",
+              help="With --verify: a head printed by an earlier --verify, which must still be "
+                   "in the trail.")
 @click.pass_obj
-def audit_(paths, since, user, verify):
+def audit_(paths, since, user, record, verify, head):
     """The audit trail (UTC): logins, second factors, refusals, invitations, grants,
-    account changes and reads of records above the public."""
+    account changes, and reads and search listings of records above the public."""
     store = _store(paths)
     if verify:
-        problem = audit.verify(store)
+        problem = audit.verify(store, head)
         if problem:
-            raise click.ClickException(problem + " Keep a copy of accounts.sqlite and find out "
-                                       "who could write it.")
+            raise click.ClickException(problem + " Keep a copy of accounts.sqlite and the "
+                                       "accounts.audit-* files, and find out who could "
+                                       "write them.")
+        newest = audit.head(store)
         click.echo(f"The audit trail holds: {len(audit.entries(store))} entries, each "
                    "following from the one before.")
+        if newest:
+            click.echo(f"Its head is {newest}: note it somewhere else; `archive audit "
+                       "--verify --head` with it later shows that nothing up to it was cut "
+                       "or rewritten.")
         return
+    if head:
+        raise click.UsageError("--head goes with --verify.")
     day = _day(since, "--since")
-    for entry in audit.entries(store, day and day.isoformat(), user):
+    for entry in audit.entries(store, day and day.isoformat(), user, record):
         click.echo(entry.text())

@@ -32,7 +32,8 @@ def create_archive(folder: Path, name: str) -> list[str]:
     atomic_write(folder / SETTINGS_FILE, settings_text(name))
     atomic_write(folder / ".gitignore", "# Made by `archive index` from the records.\n/index/\n"
                  "# Accounts, sessions and the audit trail: never committed.\n"
-                 "/accounts.sqlite\n/accounts.sqlite-*\n")
+                 "/accounts.sqlite\n/accounts.sqlite-*\n/accounts.audit-key\n"
+                 "/accounts.audit-chain\n")
     done = [f"Made the archive '{name}' in {folder}: testimonies/ (the vocabulary and a "
             f"README for archivists), {SETTINGS_FILE} and .gitignore."]
     done.append(_first_commit(folder, name))

@@ -39,10 +39,10 @@ def init_app(app) -> None:
                   app.config.get("PASSWORD_HASHER"))
     app.extensions["access_store"] = store
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or store.key("forms").hex()
-    # Flask-WTF wants a same-site Referer on HTTPS posts, but the app sends
-    # `Referrer-Policy: no-referrer`, so browsers send none: the form's token (bound to a
-    # SameSite=Lax cookie) is the defence, as it is over loopback HTTP.
-    app.config["WTF_CSRF_SSL_STRICT"] = False
+    # Over HTTPS Flask-WTF also wants each form posted with a Referer of this very host:
+    # pages of accounts mode send `Referrer-Policy: same-origin` (below) so browsers give
+    # it, and a form posted from anywhere else is refused even with a stolen token.
+    app.config["WTF_CSRF_SSL_STRICT"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"  # Flask's cookie: the forms' CSRF token
     if app.config["SETTINGS"].trusted_proxy:  # the proxy's X-Forwarded-Proto and -For
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
@@ -97,7 +97,9 @@ def _before():
 
 def _private_pages(response):
     """Pages made for an account are kept by no cache (a shared computer's, a proxy's);
-    over HTTPS the browser is told to come back only over HTTPS (HSTS)."""
+    over HTTPS the browser is told to come back only over HTTPS (HSTS). The browser sends
+    a Referer to this archive alone (for the CSRF check), never to another site."""
+    response.headers["Referrer-Policy"] = "same-origin"
     if g.get("account") is not None or g.get("session") is not None:
         response.headers["Cache-Control"] = "no-store"
     if request.is_secure:

@@ -11,8 +11,8 @@ import dataclasses
 import datetime as dt
 import io
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect,
+                   render_template, request, url_for)
 from flask_babel import format_date
 from markupsafe import Markup
 
@@ -64,6 +64,7 @@ def home():
     the elite by period, and motives by period."""
     archive = get_archive()
     results = archive.index.search(SearchRequest(per_page=6))
+    g.listed = [hit.id for hit in results.hits]  # for the audit trail (reads.py)
     motives = facets.facet_groups(results, [], archive.vocabulary, language())[0]
     by_period = comparing.compare(archive.index, SearchRequest(), "period")
     reference, problem = reference_of(archive)
@@ -98,6 +99,7 @@ def search():
     except QueryError as exc:
         return render_template("search.html", error=str(exc), params=params, q=dict(params)
                                .get("q", ""), results=None), 400
+    g.listed = [hit.id for hit in results.hits]
     return render_template(
         "search.html", results=results, params=params, q=results.request.query, error=None,
         groups=facets.facet_groups(results, params, archive.vocabulary, labels),
@@ -179,6 +181,7 @@ def api_search():
         results = get_archive().index.search(_search_request(_params()))
     except QueryError as exc:
         return jsonify({"error": str(exc)}), 400
+    g.listed = [hit.id for hit in results.hits]
     return jsonify(results_json(results, url_for("archive.testimony", testimony_id="x")[:-1]))
 
 

@@ -1,7 +1,8 @@
 """The audit trail's record of reading in accounts mode: after each answer, the records
 above the public that an account has just read (a record's page, `.md`, citations, its
-JSON, its recording and transcript, an export), entered by id and route, never by any of
-their text."""
+JSON, its recording and transcript, an export: `read`) or seen in a list of hits with
+their snippets (search, its JSON, the home page, suggestions: `listed`, the route with
+its query), entered by id, never by any of their text."""
 
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ def note_reads(response):
     if account is None or not first:
         return response
     reader = archive_of(current_app, account.audience).index
+    event, route = "read", request.path
     if request.endpoint in READ_ROUTES:
         ids = [request.view_args["testimony_id"]]
     elif request.endpoint in EXPORT_ROUTES:
         params = [(k, v) for k, v in request.args.items(multi=True) if k in PARAMS and v.strip()]
         ids = [hit.id for hit in reader.matching(request_from_params(params, 20))]
+    elif g.get("listed"):
+        event, route, ids = "listed", request.full_path.rstrip("?"), g.listed
     else:
         return response
     public = archive_of(current_app, "public").index
@@ -44,6 +48,6 @@ def note_reads(response):
         store = current_app.extensions["access_store"]
         with store.transaction() as db:
             for testimony_id in read:
-                audit.note(store, "read", account.name, testimony_id, request.path[:200],
+                audit.note(store, event, account.name, testimony_id, route[:200],
                            request.remote_addr, db=db)
     return response

@@ -5,7 +5,7 @@ the suggesting wing; plain forms with CSRF tokens, no script needed."""
 
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
+from flask import (Blueprint, abort, current_app, g, redirect, render_template, request, session,
                    url_for)
 
 from ..errors import ArchiveError
@@ -50,6 +50,7 @@ def suggestions():
     ranking = _suggester().ranking(motive, audience(), set(skipped))
     shown = [in_context(archive.paths.testimonies, s, audience(), archive.vocabulary)
              for s in ranking.suggestions]
+    g.listed = [s.suggestion.record for s in shown]  # for the audit trail (reads.py)
     return render_template("suggestions.html", motive=motive, ranking=ranking, shown=shown,
                            skipped=",".join(skipped), minimum=MIN_CODED, batch=BATCH,
                            message=request.args.get("done"),

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from archive.access import accounts, grants
+from archive.access import accounts, audit, grants
 from archive.access.store import open_store
 
 
@@ -76,8 +76,21 @@ def test_audit_shows_and_verifies_the_trail(run, paths):
     run(paths, "users", "add", "minji", "--role", "researcher")
     lines = run(paths, "audit", "--user", "minji").output.splitlines()
     assert [line.split("  ")[1] for line in lines] == ["account added", "invitation made"]
-    assert run(paths, "audit", "--verify").output == \
-        "The audit trail holds: 2 entries, each following from the one before.\n"
+    verified = run(paths, "audit", "--verify").output.splitlines()
+    assert verified[0] == "The audit trail holds: 2 entries, each following from the one before."
+    head = re.fullmatch(r"Its head is (2:[0-9a-f]{64}): note it somewhere else; `archive audit "
+                        r"--verify --head` with it later shows that nothing up to it was cut "
+                        r"or rewritten\.", verified[1]).group(1)
+    assert run(paths, "audit", "--verify", "--head", head).exit_code == 0
+    wrong = run(paths, "audit", "--verify", "--head", "2:" + "0" * 64)
+    assert wrong.exit_code == 1 and wrong.output.startswith(
+        f"Error: The audit trail does not hold the head noted before (2:{'0' * 64})")
+    assert run(paths, "audit", "--head", head).exit_code == 2
+    store = open_store(paths.testimonies)
+    audit.note(store, "read", "minji", "closed-account", "/t/closed-account")
+    audit.note(store, "listed", "minji", "other-account", "/search?q=river")
+    record = run(paths, "audit", "--record", "closed-account").output.splitlines()
+    assert len(record) == 1 and record[0].startswith("#3 ") and "  read  minji  " in record[0]
     db = sqlite3.connect(paths.testimonies.parent / "accounts.sqlite")
     db.executescript("DROP TRIGGER audit_no_update; "
                      "UPDATE audit SET account = 'eve' WHERE seq = 2;")
@@ -85,6 +98,9 @@ def test_audit_shows_and_verifies_the_trail(run, paths):
     result = run(paths, "audit", "--verify")
     assert result.exit_code == 1
     assert result.output.startswith("Error: The audit trail was tampered with at entry #2 (")
+    assert result.output.rstrip().endswith("Keep a copy of accounts.sqlite and the "
+                                           "accounts.audit-* files, and find out who could "
+                                           "write them.")
 
 
 def test_serve_accounts_mode_from_the_flag_or_archive_toml(run, paths, monkeypatch):

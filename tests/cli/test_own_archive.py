@@ -38,7 +38,8 @@ def test_init_makes_the_records_folder_settings_gitignore_and_a_first_commit(own
     assert (own / "testimonies" / "vocabulary.yaml").read_bytes() == \
         (SAMPLE / "vocabulary.yaml").read_bytes()
     ignored = (own / ".gitignore").read_text("utf-8").splitlines()
-    assert {"/index/", "/accounts.sqlite", "/accounts.sqlite-*"} <= set(ignored)
+    assert {"/index/", "/accounts.sqlite", "/accounts.sqlite-*", "/accounts.audit-key",
+            "/accounts.audit-chain"} <= set(ignored)
     settings = load_settings(own)
     assert (settings.name, settings.default_access, settings.port) == \
         ("Kim Foundation Archive", "restricted", 5000)

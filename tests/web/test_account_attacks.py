@@ -154,6 +154,26 @@ def test_every_new_form_refuses_a_post_without_its_csrf_token(accounts_app, cloc
     assert grants.list_grants(store_of(accounts_app))[0].state == "pending"
 
 
+def test_over_https_a_form_posted_from_another_site_is_refused_even_with_its_token(
+        accounts_app):
+    """Flask-WTF's strict check: over HTTPS a post needs a Referer of this very archive,
+    which browsers send because accounts pages say `Referrer-Policy: same-origin`."""
+    make(accounts_app, "minji", "researcher")
+    client = accounts_app.test_client()
+    page = client.get("/login", base_url="https://localhost")
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    form = {"name": "minji", "password": PASSWORD, "csrf_token": token}
+    for headers in ({}, {"Referer": "https://evil.example/login"},
+                    {"Referer": "http://localhost/login"}):
+        refused = client.post("/login", data=form, headers=headers, base_url="https://localhost")
+        assert refused.status_code == 400, headers
+        assert client.get_cookie("__Host-session", domain="localhost") is None
+    same = client.post("/login", data=form, headers={"Referer": "https://localhost/login"},
+                       base_url="https://localhost")
+    assert same.status_code == 303
+
+
 def test_an_invitation_form_without_its_token_is_refused(accounts_app):
     token = accounts.add_account(store_of(accounts_app), "minji", "researcher")
     response = accounts_app.test_client().post(f"/invite/{token}", data={"password": PASSWORD,

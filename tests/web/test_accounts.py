@@ -62,6 +62,8 @@ def make(app, name, role, totp=False):
 
 
 def log_in(client, name, secret=None, clock=None, password=PASSWORD, **kwargs):
+    if kwargs.get("base_url", "").startswith("https://"):  # as a browser sends it (same-origin)
+        kwargs.setdefault("headers", {"Referer": kwargs["base_url"] + "/login"})
     response = client.post("/login", data={"name": name, "password": password,
                                            "csrf_token": csrf(client)}, **kwargs)
     if secret and response.status_code == 303 and "/login/totp" in response.location:
@@ -110,6 +112,25 @@ def test_reads_above_the_public_are_audited_by_id_never_text(accounts_app):
     assert ("researchers-account", "/t/researchers-account") in reads
     assert ("researchers-account", "/export/csv") in reads
     assert all(record != "open-account" for record, _ in reads)
+    assert all(MARK["researchers record"] not in e.text() for e in trail)
+
+
+def test_hits_above_the_public_listed_in_a_search_are_audited_with_the_query(accounts_app):
+    make(accounts_app, "minji", "researcher")
+    anonymous = accounts_app.test_client()
+    anonymous.get("/search?q=river")
+    assert not [e for e in audit.entries(store_of(accounts_app)) if e.event == "listed"]
+    client = accounts_app.test_client()
+    log_in(client, "minji")
+    client.get("/search?q=river")
+    client.get("/api/search?q=river&page=1")
+    client.get("/")
+    trail = audit.entries(store_of(accounts_app))
+    listed = [(e.account, e.record, e.route) for e in trail if e.event == "listed"]
+    assert ("minji", "researchers-account", "/search?q=river") in listed
+    assert ("minji", "researchers-account", "/api/search?q=river&page=1") in listed
+    assert ("minji", "researchers-account", "/") in listed
+    assert {record for _, record, _ in listed} == {"researchers-account"}  # not the public's
     assert all(MARK["researchers record"] not in e.text() for e in trail)
 
 
@@ -202,7 +223,8 @@ def test_behind_a_trusted_proxy_the_cookie_is_secure(tmp_path, clock):
     update_index(folder, tmp_path / "index")
     config = {"TESTING": True, "TESTIMONIES": str(folder), "INDEX": str(tmp_path / "index"),
               "ACCOUNTS": True, "PASSWORD_HASHER": CHEAP, "NOW": clock}
-    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.50"}
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.50",
+               "Referer": "https://localhost/login"}
     for trusted, expected in ((True, "__Host-session="), (False, None)):
         app = create_app({**config, "SETTINGS": replace(Settings(), trusted_proxy=trusted)})
         if trusted:
