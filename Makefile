@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: serve test test-all index bench bench-korean bench-suggestions wheelhouse clean
+.PHONY: serve test test-all index bench bench-views bench-korean bench-suggestions wheelhouse clean
 
 $(BIN)/archive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ REPEAT ?= 15
 bench: $(BIN)/archive
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py --n $(N) --repeat $(REPEAT)
+
+## bench-views: what the views above the public (researchers', archivists') cost a full rebuild of the generated records (bench/.work/t34000-tr0p1, made by `make bench`): time, documents and size
+bench-views: $(BIN)/archive
+	$(BIN)/python bench/views.py
 
 ## bench-korean: recall and precision of Korean search, with kiwipiepy (a morphological analyzer) as the oracle
 bench-korean: $(BIN)/archive

@@ -2,10 +2,12 @@
 
 Both serve the same N records (bench/generate.py, seeded) on 127.0.0.1 and answer the same
 queries over HTTP, in turns, with all facet counts: the archive through /api/search,
-Datasette through its table JSON with `_facet` and `_facet_array`. Prints medians, p95 and
-their ratios, build times, index sizes, peak memory, and how long an edited record takes to
-be found (after `archive index`, `archive index FILE` and a web save). Benchmarks are not
-tests: nothing here asserts a time.
+Datasette through its table JSON with `_facet` and `_facet_array`. The searches are asked
+in the same turns of a second archive server in accounts mode, logged in as a researcher
+(who reads the researchers' view of the index). Prints medians, p95 and their ratios,
+build times, index sizes, peak memory, and how long an edited record takes to be found
+(after `archive index`, `archive index FILE` and a web save). Benchmarks are not tests:
+nothing here asserts a time.
 
 Usage: python bench/run.py [--n 34000] [--repeat 15] [--work bench/.work] [--reuse]
 """
@@ -13,9 +15,11 @@ Usage: python bench/run.py [--n 34000] [--repeat 15] [--work bench/.work] [--reu
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import socket
@@ -24,8 +28,10 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import suppress
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +50,7 @@ BIN = Path(sys.executable).parent
 FACETS = ("_facet=sector&_facet=country&_facet=year&_facet=gender&_facet=language"
           "&_facet=account&_facet_array=motives")
 MOTIVE = "children's freedom"
+PASSWORD = "river lantern orchard 42"  # the researcher's, as in bench/login.py
 
 
 def queries(common: list[str], rare: str) -> list[tuple[str, dict, dict]]:
@@ -90,11 +97,18 @@ def wait_for(url: str, seconds: float = 600) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def fetch(url: str) -> float:
+def fetch(url: str, opener: urllib.request.OpenerDirector | None = None) -> float:
+    """Milliseconds to fetch a URL whole (through `opener`, with its cookies, when given)."""
     started = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=120) as response:
+    with (opener.open if opener else urllib.request.urlopen)(url, timeout=120) as response:
         response.read()
     return (time.perf_counter() - started) * 1000
+
+
+def total(url: str, opener: urllib.request.OpenerDirector | None = None) -> int:
+    """The number of records a search URL finds."""
+    with (opener.open if opener else urllib.request.urlopen)(url, timeout=120) as response:
+        return json.loads(response.read())["total"]
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -224,26 +238,114 @@ def whole_harvest(port: int) -> tuple[float, int]:
     return time.perf_counter() - started, pages
 
 
-def measure(label: str, ours: str, theirs: str, repeat: int, peer: str | None = None) -> dict:
+def measure(label: str, ours: str, theirs: str, repeat: int, peer: str | None = None,
+            researcher: tuple | None = None) -> dict:
     """p50 and p95 of each engine's answers to one question, asked in turns (so that all
-    see the same machine); `peer` is tantivy's address for the question, when it has one."""
-    urls = {"archive": ours, "datasette": theirs, **({"tantivy": peer} if peer else {})}
-    for url in urls.values():  # warm up
-        fetch(url)
-        fetch(url)
+    see the same machine); `peer` is tantivy's address for the question, when it has one,
+    and `researcher` the accounts server's address with a researcher's logged-in opener."""
+    urls = {"archive": (ours, None), "datasette": (theirs, None),
+            **({"tantivy": (peer, None)} if peer else {}),
+            **({"researcher": researcher} if researcher else {})}
+    for url, opener in urls.values():  # warm up
+        fetch(url, opener)
+        fetch(url, opener)
     times: dict[str, list[float]] = {name: [] for name in urls}
     for _ in range(repeat):
-        for name, url in urls.items():
-            times[name].append(fetch(url))
+        for name, (url, opener) in urls.items():
+            times[name].append(fetch(url, opener))
     row = {"query": label}
     for name, values in times.items():
         values.sort()
         row[name] = {"p50": statistics.median(values),
                      "p95": values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]}
     if peer:  # the same question, the same answer: the totals agree
-        row["totals"] = [json.loads(urllib.request.urlopen(url, timeout=120).read())["total"]
-                         for url in (ours, peer)]
+        row["totals"] = [total(ours), total(peer)]
+    if researcher:  # a researcher finds what the public finds, and more
+        row["researcher_totals"] = [total(ours), total(*researcher)]
     return row
+
+
+def researcher_account(records: Path) -> tuple[str, bool]:
+    """A researcher's account in the accounts store `archive serve --accounts` opens for
+    these records (beside them, not among them: `store_path`), and True when this made
+    the store."""
+    from archive.access import accounts
+    from archive.access.store import Store, store_path
+
+    path, name = store_path(records), f"bench.{os.getpid()}"
+    made, store = not path.exists(), Store(path)
+    accounts.accept_invitation(store, accounts.add_account(store, name, "researcher"), PASSWORD)
+    return name, made
+
+
+def forget_account(records: Path, name: str, made: bool) -> None:
+    """Leave the accounts store as it was: its files removed when the bench made it
+    (SQLite's -wal and -shm, the audit's key and chain too), else the account removed."""
+    from archive.access import accounts
+    from archive.access.store import Store, store_path
+
+    path = store_path(records)
+    if made:
+        for leftover in path.parent.glob(path.stem + ".*"):
+            leftover.unlink()
+    else:
+        accounts.remove_account(Store(path), name, by="bench")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None  # the login's 303 is an answer to check, not to follow
+
+
+def log_in(port: int, name: str) -> urllib.request.OpenerDirector:
+    """An opener holding a researcher's session, logged in as a browser does: the login
+    form's CSRF token (with Flask's cookie), then the name and password posted."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+    url = f"http://127.0.0.1:{port}/login"
+    page = opener.open(url, timeout=60).read().decode("utf-8")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"name": name, "password": PASSWORD, "csrf_token": csrf}
+    try:
+        status = opener.open(url, urllib.parse.urlencode(form).encode(), timeout=60).status
+    except urllib.error.HTTPError as answer:
+        status = answer.code
+    if status != 303 or "session-token" not in {cookie.name for cookie in jar}:
+        raise RuntimeError(f"the researcher {name!r} could not log in (HTTP {status}, no "
+                           "session cookie): see the accounts server's messages")
+    return opener
+
+
+def split_researcher(rows: list[dict]) -> list[dict]:
+    """The researcher's measurements taken out of the rows, as rows of their own; a
+    sentence when the totals show that the login did not open the researchers' view."""
+    split = [{"query": row["query"], "public": row["archive"], "researcher": row.pop("researcher"),
+              "datasette": row["datasette"],
+              "totals": dict(zip(("public", "researcher"), row.pop("researcher_totals")))}
+             for row in rows]
+    found = [row["totals"]["researcher"] - row["totals"]["public"] for row in split]
+    if min(found) < 0 or max(found) == 0:  # generate.py makes one record in 25 for researchers
+        raise RuntimeError("a researcher's searches found fewer records than the public's, or "
+                           "never more: the login did not open the researchers' view")
+    return split
+
+
+def print_researcher(rows: list[dict], repeat: int) -> None:
+    """The table of the same searches as a logged-in researcher, with the totals."""
+    print(f"\nthe same searches as a logged-in researcher (accounts mode, the researchers' "
+          f"view), in the same turns, {repeat} runs each:\n")
+    print("| query | public p50 | public p95 | researcher p50 | researcher p95 | Datasette p50 "
+          "| researcher / Datasette | totals: public, researcher |")
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        a, r, d, n = row["public"], row["researcher"], row["datasette"], row["totals"]
+        print(f"| {row['query']} | {a['p50']:.0f} ms | {a['p95']:.0f} ms | {r['p50']:.0f} ms | "
+              f"{r['p95']:.0f} ms | {d['p50']:.0f} ms | {r['p50'] / d['p50']:.2f} | "
+              f"{n['public']:,}, {n['researcher']:,} |")
+    ours, theirs = (statistics.median(row[name]["p50"] for row in rows)
+                    for name in ("researcher", "datasette"))
+    print(f"| median of the searches | | | {ours:.0f} ms | | {theirs:.0f} ms | "
+          f"{ours / theirs:.2f} | |")
 
 
 def build_tantivy(records: Path, folder: Path) -> dict:
@@ -354,6 +456,7 @@ def main() -> None:
     peer = args.work / f"tantivy{args.n}{share}"
     peer_build = build_tantivy(records, peer) if not (args.reuse and peer.exists()) else None
 
+    researcher, made = researcher_account(records)  # before the servers: one opens its store
     port, dport, tport = free_port(), free_port(), free_port()
     archive = subprocess.Popen([BIN / "archive", "--testimonies", records, "--index", index,
                                 "serve", "--port", str(port), "--no-watch"],
@@ -366,8 +469,19 @@ def main() -> None:
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tantivy = subprocess.Popen([sys.executable, HERE / "tantivy_peer.py", "serve", peer,
                                 "--port", str(tport)])
+    servers = [archive, datasette, tantivy]
     try:
         wait_for(f"http://127.0.0.1:{port}/api/search")
+        aport = free_port()  # after the first server: each brings the index up to date first
+        accounts = subprocess.Popen([BIN / "archive", "--testimonies", records, "--index", index,
+                                     "serve", "--accounts", "--port", str(aport), "--no-watch"],
+                                    stderr=subprocess.DEVNULL)
+        servers.append(accounts)
+        wait_for(f"http://127.0.0.1:{aport}/api/search")
+        opener = log_in(aport, researcher)
+        login_mb = peak_rss_mb(accounts.pid)  # argon2id's 64 MiB; then the searches' own peak
+        with suppress(OSError):  # Linux: the peak counted again from now
+            Path(f"/proc/{accounts.pid}/clear_refs").write_text("5")
         wait_for(f"http://127.0.0.1:{tport}/search")
         wait_for(f"http://127.0.0.1:{dport}/{database.stem}/testimonies.json?_size=1")
         common, rare = common_words(database)
@@ -379,7 +493,11 @@ def main() -> None:
                           + urllib.parse.urlencode(dict(theirs, _searchmode="raw", _size=20))
                           + "&" + FACETS)
             peer_url = f"http://127.0.0.1:{tport}/search?" + urllib.parse.urlencode(ours)
-            rows.append(measure(label, ours_url, theirs_url, args.repeat, peer_url))
+            as_researcher = (f"http://127.0.0.1:{aport}/api/search?"
+                             + urllib.parse.urlencode(ours), opener)
+            rows.append(measure(label, ours_url, theirs_url, args.repeat, peer_url,
+                                as_researcher))
+        researcher_rows = split_researcher(rows)
         # Comparisons: Datasette's side is the same counts in SQL (json_each over motives).
         for label, path, sql in comparisons(database.stem):
             theirs_url = (f"http://127.0.0.1:{dport}/{database.stem}.json?"
@@ -393,11 +511,13 @@ def main() -> None:
         harvest_seconds, harvest_pages = whole_harvest(port)
         edits = edit_visibility(records, index, port)
         memory = {"archive": peak_rss_mb(archive.pid), "datasette": peak_rss_mb(datasette.pid),
-                  "tantivy": peak_rss_mb(tantivy.pid)}
+                  "tantivy": peak_rss_mb(tantivy.pid), "archive_accounts": peak_rss_mb(accounts.pid),
+                  "archive_accounts_login": login_mb}
     finally:
-        for server in (archive, datasette, tantivy):
+        for server in servers:
             server.terminate()
             server.wait()
+        forget_account(records, researcher, made)
     edits["an outside edit, seen by the server's watcher"] = watched_edit(records, index)
 
     print(f"\nqueries, each with all facet counts (words: {common[0]!r}, {common[1]!r}; "
@@ -427,6 +547,7 @@ def main() -> None:
     print("\ntotals of the archive and tantivy agree on every search" if not differ else
           "\ntotals of the archive and tantivy differ (their analyzers differ) on: "
           + "; ".join(differ))
+    print_researcher(researcher_rows, args.repeat)
     print()
     if ours_build:
         print(f"archive build: {ours_build['seconds']:.1f} s, index {ours_build['size_mb']:.0f} MB, "
@@ -440,10 +561,13 @@ def main() -> None:
           f"identifier harvested in {harvest_seconds:.1f} s ({harvest_pages} pages)")
     for how, seconds in edits.items():
         print(f"edited record found after {how}: {seconds:.2f} s")
-    print(f"server peak memory: archive {memory['archive']:.0f} MB, Datasette "
+    print(f"server peak memory: archive {memory['archive']:.0f} MB (accounts mode: "
+          f"{memory['archive_accounts_login']:.0f} MB up to the login, argon2id included; "
+          f"{memory['archive_accounts']:.0f} MB from then, a researcher's searches), Datasette "
           f"{memory['datasette']:.0f} MB, tantivy {memory['tantivy']:.0f} MB")
     (args.work / f"results-{args.n}.json").write_text(json.dumps({
-        "n": args.n, "queries": rows, "archive_build": ours_build, "sqlite_build": theirs_build,
+        "n": args.n, "queries": rows, "researcher_queries": researcher_rows,
+        "archive_build": ours_build, "sqlite_build": theirs_build,
         "tantivy_build": peer_build,
         "edits": edits, "memory": memory,
         "harvest": {"first_ms": first_oai, "seconds": harvest_seconds,
