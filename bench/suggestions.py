@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -269,9 +270,50 @@ def speed(n: int, motive: str, keep: Path | None = None) -> None:
               f"page of {len(shown)} in {pages[0]:.2f} s, then {pages[1]:.2f} and "
               f"{pages[2]:.2f} s; peak memory "
               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        through_the_pages(folder, motive)
     finally:
         if keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def through_the_pages(folder: Path, motive: str) -> None:
+    """A motive's first page as an archivist meets it in private mode, through the app:
+    asked straight after the server started (its model trained then), asked at once after
+    the Suggestions page (which starts training every motive in the background), and asked
+    once that training is done. Needs the archive's index in `folder/index`."""
+    from archive import create_app
+    from archive.search.indexing import update_index
+
+    update_index(folder / "testimonies", folder / "index")
+
+    def app():
+        made = create_app({"TESTIMONIES": str(folder / "testimonies"),
+                           "INDEX": str(folder / "index"), "PRIVATE": True})
+        return made, made.test_client()
+
+    def page(client, wanted: str) -> float:
+        started = time.perf_counter()
+        response = client.get("/suggestions?" + urllib.parse.urlencode({"motive": wanted}))
+        assert response.status_code == 200 and "Accept" in response.text, response.status_code
+        return time.perf_counter() - started
+
+    cold_app, cold = app()
+    straight = page(cold, motive)
+    warm_app, warm = app()
+    started = time.perf_counter()
+    warm.get("/suggestions")
+    listing = time.perf_counter() - started
+    motives = [m.term for m in vocabulary_for(folder / "testimonies").motives]
+    others = [m for m in motives if m != motive]
+    at_once = page(warm, others[len(others) // 2])  # one from the middle of the list
+    started = time.perf_counter()
+    warm_app.extensions["suggester"].warming.join()
+    trained_all = time.perf_counter() - started + at_once
+    after = sorted(page(warm, m) for m in others[-5:])
+    print(f"through the pages (private mode): a motive's first page asked straight after "
+          f"the server started {straight:.2f} s; the Suggestions page {listing:.2f} s, then a "
+          f"motive's first page at once {at_once:.2f} s; every motive trained "
+          f"{trained_all:.1f} s later; first pages then {after[0]:.2f} to {after[-1]:.2f} s")
 
 
 def main() -> None:
