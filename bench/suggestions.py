@@ -5,6 +5,7 @@ testimony, and speed on N generated records.
     python bench/suggestions.py speed --n 2000   # store, training and first page at N records
     python bench/suggestions.py sheet > sheet.csv   # the passages shuffled, without labels
     python bench/suggestions.py agreement sheet.csv # Cohen's kappa of a second labelling
+    python bench/suggestions.py quality sheet.csv   # measured on the agreed labels only
 
 Quality: 5 folds of whole testimonies (no testimony on both sides); every passage is scored
 by a model that never saw its testimony; per motive and language: precision of the first
@@ -113,8 +114,11 @@ def learned_scores(passages, motive, method: str, vocabulary) -> np.ndarray:
     return scores
 
 
-def quality() -> None:
+def quality(agreed: Path | None = None) -> None:
+    """The measures; with `agreed` (a second labelling of the sheet), each motive is
+    measured only on the passages both labellings agree on for it."""
     passages = labelled()
+    second = second_labels(agreed, passages) if agreed else None
     vocabulary = vocabulary_for(ROOT / "testimonies")
     motives = sorted({m for p in passages for m in p["motives"]})
     methods = [*METHODS, "keyword", "random"]
@@ -125,14 +129,17 @@ def quality() -> None:
         print("scikit-learn is not installed: its reference is left out "
               "(python -m pip install -e '.[bench]').")
     print(f"{len(passages)} passages, {len({p['testimony'] for p in passages})} testimonies, "
-          f"{sum(1 for p in passages if p['motives'])} with a motive; {FOLDS} folds by testimony\n")
+          f"{sum(1 for p in passages if p['motives'])} with a motive; {FOLDS} folds by testimony"
+          + (f"; each motive measured on the passages both labellings ({agreed.name}) agree on"
+             if agreed else "") + "\n")
     table = {}
     for motive in motives:
         scored = {method: learned_scores(passages, motive, method, vocabulary)
                   for method in methods if method in METHODS}
         scored["keyword"] = keyword_scores(passages, motive, vocabulary)
         for language in ("en", "ko", "all"):
-            chosen = [i for i, p in enumerate(passages) if language in ("all", p["language"])]
+            chosen = [i for i, p in enumerate(passages) if language in ("all", p["language"])
+                      and (second is None or (motive in p["motives"]) == (motive in second[i]))]
             relevant = np.array([motive in passages[i]["motives"] for i in chosen])
             if not relevant.any():
                 continue
@@ -209,19 +216,27 @@ def kappa(first: list[bool], second: list[bool]) -> float:
     return 1.0 if yes + no == 1 else (observed - yes - no) / (1 - yes - no)
 
 
-def agreement(path: Path) -> None:
-    """Cohen's kappa, per motive and over every passage and motive, between the labels of
-    the set and a second labelling made on the sheet (motives separated by `;`)."""
+def second_labels(path: Path, passages) -> list[set[str]]:
+    """A second labelling made on the sheet (motives separated by `;`), in the order of
+    `passages`."""
     import csv
 
-    passages = labelled()
-    by_id = dict(zip(passage_ids(passages), passages))
     with open(path, encoding="utf-8") as handle:
         second = {row["id"]: {m.strip() for m in row["motives"].split(";") if m.strip()}
                   for row in csv.DictReader(handle)}
-    missing = sorted(set(by_id) - set(second))
+    ids = passage_ids(passages)
+    missing = sorted(set(ids) - set(second))
     if missing:
         sys.exit(f"{path}: {len(missing)} passages are not labelled, such as {missing[0]}.")
+    return [second[i] for i in ids]
+
+
+def agreement(path: Path) -> None:
+    """Cohen's kappa, per motive and over every passage and motive, between the labels of
+    the set and a second labelling made on the sheet."""
+    passages = labelled()
+    by_id = dict(zip(passage_ids(passages), passages))
+    second = dict(zip(passage_ids(passages), second_labels(path, passages)))
     motives = sorted({m for p in passages for m in p["motives"]} | {
         m for labels in second.values() for m in labels})
     ids = sorted(by_id)
@@ -299,6 +314,7 @@ def through_the_pages(folder: Path, motive: str) -> None:
 
     cold_app, cold = app()
     straight = page(cold, motive)
+    cold_app.extensions["suggester"].warming.join()  # its background training, before the next
     warm_app, warm = app()
     started = time.perf_counter()
     warm.get("/suggestions")
@@ -319,14 +335,16 @@ def through_the_pages(folder: Path, motive: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["quality", "speed", "sheet", "agreement"])
-    parser.add_argument("sheet", nargs="?", type=Path, help="a labelled sheet (agreement)")
+    parser.add_argument("sheet", nargs="?", type=Path,
+                        help="a second labelling of the sheet (agreement; quality: measure "
+                             "each motive on the passages both labellings agree on)")
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--motive", default="famine")
     parser.add_argument("--keep", type=Path, help="a folder for the generated archive, kept "
                         "(and reused when it holds one)")
     args = parser.parse_args()
     if args.what == "quality":
-        quality()
+        quality(args.sheet)
     elif args.what == "speed":
         speed(args.n, args.motive, args.keep)
     elif args.what == "sheet":

@@ -35,8 +35,14 @@ class Model:
         return rows.dot(self.weights) + self.bias
 
 
-def train(rows: Rows, labels: np.ndarray, sample_weights: np.ndarray | None = None) -> Model:
-    """Fit a logistic regression (L2, balanced classes) by Adam's gradient steps."""
+class Interrupted(Exception):
+    """Training was given up because `stop` said so (someone waits for the lock)."""
+
+
+def train(rows: Rows, labels: np.ndarray, sample_weights: np.ndarray | None = None,
+          stop=None) -> Model:
+    """Fit a logistic regression (L2, balanced classes) by Adam's gradient steps; `stop`,
+    asked every few steps, gives up the training (Interrupted) when it answers True."""
     labels = np.asarray(labels, dtype=np.float64)
     weights = np.ones(len(labels)) if sample_weights is None else np.asarray(sample_weights,
                                                                               dtype=np.float64)
@@ -51,6 +57,8 @@ def train(rows: Rows, labels: np.ndarray, sample_weights: np.ndarray | None = No
     w = np.zeros(len(columns) + 1)  # the last one is the bias
     first, second = np.zeros_like(w), np.zeros_like(w)
     for step in range(1, STEPS + 1):
+        if stop is not None and step % 10 == 0 and stop():
+            raise Interrupted
         z = local.dot(w[:-1]) + w[-1]
         residual = weights * (1 / (1 + np.exp(-np.clip(z, -30, 30))) - labels)
         gradient = np.append(local.transpose_dot(residual, len(columns)) + REGULARISATION

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from ..search.engine.generations import current_generation
 from .candidates import readable_by
 from .decisions import rejected_keys
 from .features import Rows, counted, weighted
-from .model import Model, train
+from .model import Interrupted, Model, train
 from .store import Store, key_number, update_store
 
 MIN_CODED = 5
@@ -104,12 +105,13 @@ def training_set(store: Store, motive: str, rejected: set[str], described: list[
 
 
 def train_motive(store: Store, motive: str, rejected: set[str],
-                 vocabulary=None) -> Model | None:
-    """The motive's model, or None when it has too few coded passages."""
+                 vocabulary=None, stop=None) -> Model | None:
+    """The motive's model, or None when it has too few coded passages (`stop`: see
+    `model.train`)."""
     if sum(1 for names in store.coded_motives if motive in names) < MIN_CODED:
         return None
     described = vocabulary_texts(vocabulary, motive) if vocabulary is not None else []
-    return train(*training_set(store, motive, rejected, described))
+    return train(*training_set(store, motive, rejected, described), stop=stop)
 
 
 def rank(store: Store, model: Model | None, ranking: Ranking, rejected: set[str],
@@ -166,6 +168,8 @@ class Suggester:
         self.store: Store | None = None
         self.seen: tuple | None = None
         self.warming: threading.Thread | None = None
+        self._asking = 0
+        self._count = threading.Lock()
 
     def current_store(self) -> Store:
         """The store, brought up to date when the index has changed since it was last
@@ -183,19 +187,32 @@ class Suggester:
 
     def ranking(self, motive: str, audience: str, skipped: set[str] = frozenset(),
                 limit: int = 10) -> Ranking:
-        """The motive's current suggestions (training its model when due)."""
-        with self.lock:
-            store, model, rejected = self._model(motive)
+        """The motive's current suggestions (training its model when due). A page asking
+        goes before the background training, which waits between motives while any does."""
+        with self._count:
+            self._asking += 1
+        try:
+            with self.lock:
+                store, model, rejected = self._model(motive)
+        finally:
+            with self._count:
+                self._asking -= 1
         return rank(store, model, Ranking(motive, audience), rejected, skipped, limit)
 
-    def _model(self, motive: str) -> tuple[Store, Model | None, set[str]]:
+    def pages_waiting(self) -> bool:
+        """Whether a page is waiting for a model now."""
+        with self._count:
+            return self._asking > 0
+
+    def _model(self, motive: str, stop=None) -> tuple[Store, Model | None, set[str]]:
         """The store, the motive's model (trained now when it has none or a batch of
         decisions has passed since) and its rejections; the caller holds the lock."""
         store = self.current_store()
         rejected = rejected_keys(self.testimonies_dir, motive)
         model, decided = self.models.get(motive, (None, BATCH))
         if model is None or decided >= BATCH:
-            model = train_motive(store, motive, rejected, vocabulary_for(self.testimonies_dir))
+            model = train_motive(store, motive, rejected, vocabulary_for(self.testimonies_dir),
+                                 stop)
             self.models[motive] = (model, 0)
         return store, model, rejected
 
@@ -211,10 +228,20 @@ class Suggester:
         return self.warming
 
     def _warm(self, motives: list[str]) -> None:
-        for motive in motives:
+        """Train each motive's model unless a page has; a page that asks meanwhile goes
+        first (Python's locks are not fair), the training under way given up for it."""
+        waiting = list(motives)
+        while waiting:
+            while self.pages_waiting():
+                time.sleep(0.01)
+            motive = waiting[0]
             try:
                 with self.lock:
-                    self._model(motive)
+                    if motive not in self.models:
+                        self._model(motive, stop=self.pages_waiting)
+                waiting.pop(0)
+            except Interrupted:
+                continue  # tried again once the page has its answer
             except Exception:  # noqa: BLE001 - a page asked for later trains and says why
                 logging.getLogger(__name__).exception("training %r in the background", motive)
                 return

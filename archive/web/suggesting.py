@@ -40,14 +40,15 @@ def suggestions():
     """The motives and their suggestions, or the next suggestions for one motive."""
     archive = reader_archive()
     label = request.args.get("motive", "")
+    motives = [m.term for m in archive.vocabulary.motives]
     if not label:
-        motives = [m.term for m in archive.vocabulary.motives]
         _suggester().warm(motives)  # each motive's first page then finds its model ready
         return render_template("suggestions.html", motive=None, motives=motives,
                                minimum=MIN_CODED)
     motive = archive.vocabulary.normalise(label) or abort(404)
     skipped = [k for k in request.args.get("skip", "").split(",") if k][-MAX_SKIPPED:]
     ranking = _suggester().ranking(motive, audience(), set(skipped))
+    _suggester().warm(motives)  # this motive's model first, then the others' behind it
     shown = [in_context(archive.paths.testimonies, s, audience(), archive.vocabulary)
              for s in ranking.suggestions]
     g.listed = [s.suggestion.record for s in shown]  # for the audit trail (reads.py)

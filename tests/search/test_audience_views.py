@@ -119,3 +119,36 @@ def test_the_command_line_reads_as_the_audience_it_is_given(levels):
     data = json.loads(exported.output)
     assert data["export"]["audience"] == "researchers"
     assert "qzresearchrecord" in exported.output and "qzarchivistrecord" not in exported.output
+
+
+def test_the_documents_a_view_replaces_are_read_from_term_infos_as_from_postings(levels):
+    """`replaced_documents` reads ids from the id field's term infos (fast); after edits
+    that move records between views and a removal (deleted documents left in segments),
+    it must name what the posting lists name."""
+    from archive.search.engine.generations import VIEWS
+    from archive.search.engine.reader import replaced_documents
+    from archive.search.engine.store import open_index
+
+    folder = levels.testimonies
+    write_record(folder, "for-researchers", access="public", body="Now open to all.\n")
+    write_record(folder, "open-record", access="researchers", body="Now closed a little.\n")
+    (folder / "hidden-name.md").unlink()
+    update_index(folder, levels.index)
+    generation = current_generation(levels.index)
+    readers = [open_index(generation / view).reader() for view in VIEWS]
+    try:
+        offsets = [0]
+        for reader in readers:
+            offsets.append(offsets[-1] + reader.doc_count_all())
+        expected = set()
+        for higher in range(1, len(readers)):
+            for term in readers[higher].lexicon("id"):
+                if list(readers[higher].postings("id", term).all_ids()):
+                    for lower in range(higher):
+                        if ("id", term) in readers[lower]:
+                            expected.update(offsets[lower] + d for d in
+                                            readers[lower].postings("id", term).all_ids())
+        assert expected and replaced_documents(readers) == frozenset(expected)
+    finally:
+        for reader in readers:
+            reader.close()

@@ -8,6 +8,8 @@ import datetime as dt
 import json
 import re
 import subprocess
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -286,8 +288,9 @@ def test_models_trained_in_the_background_serve_each_motive_s_first_page(empty_a
     suggester = Suggester(empty_archive.testimonies, empty_archive.index)
     trained = []
     real = suggester_module.train_motive
-    monkeypatch.setattr(suggester_module, "train_motive",
-                        lambda store, motive, *rest: trained.append(motive)
+    monkeypatch.setattr(suggester_module, "train_motive",  # this suggester's, not another test's
+                        lambda store, motive, *rest: (store is suggester.store
+                                                      and trained.append(motive))
                         or real(store, motive, *rest))
     warming = suggester.warm(["famine", "hallyu"])
     assert suggester.warm(["famine"]) is None  # one warming at a time
@@ -420,3 +423,42 @@ def test_whoosh_s_more_like_this_ranks_texts_sharing_the_examples_key_terms():
              "배급이 끊겨 굶주렸습니다", "Hunger and starvation in the village"]
     scores = more_like(texts, ["We starved when the rations stopped", "배급이 끊겼습니다"])
     assert scores[0] > scores[1] == 0 and scores[2] > 0
+
+
+def test_a_page_asking_for_a_model_goes_before_the_background_training(empty_archive,
+                                                                      monkeypatch):
+    """Python's locks are not fair: without the page's turn, training every motive in the
+    background kept a motive's first page waiting until all were trained."""
+    build(empty_archive.testimonies)
+    suggester = Suggester(empty_archive.testimonies, empty_archive.index)
+    trained, started = [], threading.Event()
+    real = suggester_module.train_motive
+
+    def slow(store, motive, *rest):
+        if store is suggester.store:  # not another test's background training
+            started.set()
+            time.sleep(0.2)
+            trained.append(motive)
+        return real(store, motive, *rest)
+
+    monkeypatch.setattr(suggester_module, "train_motive", slow)
+    warming = suggester.warm(["hallyu", "surveillance", "recall order", "religious persecution",
+                              "education", "famine"])
+    started.wait(timeout=10)
+    suggester.ranking("famine", "archivists")
+    assert trained.index("famine") <= 1  # after at most the one under way before
+    warming.join(timeout=60)
+    assert trained.count("famine") == 1  # the background does not train it again
+
+
+def test_training_is_given_up_when_asked_and_finishes_otherwise():
+    from archive.suggesting.model import Interrupted, train
+
+    rows = features.vectors(["famine hunger corpses", "a quiet office", "famine again"])
+    labels = np.array([1.0, 0.0, 1.0])
+    asked = []
+    with pytest.raises(Interrupted):
+        train(rows, labels, stop=lambda: asked.append(1) or len(asked) > 2)
+    assert len(asked) == 3
+    trained = train(rows, labels, stop=lambda: False)
+    assert trained.scores(rows)[0] > trained.scores(rows)[1]
