@@ -389,6 +389,12 @@ class ArchiveIndex:
             docnum = snapshot.docnum_of(testimony_id)
             return self._hit(snapshot.stored(docnum), ()) if docnum is not None else None
 
+    def beyond_public(self, testimony_ids) -> list[str]:
+        """Those of the records this view shows more of than the public's: each read from
+        a view above it (a record closed to the public, or with text kept from it)."""
+        with self._lock:
+            return self._current().beyond_public(testimony_ids)
+
     def path_of(self, testimony_id: str) -> str | None:
         """The record file (relative to the records folder) indexed under an id."""
         with self._lock:

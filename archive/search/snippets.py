@@ -13,6 +13,7 @@ words are looked up once per search (`Matcher`), and only the matched words are 
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 from .engine.analysis import SYLLABLE_MARK, WORD_PATTERN, syllable_spans, term_spans
@@ -59,7 +60,7 @@ class Matcher:
         parts: list[list[int]] = []
         terms = set()
         for word in _WORD.finditer(piece):
-            spans = term_spans(word.group(0))
+            spans = list(_word_spans(word.group(0)))
             if len(spans) == 1:  # the whole word (lower-casing may change its length: İ)
                 spans = [(spans[0][0], 0, len(word.group(0)))]
             if self._syllables:  # a syllable looked for anywhere (`·법` in `국법상`)
@@ -79,6 +80,13 @@ class Matcher:
             self._marks[piece] = (tuple(map(tuple, parts)), frozenset(terms))
         else:
             self._others.add(piece)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_spans(word: str) -> tuple:
+    """A word's terms and where they stand in it, kept between searches: the words of a
+    long transcript are analysed once, not at each search that shows it."""
+    return tuple(term_spans(word))
 
 
 def snippet(text: str, matcher: Matcher) -> tuple[tuple[str, bool], ...] | None:

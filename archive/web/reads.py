@@ -1,8 +1,10 @@
 """The audit trail's record of reading in accounts mode: after each answer, the records
 above the public that an account has just read (a record's page, `.md`, citations, its
-JSON, its recording and transcript, an export: `read`) or seen in a list of hits with
+JSON, its recording and transcript: `read`), and in an export or a list of hits with
 their snippets (search, its JSON, the home page, suggestions: `listed`, the route with
-its query), entered by id, never by any of their text."""
+its query) every record the reader's view shows more of than the public's (closed to
+the public, or with passages or fields kept from it), entered by id, never by any of
+their text."""
 
 from __future__ import annotations
 
@@ -29,21 +31,16 @@ def note_reads(response):
     reader = archive_of(current_app, account.audience).index
     event, route = "read", request.path
     if request.endpoint in READ_ROUTES:
-        ids = [request.view_args["testimony_id"]]
-    elif request.endpoint in EXPORT_ROUTES:
+        read = _above_the_public(reader, request.view_args["testimony_id"])
+    elif request.endpoint in EXPORT_ROUTES:  # every record exported, as the reader's view has it
         params = [(k, v) for k, v in request.args.items(multi=True) if k in PARAMS and v.strip()]
-        ids = [hit.id for hit in reader.matching(request_from_params(params, 20))]
-    elif g.get("listed"):
-        event, route, ids = "listed", request.full_path.rstrip("?"), g.listed
+        read = reader.beyond_public(
+            [hit.id for hit in reader.matching(request_from_params(params, 20))])
+    elif g.get("listed"):  # hits with their snippets
+        event, route = "listed", request.full_path.rstrip("?")
+        read = reader.beyond_public(g.listed)
     else:
         return response
-    public = archive_of(current_app, "public").index
-    read = []
-    for testimony_id in ids:
-        above, mine = public.hit(testimony_id), reader.hit(testimony_id)
-        if (above is None or above.closed) and (
-                (mine is not None and not mine.closed) or testimony_id in g.get("granted", ())):
-            read.append(testimony_id)
     if read:
         store = current_app.extensions["access_store"]
         with store.transaction() as db:
@@ -51,3 +48,14 @@ def note_reads(response):
                 audit.note(store, event, account.name, testimony_id, route[:200],
                            request.remote_addr, db=db)
     return response
+
+
+def _above_the_public(reader, testimony_id: str) -> list[str]:
+    """The record, when the public may not read it and this reader just did (in its view,
+    or by a grant); else nothing."""
+    above = archive_of(current_app, "public").index.hit(testimony_id)
+    mine = reader.hit(testimony_id)
+    if (above is None or above.closed) and (
+            (mine is not None and not mine.closed) or testimony_id in g.get("granted", ())):
+        return [testimony_id]
+    return []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+from pathlib import Path
 from html import unescape
 
 import pyotp
@@ -102,21 +103,32 @@ def test_three_audiences_through_accounts(accounts_app, clock):
 
 def test_reads_above_the_public_are_audited_by_id_never_text(accounts_app):
     make(accounts_app, "minji", "researcher")
+    plain_public(accounts_app)
     client = accounts_app.test_client()
     log_in(client, "minji")
     client.get("/t/researchers-account")
-    client.get("/t/open-account")  # a public record: not entered
+    client.get("/t/open-account")  # a public record: its page is not entered
     client.get("/export/csv?q=river")
     trail = audit.entries(store_of(accounts_app))
     reads = [(e.record, e.route) for e in trail if e.event == "read"]
-    assert ("researchers-account", "/t/researchers-account") in reads
-    assert ("researchers-account", "/export/csv") in reads
-    assert all(record != "open-account" for record, _ in reads)
+    assert [read for read in reads if read[1].startswith("/t/")] == [
+        ("researchers-account", "/t/researchers-account")]
+    exported = {record for record, route in reads if route == "/export/csv"}
+    # the export holds the researchers' record and the public one's researchers span
+    assert exported == {"researchers-account", "open-account"}
     assert all(MARK["researchers record"] not in e.text() for e in trail)
+
+
+def plain_public(app):
+    """A public record with nothing kept from the public: never entered."""
+    folder = app.config["TESTIMONIES"]
+    write_record(Path(folder), "plain-account", body="The river was wide.\n", access="public")
+    update_index(folder, app.config["INDEX"], today=START.date())
 
 
 def test_hits_above_the_public_listed_in_a_search_are_audited_with_the_query(accounts_app):
     make(accounts_app, "minji", "researcher")
+    plain_public(accounts_app)
     anonymous = accounts_app.test_client()
     anonymous.get("/search?q=river")
     assert not [e for e in audit.entries(store_of(accounts_app)) if e.event == "listed"]
@@ -130,7 +142,9 @@ def test_hits_above_the_public_listed_in_a_search_are_audited_with_the_query(acc
     assert ("minji", "researchers-account", "/search?q=river") in listed
     assert ("minji", "researchers-account", "/api/search?q=river&page=1") in listed
     assert ("minji", "researchers-account", "/") in listed
-    assert {record for _, record, _ in listed} == {"researchers-account"}  # not the public's
+    assert "plain-account" in text(client.get("/search?q=river"))
+    # the public record with a researchers span is entered too; the plain one never
+    assert {record for _, record, _ in listed} == {"researchers-account", "open-account"}
     assert all(MARK["researchers record"] not in e.text() for e in trail)
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import heapq
 
+import numpy as np
+
 from whoosh import sorting
 from whoosh.query import And, Not, Or, Phrase, Term
 from whoosh.scoring import BM25F
@@ -76,6 +78,8 @@ def _word_scores(searcher, part, lengths: dict, weighting) -> dict[int, float] |
     if not leaves or not all(_is_word(leaf) for leaf in leaves) \
             or (type(part) is Or and (part.boost != 1.0 or part.scale)):
         return None
+    if all(type(leaf) is Term for leaf in leaves):
+        return _term_scores(searcher, leaves, lengths, weighting.B, weighting.K1)
     scores: dict[int, float] = {}
     for leaf in leaves:
         add = {Term: _add_term, Phrase: _add_phrase, And: _add_all_terms}[type(leaf)]
@@ -93,6 +97,45 @@ def _clause_scores(searcher, query) -> dict[int, float]:
             scores[matcher.id() + offset] = matcher.score()
             matcher.next()
     return scores
+
+
+def _term_scores(searcher, terms: list, lengths: dict, B: float,
+                 K1: float) -> dict[int, float] | None:
+    """A word's BM25F score in every document that holds it, its terms (one a field)
+    scored a block of postings at a time with numpy: the operations of `_add_term` in the
+    same order on the same doubles, so the same floats, without a Python step a posting
+    (a common word has some 27,000 a field at 34,000 records). None if it cannot."""
+    total = np.zeros(searcher.doc_count_all())
+    found = np.zeros(len(total), dtype=bool)
+    for term in terms:
+        field = searcher.schema[term.fieldname]
+        text = field.to_bytes(term.text)
+        if not field.scorable:
+            return None
+        if (term.fieldname, text) not in searcher.reader():
+            continue
+        idf, boost, k1_plus = searcher.idf(term.fieldname, text), term.boost, K1 + 1
+        lengthy = np.array(_length_terms(searcher.avg_field_length(term.fieldname) or 1, B,
+                                         K1))
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            if (term.fieldname, text) not in reader:
+                continue
+            held = lengths.get((reader, term.fieldname))
+            if held is None:
+                return None
+            held = np.asarray(held)
+            for ids, weights, _ in posting_blocks(reader.postings(term.fieldname, text)):
+                ids = np.asarray(ids, dtype=np.int64)
+                weights = np.asarray(weights, dtype=np.float64)
+                score = idf * ((weights * k1_plus) / (weights + lengthy[held[ids]]))
+                if boost != 1.0:
+                    score *= boost
+                ids += offset
+                total[ids] += score
+                found[ids] = True
+    docs = np.flatnonzero(found)
+    return dict(zip(docs.tolist(), total[docs].tolist()))
 
 
 def _add_term(scores: dict, searcher, term: Term, lengths: dict, B: float, K1: float) -> bool:

@@ -100,6 +100,8 @@ def lengths_in_memory(reader) -> dict:
     """
     held = {}
     for leaf, _ in reader.leaf_readers():
+        if not leaf.doc_count_all():  # an empty view: no postings, so no lengths to read
+            continue
         perdoc = getattr(leaf, "_perdoc", None)
         for name in SEARCH_FIELDS + tuple(SYLLABLE_FIELDS.values()):
             try:
@@ -136,6 +138,7 @@ class Snapshot:
         self.lengths = lengths_in_memory(reader)
         self.searcher = Searcher(reader)
         self.facets = FacetSets(reader, replaced_documents(readers))
+        self.public_documents = readers[0].doc_count_all()  # numbered first in the flat reader
         words = Counter()  # spelling words: each view's table, for this generation
         for folder, view_reader in zip(self.folders, readers):
             words.update(load_words(folder, view_reader))
@@ -204,6 +207,14 @@ class Snapshot:
                             found[docnum + offset] = name
             self._ids = found
         return self._ids
+
+    def beyond_public(self, testimony_ids) -> list[str]:
+        """Those of the records whose live document comes from a view above the public:
+        what this audience reads of them (their text, or more of it) the public does not."""
+        if not hasattr(self, "_docnums"):
+            self._docnums = {name: docnum for docnum, name in self.ids().items()}
+        return [name for name in testimony_ids
+                if self._docnums.get(name, -1) >= self.public_documents]
 
     def having(self, fieldname: str, value: str) -> frozenset:
         """The live documents indexed with one term of a field (`access`, `restricted`)."""
