@@ -9,9 +9,9 @@ index changes.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from html import escape
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import QueryError
 from ..records import person
@@ -19,6 +19,7 @@ from ..records.validation import LEFT_WITH
 from ..records.vocabulary import Vocabulary
 from ..translation import gettext as _
 from . import snippets
+from .results import MAX_PER_PAGE, Evidence, FacetCount, Hit, Matched, Moment, SearchResults
 from .engine import MAX_QUERY_CHARS, Snapshot, guard_query, open_snapshot
 from .requests import (FACETS, SORTS, SearchRequest, asked_motives, normalise_filters,
                        parse_year_range, with_motive_clauses)
@@ -26,130 +27,6 @@ from .requests import (FACETS, SORTS, SearchRequest, asked_motives, normalise_fi
 __all__ = ["FACETS", "SORTS", "ArchiveIndex", "FacetCount", "Hit", "SearchRequest",
            "SearchResults", "guard_query", "normalise_filters", "parse_year_range",
            "MAX_QUERY_CHARS"]
-
-MAX_PER_PAGE = 100
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A coded passage of a record: the person's own words stating a motive, in a paragraph
-    of the body or in a cue of the recording's transcript (with its times, milliseconds)."""
-
-    motive: str
-    text: str
-    paragraph: int
-    cue: int = 0
-    start: int | None = None
-    end: int | None = None
-
-    @property
-    def anchor(self) -> str:
-        """Where the passage is on the record's page: `#p-2`, or `?t=83#cue-12`."""
-        return f"?t={seconds(self.start)}#cue-{self.cue}" if self.cue else f"#p-{self.paragraph}"
-
-
-def seconds(millis: int | None) -> str:
-    """Milliseconds as the seconds of a media fragment or `?t=`: `83`, `83.25`."""
-    return f"{(millis or 0) / 1000:.3f}".rstrip("0").rstrip(".")
-
-
-@dataclass(frozen=True)
-class Moment:
-    """Where a search's words are said in a recording: the cue, its times (milliseconds)
-    and the snippet of its words."""
-
-    cue: int
-    start: int
-    end: int
-    snippet: tuple[tuple[str, bool], ...]
-
-    @property
-    def anchor(self) -> str:
-        """The record page at that moment: `?t=83#cue-12`."""
-        return f"?t={seconds(self.start)}#cue-{self.cue}"
-
-    @property
-    def snippet_html(self) -> str:
-        """The snippet as HTML: the text escaped, matched words in `<mark>`."""
-        return _html(self.snippet)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One matching testimony as a result list shows it; `quoted` when its snippet is a
-    coded passage, the person's own statement of a motive searched for."""
-
-    id: str
-    title: str
-    year: int
-    post: str
-    sector: str
-    country: str | None
-    motives: tuple[str, ...]
-    snippet: tuple[tuple[str, bool], ...] = ()
-    closed: bool = False  # the reader may see only its catalogue fields
-    evidence: tuple[Evidence, ...] = ()
-    quoted: bool = False
-    quote_paragraph: int = 0  # where the quoted passage lies (`#p-N` of the record's page)
-    rank: str | None = None
-    born: int | None = None
-    left_with: tuple[str, ...] = ()
-    moment: Moment | None = None  # where the words are said in the recording
-    quote: Evidence | None = None  # the quoted passage
-
-    @property
-    def snippet_html(self) -> str:
-        """The snippet as HTML: the text escaped, matched words in `<mark>`."""
-        return _html(self.snippet)
-
-    def snippet_text(self, before: str = "", after: str = "") -> str:
-        """The snippet as plain text, matched words between `before` and `after`."""
-        return "".join(f"{before}{text}{after}" if marked else text
-                       for text, marked in self.snippet)
-
-
-def _html(snippet) -> str:
-    return "".join(f"<mark>{escape(text)}</mark>" if marked else escape(text)
-                   for text, marked in snippet)
-
-
-@dataclass(frozen=True)
-class FacetCount:
-    """How many matching testimonies have one value of a facet."""
-
-    value: str | int
-    count: int
-    quoted: int | None = None  # motives: how many of them state it in a coded passage
-    broader: str | None = None  # motives: the broader term or concept it rolls up to
-
-
-@dataclass(frozen=True)
-class SearchResults:
-    """One page of results, with the total, facet counts and a spelling suggestion."""
-
-    request: SearchRequest
-    filters: dict
-    total: int
-    hits: tuple[Hit, ...]
-    facets: dict
-    suggestion: str | None = None
-
-    @property
-    def pages(self) -> int:
-        """How many pages the results fill."""
-        return max(1, -(-self.total // self.request.per_page))
-
-
-@dataclass(frozen=True)
-class Matched:
-    """The documents of a search, each facet value's documents, each document's year, and
-    each thesaurus node's documents (a motive with every motive under it)."""
-
-    docs: frozenset
-    sets: dict
-    years: dict
-    rolled: dict
-    filters: dict
 
 
 class ArchiveIndex:
@@ -164,6 +41,7 @@ class ArchiveIndex:
         self._generation: Path | None = None
         self._snapshot: Snapshot | None = None
         self._rolled_for: tuple = (None, {})
+        self._rolled_arrays_for: tuple = (None, {})
         with self._lock:
             self._current()
 
@@ -288,16 +166,25 @@ class ArchiveIndex:
         """The motive facet over some documents: each term and broader concept with the
         number of documents stating it or any motive under it, and how many quote it;
         largest first."""
-        quoted = snapshot.facets.sets["quoted"]
+        mask = snapshot.facets.mask(docs)
         counts = []
-        for name, stating in self._rolled(snapshot).items():
-            count = len(docs & stating)
+        for name, (stating, quoting) in self._rolled_arrays(snapshot).items():
+            count = int(np.count_nonzero(mask[stating]))
             if count:
-                quoting = frozenset().union(*(quoted.get(term, frozenset())
-                                              for term in self.vocabulary.narrower(name)))
-                counts.append(FacetCount(name, count, len(docs & stating & quoting),
+                counts.append(FacetCount(name, count, int(np.count_nonzero(mask[quoting])),
                                          self.vocabulary.get(name).broader))
         return sorted(counts, key=lambda c: (-c.count, str(c.value).casefold()))
+
+    def _rolled_arrays(self, snapshot: Snapshot) -> dict[str, tuple]:
+        """For each term and concept, the documents stating it (or a motive under it) and
+        those of them quoting it, as arrays (made once per snapshot)."""
+        if self._rolled_arrays_for[0] is not snapshot:
+            quoted = snapshot.facets.sets["quoted"]
+            self._rolled_arrays_for = (snapshot, {
+                name: (_array(stating), _array(stating & frozenset().union(
+                    *(quoted.get(term, frozenset()) for term in self.vocabulary.narrower(name)))))
+                for name, stating in self._rolled(snapshot).items()})
+        return self._rolled_arrays_for[1]
 
     def _rolled(self, snapshot: Snapshot) -> dict[str, frozenset]:
         """For each term and concept of the thesaurus, the documents stating it or any
@@ -444,3 +331,8 @@ def _moment(stored: dict, matcher: snippets.Matcher) -> Moment | None:
     """Where the searched words are said in the record's transcript; None when nowhere."""
     found = snippets.said_at(stored.get("transcript") or "", stored.get("cues") or (), matcher)
     return Moment(*found) if found else None
+
+
+def _array(docs: frozenset) -> np.ndarray:
+    """A set of document numbers as an array, to index a mask of documents with."""
+    return np.fromiter(docs, dtype=np.int64, count=len(docs))

@@ -29,7 +29,8 @@ from ..records.rendering import render_markdown
 from ..search import comparing
 from ..search.shares import share_by_period
 from ..search.requests import PARAMS, request_from_params
-from ..search.searching import SearchRequest, seconds
+from ..search.results import seconds
+from ..search.searching import SearchRequest
 from ..service import Archive, export_text, results_json, testimony_json
 from . import charts, facets, heatmap, i18n, playing
 from .readers import reader_archive, reader_testimony

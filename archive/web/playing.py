@@ -12,7 +12,7 @@ from markupsafe import Markup
 from ..records.coding import term_labels
 from ..records.rendering import render_markdown
 from ..records.webvtt import format_clock
-from ..search.searching import seconds
+from ..search.results import seconds
 from .i18n import gettext as _
 
 _T = re.compile(r"^\d{1,6}(?:\.\d{1,3})?$")

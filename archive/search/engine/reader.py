@@ -8,6 +8,7 @@ from array import array
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
@@ -25,11 +26,15 @@ from .suggestions import Speller, load_words
 
 
 class FacetSets:
-    """For each facet value, the set of live documents that have it."""
+    """For each facet value, the set of live documents that have it; counts are taken on
+    a mask of the documents counted and each value's documents as an array, in numpy."""
 
     def __init__(self, reader, hidden: frozenset = frozenset()) -> None:
         self.hidden = hidden  # lower views' documents replaced by a higher view's
         self.live = live_docs(reader) - hidden
+        self.size = reader.doc_count_all()
+        self._arrays: dict[str, list] = {}
+        self._masked: tuple = (None, None)
         self.sets: dict[str, dict] = {}
         for name in SET_FIELDS:
             values: dict = {}
@@ -59,13 +64,32 @@ class FacetSets:
         """How many of some documents quote each motive (state it in a coded passage)."""
         return {motive: len(docs & members) for motive, members in self.sets["quoted"].items()}
 
+    def mask(self, docs: frozenset) -> np.ndarray:
+        """The documents as a mask over every document number (the last one kept: a
+        search counts every facet over the same documents)."""
+        if self._masked[0] is not docs:
+            mask = np.zeros(self.size, dtype=bool)
+            mask[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+            self._masked = (docs, mask)
+        return self._masked[1]
+
     def counts(self, name: str, docs) -> list[tuple]:
         """(value, count) of a facet over a set of documents, largest first (years in order)."""
-        counts = [(value, len(docs & members)) for value, members in self.sets[name].items()]
+        if name not in self._arrays:
+            self._arrays[name] = [(value, as_array(members))
+                                  for value, members in self.sets[name].items()]
+        mask = self.mask(docs)
+        counts = [(value, int(np.count_nonzero(mask[members])))
+                  for value, members in self._arrays[name]]
         counts = [c for c in counts if c[1]]
         if name == "year":
             return sorted(counts)
         return sorted(counts, key=lambda c: (-c[1], str(c[0]).casefold()))
+
+
+def as_array(docs) -> np.ndarray:
+    """A set of document numbers as an array, to index a mask with."""
+    return np.fromiter(docs, dtype=np.int64, count=len(docs))
 
 
 def live_docs(reader) -> frozenset:
