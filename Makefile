@@ -34,9 +34,9 @@ bench: $(BIN)/archive
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py --n $(N) --repeat $(REPEAT)
 
-## bench-views: what the views above the public (researchers', archivists') cost a full rebuild of the generated records (bench/.work/t34000-tr0p1, made by `make bench`): time, documents and size
+## bench-views: what the views above the public (researchers', archivists') cost a full rebuild of the N generated records `make bench` made (bench/.work/tN-tr0p1): time, documents and size
 bench-views: $(BIN)/archive
-	$(BIN)/python bench/views.py
+	$(BIN)/python bench/views.py bench/.work/t$(N)-tr0p1
 
 ## bench-korean: recall and precision of Korean search, with kiwipiepy (a morphological analyzer) as the oracle
 bench-korean: $(BIN)/archive
