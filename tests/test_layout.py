@@ -27,7 +27,8 @@ WINGS = {
     "records": "The record format: a file becomes a Testimony, is validated, coded, redacted "
                "for an audience, rendered and written back.",
     "media": "Recordings made fit for an audience: copies with the withheld passages silenced "
-             "(video: blanked), named by fingerprints; ffmpeg found.",
+             "(video: blanked), named by fingerprints; ffmpeg found; draft cue times "
+             "aligned from a plain transcript.",
     "search": "Records to index documents and requests to results, with engine/ inside it, "
               "the only code that imports Whoosh.",
     "history": "The archive's life on disk: founding, saving edits, git history, withdrawal, "

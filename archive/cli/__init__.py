@@ -10,7 +10,7 @@ import click
 from .. import service
 from ..errors import ArchiveError
 from ..settings import find_root, load_settings
-from . import access, exchange, history, records, search, serving, suggesting
+from . import access, exchange, history, media, records, search, serving, suggesting
 
 
 class ArchiveGroup(click.Group):
@@ -53,5 +53,6 @@ def main() -> None:
 for _command in (records.validate, records.show, records.new, search.index, search.search,
                  search.compare, search.check, exchange.import_, exchange.export, serving.init,
                  serving.serve, history.log, history.diff, history.restore, history.withdraw,
-                 history.sync, suggesting.suggest, access.users, access.grants_, access.audit_):
+                 history.sync, suggesting.suggest, access.users, access.grants_, access.audit_,
+                 media.align):
     cli.add_command(_command)

@@ -67,3 +67,10 @@ def probe_duration(path: str) -> int | None:
     hours, minutes, seconds, fraction = found.groups()
     return ((int(hours) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 \
         + int(fraction.ljust(3, "0")[:3])
+
+
+def decode_pcm(path: str, out: str, rate: int = 16000) -> None:
+    """Decode a recording's first sound track to raw PCM (mono, 16-bit, `rate` Hz) in the
+    file `out`, as a speech recogniser reads it."""
+    run(["-y", "-i", path, "-map", "0:a:0", "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1",
+         "-ar", str(rate), out], f"read the sound of {path}")
