@@ -49,10 +49,10 @@ bench-suggestions: $(BIN)/archive
 	$(BIN)/python bench/suggestions.py quality
 	$(BIN)/python bench/suggestions.py speed --n $(N)
 
-## wheelhouse: the project's wheel and a wheel of every runtime dependency, for this Python, in dist/wheelhouse/ (to install on a laptop with no network)
+## wheelhouse: the project's wheel and a wheel of every runtime dependency (alignment's too), for this Python, in dist/wheelhouse/ (to install on a laptop with no network)
 wheelhouse: $(BIN)/archive
 	rm -rf dist/wheelhouse
-	$(BIN)/python -m pip wheel --quiet --wheel-dir dist/wheelhouse .
+	$(BIN)/python -m pip wheel --quiet --wheel-dir dist/wheelhouse '.[align]'
 	cp docs/wheelhouse-INSTALL.txt dist/wheelhouse/INSTALL.txt
 	@echo "Wrote dist/wheelhouse/ ($$(ls dist/wheelhouse/*.whl | wc -l) wheels); see dist/wheelhouse/INSTALL.txt"
 
