@@ -475,7 +475,7 @@ def main() -> None:
         aport = free_port()  # after the first server: each brings the index up to date first
         accounts = subprocess.Popen([BIN / "archive", "--testimonies", records, "--index", index,
                                      "serve", "--accounts", "--port", str(aport), "--no-watch"],
-                                    stderr=subprocess.DEVNULL)
+                                    stderr=(args.work / "accounts-server.log").open("w"))
         servers.append(accounts)
         wait_for(f"http://127.0.0.1:{aport}/api/search")
         opener = log_in(aport, researcher)
