@@ -325,7 +325,13 @@ def testimony_text(testimony: Testimony) -> str:
 
 
 def run_server(app, host: str, port: int) -> None:
-    """Serve the app with waitress, a production WSGI server (never a debugger)."""
+    """Serve the app with waitress, a production WSGI server (never a debugger).
+
+    With `poll`, not waitress's default `select`, which cannot watch a connection whose
+    file number passes 1,023: at 100,000 records an accounts server holds the public
+    view's segment files once for the public and again under a researcher's view, some
+    1,000 files, and its next connection failed."""
     import waitress
 
-    waitress.serve(app, host=host, port=port, threads=8, ident="testimony-archive")
+    waitress.serve(app, host=host, port=port, threads=8, ident="testimony-archive",
+                   asyncore_use_poll=True)
