@@ -147,7 +147,7 @@ def _update(testimonies_dir, generation: Path, state: dict, reading: Reading, pr
         paths = sorted({Path(p).absolute() for p in only})
         looked_at = {p.relative_to(root.absolute()).as_posix() for p in paths}
         files = {rel: entry for rel, entry in old_files.items() if rel not in looked_at}
-        seen = {entry["id"]: os.path.join(root, rel) for rel, entry in files.items()}
+        seen = _FilesById(root, files)
         paths = [root / p.relative_to(root.absolute()) for p in paths]
     writers, purge = ViewWriters(generation), set()
     try:
@@ -185,6 +185,19 @@ def _update(testimonies_dir, generation: Path, state: dict, reading: Reading, pr
                      state.get("index_files"))
     report.total = len(files)
     return report
+
+
+class _FilesById(dict):
+    """{id: file} of the records an update keeps as they were, for the message that names
+    a duplicate id's other file; each path is joined only when asked (joining 100,000
+    of them took 0.3 s of every saved edit)."""
+
+    def __init__(self, root: Path, files: dict) -> None:
+        super().__init__((entry["id"], rel) for rel, entry in files.items())
+        self.root = root
+
+    def __getitem__(self, testimony_id: str) -> str:
+        return os.path.join(self.root, super().__getitem__(testimony_id))
 
 
 def _replace(writers: ViewWriters, documents) -> set[str]:

@@ -152,3 +152,58 @@ def test_the_documents_a_view_replaces_are_read_from_term_infos_as_from_postings
     finally:
         for reader in readers:
             reader.close()
+
+
+@pytest.mark.parametrize("audience", list(LEVEL))
+def test_a_view_reopened_after_edits_reads_only_new_segments_and_equals_a_fresh_one(
+        levels, audience):
+    """After an edit a snapshot takes what it knows of unchanged segments from the one
+    before (`engine.segments`); whatever was added, edited, moved or removed, it must hold
+    exactly what a snapshot opened from nothing holds: live documents, every facet value's
+    documents, the documents a higher view replaces, ids and field lengths."""
+    from archive.search.engine.reader import open_snapshot
+
+    folder = levels.testimonies
+    generation, snapshot = open_snapshot(levels.index, audience)
+    try:
+        write_record(folder, "added-later", year=1999, body="A new account.\n")
+        update_index(folder, levels.index)
+        known = dict(snapshot.segment_facts)
+        generation, snapshot = open_snapshot(levels.index, audience, snapshot, generation)
+        shared = [key for key in snapshot.segment_facts if key in known]
+        assert shared and all(snapshot.segment_facts[key] is known[key] for key in shared)
+        assert set(snapshot.segment_facts) - set(known), "the new segment is read"
+        _same_as_fresh(snapshot, generation, audience)
+
+        write_record(folder, "open-record", year=1994, motives=["famine"],
+                     body="We crossed at night [with qzresearchspan]{.researchers}.\n")
+        write_record(folder, "for-researchers", access="public", body="Now open to all.\n")
+        write_record(folder, "seen-name", access="researchers", name="Qzseenname")
+        (folder / "hidden-name.md").unlink()
+        update_index(folder, levels.index)
+        generation, snapshot = open_snapshot(levels.index, audience, snapshot, generation)
+        _same_as_fresh(snapshot, generation, audience)
+        assert sorted(snapshot.ids().values()) == ["added-later", "for-archivists",
+                                                   "for-researchers", "open-record",
+                                                   "seen-name"]
+    finally:
+        snapshot.close()
+
+
+def _same_as_fresh(snapshot, generation, audience: str) -> None:
+    from archive.search.engine.reader import Snapshot
+
+    fresh = Snapshot(generation, audience)
+    try:
+        assert snapshot.facets.live == fresh.facets.live
+        assert snapshot.facets.hidden == fresh.facets.hidden
+        assert snapshot.facets.year == fresh.facets.year
+        assert dict(snapshot.facets.sets) == dict(fresh.facets.sets)
+        assert snapshot.ids() == fresh.ids()
+
+        def lengths(held: dict) -> dict:
+            return {(leaf.segment().segment_id(), name): list(column)
+                    for (leaf, name), column in held.items()}
+        assert lengths(snapshot.lengths) == lengths(fresh.lengths)
+    finally:
+        fresh.close()

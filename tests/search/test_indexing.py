@@ -90,6 +90,20 @@ def test_duplicate_ids_in_sub_folders_are_an_error(empty_archive):
     assert "the id 'twin-record' is already used by" in str(report.problems[0])
 
 
+def test_a_duplicate_id_saved_alone_names_the_file_that_holds_it(empty_archive):
+    """`update_index(only=...)` (a web save, `archive index FILE`) finds the other file
+    among those it does not read again, and names it."""
+    folder = empty_archive.testimonies
+    write_record(folder, "a/twin-record")
+    update_index(folder, empty_archive.index)
+    twin = write_record(folder, "b/twin-record")
+    report = update_index(folder, empty_archive.index, only=[twin])
+    assert report.failed and ids(empty_archive) == ["twin-record"]
+    message = str(report.problems[0])
+    assert "the id 'twin-record' is already used by" in message
+    assert "a/twin-record.md" in message.split("already used by")[1]
+
+
 def test_a_changed_vocabulary_rebuilds_the_index(empty_archive):
     folder = empty_archive.testimonies
     write_record(folder, "seaweed-record", motives=["famine"])

@@ -4,49 +4,41 @@ lengths held in memory, stored fields, and a deep read that finds damaged files.
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import MultiReader
 from whoosh.searching import Searcher
 
 from ...errors import IndexDamaged, IndexMissing, IndexUntrusted, QueryError
 from ...translation import gettext
 from .analysis import SYLLABLE_MARK
-from .codec import posting_blocks
 from .generations import VIEWS, current_generation, read_state, settle, untrusted
 from .queries import make_parser, parse_query
 from .ranking import Ranking, rank
-from .schema import SEARCH_FIELDS, SET_FIELDS, SYLLABLE_FIELDS
+from .schema import SET_FIELDS, SYLLABLE_FIELDS
+from .segments import (SegmentFacts, deleted_in, held_lengths, read_segments,
+                       segment_term_docs)
 from .store import open_index
 from .suggestions import Speller, load_words
 
 
 class FacetSets:
-    """For each facet value, the set of live documents that have it; counts are taken on
-    a mask of the documents counted and each value's documents as an array, in numpy."""
+    """For each facet value, the live documents that have it, as an array (counts are
+    taken on a mask of the documents counted, in numpy) and, when first asked, as a set."""
 
-    def __init__(self, reader, hidden: frozenset = frozenset()) -> None:
+    def __init__(self, alive: np.ndarray, arrays: dict[str, dict], hidden: frozenset) -> None:
         self.hidden = hidden  # lower views' documents replaced by a higher view's
-        self.live = live_docs(reader) - hidden
-        self.size = reader.doc_count_all()
-        self._arrays: dict[str, list] = {}
+        self.size = len(alive)
+        self.live = frozenset(np.flatnonzero(alive).tolist())
+        self._arrays = {name: list(table.items()) for name, table in arrays.items()}
         self._masked: tuple = (None, None)
-        self.sets: dict[str, dict] = {}
-        for name in SET_FIELDS:
-            values: dict = {}
-            if name in reader.schema and name in reader.indexed_field_names():
-                field = reader.schema[name]
-                for term in reader.lexicon(name):
-                    value = field.from_bytes(term) if name == "year" else term.decode("utf-8")
-                    values[value] = self.live.intersection(term_docs(reader, name, term))
-            self.sets[name] = {v: docs for v, docs in values.items() if docs}
+        self.sets = _Sets(arrays)
         self.year: dict[int, int] = {}  # each live document's year
-        for year, docs in self.sets["year"].items():
-            self.year.update(dict.fromkeys(docs, year))
+        for year, docs in arrays["year"].items():
+            self.year.update(dict.fromkeys(docs.tolist(), year))
 
     def matching(self, name: str, values: tuple) -> frozenset:
         """Documents with any of the values of a filter (OR within a facet); a year value
@@ -75,9 +67,6 @@ class FacetSets:
 
     def counts(self, name: str, docs) -> list[tuple]:
         """(value, count) of a facet over a set of documents, largest first (years in order)."""
-        if name not in self._arrays:
-            self._arrays[name] = [(value, as_array(members))
-                                  for value, members in self.sets[name].items()]
         mask = self.mask(docs)
         counts = [(value, int(np.count_nonzero(mask[members])))
                   for value, members in self._arrays[name]]
@@ -87,60 +76,59 @@ class FacetSets:
         return sorted(counts, key=lambda c: (-c[1], str(c[0]).casefold()))
 
 
-def as_array(docs) -> np.ndarray:
-    """A set of document numbers as an array, to index a mask with."""
-    return np.fromiter(docs, dtype=np.int64, count=len(docs))
+class _Sets(Mapping):
+    """{facet: {value: frozenset of documents}}, each facet's sets made when first asked
+    (from its arrays: a filter or a comparison needs sets, a count does not)."""
+
+    def __init__(self, arrays: dict[str, dict]) -> None:
+        self._arrays, self._made = arrays, {}
+
+    def __getitem__(self, name: str) -> dict:
+        made = self._made.get(name)
+        if made is None:
+            made = {value: frozenset(docs.tolist()) for value, docs in self._arrays[name].items()}
+            self._made[name] = made
+        return made
+
+    def __iter__(self):
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
 
 
-def live_docs(reader) -> frozenset:
-    """The documents of a reader that are not deleted, a segment at a time."""
-    live: set[int] = set()
-    for leaf, offset in reader.leaf_readers():
-        live.update(range(offset, offset + leaf.doc_count_all()))
-        if leaf.has_deletions():
-            deleted = getattr(leaf, "deleted_docs_set", None) or \
-                [docnum for docnum in range(leaf.doc_count_all()) if leaf.is_deleted(docnum)]
-            live.difference_update(offset + docnum for docnum in deleted)
-    return frozenset(live)
+def facet_sets(segments: list, hidden: frozenset) -> FacetSets:
+    """The facet sets of a reader from its segments' facts: each value's documents in
+    every segment, numbered as in the reader, the deleted and the hidden left out."""
+    alive = np.ones(sum(facts.size for _, _, facts, _ in segments), dtype=bool)
+    for _, offset, _, deleted in segments:
+        if deleted:
+            alive[offset + np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = False
+    if hidden:
+        alive[np.fromiter(hidden, dtype=np.int64, count=len(hidden))] = False
+    arrays = {}
+    for name in SET_FIELDS:
+        pieces: dict = {}
+        for _, offset, facts, _ in segments:
+            for value, docs in facts.values[name].items():
+                pieces.setdefault(value, []).append(docs + offset if offset else docs)
+        table = {}
+        for value, parts in pieces.items():
+            docs = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            docs = docs[alive[docs]]
+            if len(docs):
+                table[value] = docs
+        arrays[name] = table
+    return FacetSets(alive, arrays, hidden)
 
 
 def term_docs(reader, fieldname: str, text: bytes) -> list[int]:
     """Every document holding a term, deleted ones included, a block of postings at a time."""
     docs: list[int] = []
     for leaf, offset in reader.leaf_readers():
-        if (fieldname, text) in leaf:
-            for ids, _, _ in posting_blocks(leaf.postings(fieldname, text), weights=False):
-                docs.extend(map(offset.__add__, ids) if offset else ids)
+        found = segment_term_docs(leaf, fieldname, text)
+        docs.extend(map(offset.__add__, found) if offset else found)
     return docs
-
-
-def lengths_in_memory(reader) -> dict:
-    """Hold each segment's field lengths in memory for scoring; {(segment, field): lengths}.
-
-    BM25F needs a matching document's length in each field; Whoosh reads it from the
-    lengths file, one read per document and field (a fifth of a common word's search).
-    The lengths are one byte a document and field: 34,000 documents hold 240 KB. Should
-    Whoosh's internals differ, searches only stay slower.
-    """
-    held = {}
-    for leaf, _ in reader.leaf_readers():
-        if not leaf.doc_count_all():  # an empty view: no postings, so no lengths to read
-            continue
-        perdoc = getattr(leaf, "_perdoc", None)
-        for name in SEARCH_FIELDS + tuple(SYLLABLE_FIELDS.values()):
-            try:
-                column = perdoc._cached_reader(f"_{name}_len", LENGTHS_COLUMN)
-                if column is None:
-                    continue
-                if not isinstance(column, array):
-                    raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
-                    lengths = array(column._typecode, raw)
-                    lengths.extend([column._default] * (leaf.doc_count_all() - len(lengths)))
-                    column = perdoc._readers[f"_{name}_len"] = lengths
-                held[leaf, name] = column
-            except (AttributeError, TypeError, ValueError):
-                return {}
-    return held
 
 
 class Snapshot:
@@ -148,20 +136,29 @@ class Snapshot:
     below it, and what searches need of it in memory. Not safe across threads: its owner
     holds a lock."""
 
-    def __init__(self, generation: Path, audience: str) -> None:
+    def __init__(self, generation: Path, audience: str, known: dict | None = None) -> None:
         views = VIEWS[:VIEWS.index(audience) + 1]
         self.folders = [generation / view for view in views]
         self.indexes = [open_index(folder) for folder in self.folders]
         self.parser = make_parser(self.indexes[0].schema)
         self.versions = [ix.latest_generation() for ix in self.indexes]
         readers = [ix.reader() for ix in self.indexes]
+        leaves = [(folder, leaf) for folder, view_reader in zip(self.folders, readers)
+                  for leaf, _ in view_reader.leaf_readers()]
         if len(readers) == 1:
             reader = readers[0]
         else:  # flat: Whoosh searches a multi-reader segment by segment, and cannot nest them
-            reader = MultiReader([leaf for r in readers for leaf, _ in r.leaf_readers()])
-        self.lengths = lengths_in_memory(reader)
+            reader = MultiReader([leaf for _, leaf in leaves])
+        # What each segment holds, read once per segment (`segments`): after an edit only
+        # the new segment is read; the rest comes from the snapshot before (`known`).
+        facts, self.segment_facts = read_segments(leaves, known or {})
+        self.lengths = held_lengths(leaves, facts)
         self.searcher = Searcher(reader)
-        self.facets = FacetSets(reader, replaced_documents(readers))
+        self._segments, offset = [], 0
+        for (folder, leaf), segment in zip(leaves, facts):
+            self._segments.append((folder, offset, segment, deleted_in(leaf)))
+            offset += segment.size
+        self.facets = facet_sets(self._segments, _replaced(self._segments, self.folders))
         self.public_documents = readers[0].doc_count_all()  # numbered first in the flat reader
         words = Counter()  # spelling words: each view's table, for this generation
         for folder, view_reader in zip(self.folders, readers):
@@ -215,20 +212,15 @@ class Snapshot:
         return self.searcher.stored_fields(docnum)
 
     def ids(self) -> dict[int, str]:
-        """Each live document's record id, read from the id field's postings once (no
-        stored document is loaded: at 34,000 records that is 0.1 s against 3 s)."""
+        """Each live document's record id, from the id field's term infos and postings
+        (no stored document is loaded: at 34,000 records that is 0.1 s against 3 s)."""
         if self._ids is None:
             found, live = {}, self.facets.live
-            for leaf, offset in self.searcher.reader().leaf_readers():
-                for text, info in leaf.iter_field("id"):
-                    # A term in one document names it in its term info (its lowest and
-                    # highest document are the same); others are read from their postings.
-                    ids = (info.min_id(),) if info.doc_frequency() == 1 else \
-                        term_docs(leaf, "id", text)
-                    name = text.decode("utf-8") if isinstance(text, bytes) else text
-                    for docnum in ids:
+            for _, offset, segment, _ in self._segments:
+                for text, docs in segment.ids.items():
+                    for docnum in docs:
                         if docnum + offset in live:
-                            found[docnum + offset] = name
+                            found[docnum + offset] = text.decode("utf-8")
             self._ids = found
         return self._ids
 
@@ -262,35 +254,28 @@ class Snapshot:
 
 def replaced_documents(readers: list) -> frozenset:
     """The documents of lower views that a higher view replaces, numbered as in the flat
-    reader of them all: every live document of a record that a view above holds live."""
+    reader of the views' readers (lowest first): every live document of a record that a
+    view above holds live."""
+    segments, offset = [], 0
+    for view, reader in enumerate(readers):
+        for leaf, _ in reader.leaf_readers():
+            facts = SegmentFacts(leaf)
+            segments.append((view, offset, facts, deleted_in(leaf)))
+            offset += facts.size
+    return _replaced(segments, list(range(len(readers))))
+
+
+def _replaced(segments: list, views: list) -> frozenset:
+    """`replaced_documents` over segments given as (view, offset, facts, deleted)."""
     replaced: set[int] = set()
-    offsets = [0]
-    for reader in readers:
-        offsets.append(offsets[-1] + reader.doc_count_all())
-    held = [live_ids(reader) for reader in readers]
-    for higher in range(1, len(readers)):
-        for term in held[higher]:
-            for lower in range(higher):
-                replaced.update(offsets[lower] + docnum for docnum in held[lower].get(term, ()))
+    for higher in range(1, len(views)):
+        held = {text for view, _, facts, deleted in segments if view == views[higher]
+                for text, docs in facts.ids.items() if any(d not in deleted for d in docs)}
+        for view, offset, facts, deleted in segments:
+            if view in views[:higher]:
+                for text in held.intersection(facts.ids):
+                    replaced.update(offset + d for d in facts.ids[text] if d not in deleted)
     return frozenset(replaced)
-
-
-def live_ids(reader) -> dict[bytes, list[int]]:
-    """Each record id a reader holds in a live document, with those documents: from the
-    id field's term infos where a term is in one document (a removed record's id stays in
-    the lexicon, its document deleted, until its segment is merged), else its postings.
-    At 34,000 records a posting list opened for each id took two seconds, at every
-    opening of a view above the public."""
-    found: dict[bytes, list[int]] = {}
-    for leaf, offset in reader.leaf_readers():
-        deleted = leaf.is_deleted if leaf.has_deletions() else None
-        for text, info in leaf.iter_field("id"):
-            docs = (info.min_id(),) if info.doc_frequency() == 1 else \
-                term_docs(leaf, "id", text)
-            docs = [d for d in docs if deleted is None or not deleted(d)]
-            if docs:
-                found.setdefault(text, []).extend(offset + d for d in docs)
-    return found
 
 
 def open_snapshot(index_dir: Path, audience: str, known: Snapshot | None = None,
@@ -310,7 +295,8 @@ def open_snapshot(index_dir: Path, audience: str, known: Snapshot | None = None,
     if refused:
         raise IndexUntrusted(refused[0])
     try:
-        return generation, Snapshot(generation, audience)
+        return generation, Snapshot(generation, audience,
+                                    known.segment_facts if known is not None else None)
     except Exception as exc:  # a damaged index raises many kinds of error
         raise IndexDamaged(str(index_dir), exc) from exc
 
