@@ -71,18 +71,21 @@ class FileExists(Exception):
     """A new record file would replace an existing one."""
 
 
-def _temporary_copy(text: str, path: Path) -> Path:
-    """A file beside `path` holding the text, on disk, to be renamed or linked into place."""
+def _temporary_copy(text: str | bytes, path: Path) -> Path:
+    """A file beside `path` holding the text (or bytes), on disk, to be renamed or linked
+    into place."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+    with (open(temporary, "wb") if isinstance(text, bytes) else
+          open(temporary, "w", encoding="utf-8", newline="\n")) as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
     return temporary
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write a text file whole or not at all, and durably (file and folder synced)."""
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write a text file (or bytes) whole or not at all, and durably (file and folder
+    synced)."""
     os.replace(_temporary_copy(text, path), path)
     fsync_folder(path.parent)
 

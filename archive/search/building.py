@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import InvalidTestimony
 from ..records.collection import read_record, record_entries
-from .documents import Reading, file_entry
+from .documents import Reading, file_entry, state_of
 from .engine import VIEWS, PartWriters, commit_parts, create_views
 from .engine.generations import fsync_tree, remove_old_generations, switch, write_state
 
@@ -55,7 +55,7 @@ def build_index(testimonies_dir, index_dir: Path, reading: Reading, fingerprint:
                 words[view].update(part.words[view])
                 segments[view] += part.segments[view]
         commit_parts(generation, segments, words)
-        write_state(generation, {"fingerprint": fingerprint, "files": files})
+        write_state(generation, state_of(fingerprint, files))
         fsync_tree(generation)
         switch(index_dir, generation)
     except BaseException:

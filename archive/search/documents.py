@@ -162,3 +162,10 @@ def transcript_changed(entry: dict, root) -> bool:
     except OSError:
         return True
     return (stat.st_size, stat.st_mtime_ns) != (known[1], known[2])
+
+
+def state_of(fingerprint: str, files: dict) -> dict:
+    """An index state to write: the records' files, and the first day one's embargo
+    lapses (kept in the state, which a server reads without the table of files)."""
+    days = [entry["embargo_until"] for entry in files.values() if "embargo_until" in entry]
+    return {"fingerprint": fingerprint, "files": files, "next_lapse": min(days, default=None)}

@@ -21,7 +21,7 @@ from ..records.collection import (VOCABULARY_FILE, default_access_for, read_reco
 from ..records.validation import Problem
 from ..records.vocabulary import load_vocabulary
 from .building import build_index
-from .documents import Reading, file_entry, hides_more, lapsed, transcript_changed
+from .documents import Reading, file_entry, hides_more, lapsed, state_of, transcript_changed
 from .engine import SCHEMA_VERSION, VIEWS, ViewWriters, forget_words
 from .engine.generations import (IndexLock, current_generation, read_state, remove_unsigned_tocs,
                                  untrusted, write_state)
@@ -181,7 +181,7 @@ def _update(testimonies_dir, generation: Path, state: dict, reading: Reading, pr
     finally:
         writers.close()
     if files != old_files:
-        write_state(generation, {"fingerprint": state["fingerprint"], "files": files},
+        write_state(generation, state_of(state["fingerprint"], files),
                      state.get("index_files"))
     report.total = len(files)
     return report
@@ -231,9 +231,13 @@ def state_stamp(index_dir: str | Path) -> tuple | None:
 def next_lapse(index_dir: str | Path) -> str | None:
     """The first day an embargo of the indexed records lapses (YYYY-MM-DD), or None."""
     generation = current_generation(Path(index_dir))
-    state = read_state(generation) if generation else None
-    days = [entry["embargo_until"] for entry in (state or {}).get("files", {}).values()
-            if "embargo_until" in entry]
+    state = read_state(generation, records=False) if generation else None
+    if state is None:
+        return None
+    if "next_lapse" in state:
+        return state["next_lapse"]
+    days = [entry["embargo_until"] for entry in state.get("files", {}).values()
+            if "embargo_until" in entry]  # a state written before `next_lapse` was kept
     return min(days, default=None)
 
 

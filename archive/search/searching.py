@@ -177,13 +177,18 @@ class ArchiveIndex:
 
     def _rolled_arrays(self, snapshot: Snapshot) -> dict[str, tuple]:
         """For each term and concept, the documents stating it (or a motive under it) and
-        those of them quoting it, as arrays (made once per snapshot)."""
+        those of them quoting it, as arrays (made once per snapshot, on masks: 0.05 s
+        at 100,000 records from sets, a fifth of that so)."""
         if self._rolled_arrays_for[0] is not snapshot:
-            quoted = snapshot.facets.sets["quoted"]
-            self._rolled_arrays_for = (snapshot, {
-                name: (_array(stating), _array(stating & frozenset().union(
-                    *(quoted.get(term, frozenset()) for term in self.vocabulary.narrower(name)))))
-                for name, stating in self._rolled(snapshot).items()})
+            motives = snapshot.facets.arrays("motive")
+            quoted = snapshot.facets.arrays("quoted")
+            rolled = {}
+            for name, _depth in self.vocabulary.tree():
+                terms = self.vocabulary.narrower(name)
+                stating = _union(snapshot.facets.size, (motives.get(t) for t in terms))
+                quoting = _union(snapshot.facets.size, (quoted.get(t) for t in terms))
+                rolled[name] = (stating, np.intersect1d(stating, quoting, assume_unique=True))
+            self._rolled_arrays_for = (snapshot, rolled)
         return self._rolled_arrays_for[1]
 
     def _rolled(self, snapshot: Snapshot) -> dict[str, frozenset]:
@@ -333,6 +338,12 @@ def _moment(stored: dict, matcher: snippets.Matcher) -> Moment | None:
     return Moment(*found) if found else None
 
 
-def _array(docs: frozenset) -> np.ndarray:
-    """A set of document numbers as an array, to index a mask of documents with."""
-    return np.fromiter(docs, dtype=np.int64, count=len(docs))
+def _union(size: int, arrays) -> np.ndarray:
+    """The documents in any of some sorted arrays of document numbers (None: none), sorted."""
+    arrays = [docs for docs in arrays if docs is not None]
+    if len(arrays) < 2:
+        return arrays[0] if arrays else np.zeros(0, dtype=np.int64)
+    mask = np.zeros(size, dtype=bool)
+    for docs in arrays:
+        mask[docs] = True
+    return np.flatnonzero(mask)

@@ -110,10 +110,12 @@ def test_the_web_app_refuses_a_damaged_index(checked):
 
 def test_the_cheap_check_compares_counts_and_ids(checked):
     assert check_index(checked.testimonies, checked.index, deep=False) == []
-    path = current_generation(checked.index) / "state.json"
-    state = json.loads(path.read_text(encoding="utf-8"))
-    state["files"]["fishing-crew-2019.md"]["id"] = "ghost"
-    path.write_text(json.dumps(state), encoding="utf-8")
+    generation = current_generation(checked.index)
+    state = json.loads((generation / "state.json").read_text(encoding="utf-8"))
+    path = generation / state["records"]  # the table of record files the state names
+    files = json.loads(path.read_text(encoding="utf-8"))
+    files["fishing-crew-2019.md"]["id"] = "ghost"
+    path.write_text(json.dumps(files), encoding="utf-8")
     assert check_index(checked.testimonies, checked.index, deep=False) == [
         "1 records are missing from the index: ghost.",
         "1 documents in the index have no record: fishing-crew-2019."]

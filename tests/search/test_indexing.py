@@ -12,7 +12,7 @@ from archive.errors import IndexBusy
 from archive.records.collection import vocabulary_for
 from archive.search.engine import generations
 from archive.search.engine.generations import current_generation
-from archive.search.indexing import describe, update_index
+from archive.search.indexing import describe, next_lapse, update_index
 from archive.search.searching import ArchiveIndex, SearchRequest
 
 from ..helpers import write_record
@@ -215,3 +215,43 @@ def test_only_a_correction_that_hides_more_rewrites_the_old_text(empty_archive, 
     update_index(folder, empty_archive.index, only=[path])
     assert public_segments_with_deletions(empty_archive) == (0 if purged else 1)
     assert ids(empty_archive, "mill") == ["redacted-record"]
+
+
+def test_the_table_of_record_files_is_a_file_of_its_own_named_by_the_state(empty_archive):
+    """A server reads the small signed state after each edit (to check the index and
+    notice embargoes), never the table of every record file; the table is written first,
+    in a new file, so that the state always names a whole one."""
+    import json
+
+    from archive.search.engine.generations import current_generation, read_state
+
+    folder, index = empty_archive.testimonies, empty_archive.index
+    write_record(folder, "open-record")
+    write_record(folder, "later-record", access="public", embargo_until="2090-01-01")
+    update_index(folder, index)
+    generation = current_generation(index)
+    state = json.loads((generation / "state.json").read_text(encoding="utf-8"))
+    assert "files" not in state and state["next_lapse"] == "2090-01-01"
+    table = json.loads((generation / state["records"]).read_text(encoding="utf-8"))
+    assert sorted(entry["id"] for entry in table.values()) == ["later-record", "open-record"]
+    assert "files" not in read_state(generation, records=False)
+    assert read_state(generation)["files"] == table
+
+    write_record(folder, "third-record")
+    update_index(folder, index)
+    newer = json.loads((generation / "state.json").read_text(encoding="utf-8"))
+    assert newer["records"] != state["records"]
+    assert [path.name for path in generation.glob("records-*.json")] == [newer["records"]]
+
+    # An index written before the table had its own file (the table inside the state,
+    # which the signature does not cover) is read as it was, and not rebuilt.
+    older = {key: value for key, value in newer.items() if key not in ("records", "next_lapse")}
+    older["files"] = read_state(generation)["files"]
+    (generation / "state.json").write_text(json.dumps(older), encoding="utf-8")
+    (generation / newer["records"]).unlink()
+    write_record(folder, "fourth-record")
+    report = update_index(folder, index)
+    assert not report.rebuilt and report.added == ["fourth-record"]
+    assert next_lapse(index) == "2090-01-01" and ids(empty_archive) == [
+        "fourth-record", "later-record", "open-record", "third-record"]
+    assert "files" not in json.loads((generation / "state.json").read_text(encoding="utf-8"))

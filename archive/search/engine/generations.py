@@ -15,8 +15,11 @@ Layout of an index folder::
     index/gen-<n>/<view>/words-<g>.json
                              how many documents of the view hold each spelling word, for
                              Whoosh generation <g> of the view (spelling suggestions)
-    index/gen-<n>/state.json what each record file was when indexed (size, mtime, sha256),
-                             and the digest of every index file, signed
+    index/gen-<n>/state.json the digest of every index file, signed; the name of the
+                             table below; the first day an indexed embargo lapses
+    index/gen-<n>/records-<k>.json
+                             what each record file was when indexed (size, mtime, sha256),
+                             written before the state that names it
 
 A rebuild writes a new generation and switches CURRENT only when the generation is
 complete and on disk, so a crash at any moment leaves the previous index working. The
@@ -33,6 +36,8 @@ import os
 import shutil
 import time
 from pathlib import Path
+
+import orjson
 
 from ...errors import IndexBusy
 from ...records.redaction import AUDIENCES
@@ -124,19 +129,53 @@ def current_generation(index_dir: str | Path) -> Path | None:
     return folder
 
 
-def read_state(generation: Path) -> dict | None:
-    """What each record file was when indexed, or None when state.json is unreadable."""
+RECORDS_FILE = "records-{number}.json"
+
+
+def read_state(generation: Path, records: bool = True) -> dict | None:
+    """The generation's signed state, with (unless `records` is False) what each record
+    file was when indexed under "files"; None when either cannot be read.
+
+    The table of record files (18 MB at 100,000 records) is a file of its own, named in
+    the state: a server that checks the index after each edit reads only the state.
+    """
     try:
         state = json.loads((generation / "state.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return None
-    return state if isinstance(state, dict) and isinstance(state.get("files"), dict) else None
+    if not isinstance(state, dict):
+        return None
+    if isinstance(state.get("files"), dict):
+        return state  # written before the table had a file of its own
+    name = state.get("records")
+    if not isinstance(name, str) or not name.startswith("records-") or "/" in name:
+        return None
+    if records:
+        try:
+            files = orjson.loads((generation / name).read_bytes())
+        except (FileNotFoundError, ValueError):  # orjson.JSONDecodeError is a ValueError
+            return None
+        if not isinstance(files, dict):
+            return None
+        state["files"] = files
+    return state
 
 
 def write_state(generation: Path, state: dict, known_digests: dict | None = None) -> None:
-    """Write the signed state; `known_digests` spares hashing files already hashed."""
-    state = sign(dict(state, index_files=index_file_digests(generation, known_digests)))
+    """Write the signed state, its table of record files first (in a new file, so that
+    the state on disk always names a whole table); `known_digests` spares hashing files
+    already hashed."""
+    old = sorted(generation.glob(RECORDS_FILE.format(number="*")),
+                 key=lambda path: int(path.stem.split("-")[1]))
+    number = int(old[-1].stem.split("-")[1]) + 1 if old else 1
+    name = RECORDS_FILE.format(number=number)
+    atomic_write(generation / name, orjson.dumps(state["files"]))  # json's compact form, UTF-8
+    state = {key: value for key, value in state.items() if key != "files"}
+    state = sign(dict(state, records=name,
+                      index_files=index_file_digests(generation, known_digests)))
     atomic_write(generation / "state.json", json.dumps(state, separators=(",", ":")))
+    for path in old:
+        path.unlink(missing_ok=True)
 
 
 def untrusted(generation: Path, state: dict | None) -> list[str]:
@@ -179,11 +218,11 @@ def settle(index_dir: Path, generation: Path) -> list[str]:
     A table of contents the archive never signed comes from a commit under way (its writer
     holds the lock: wait for it) or from one that was killed (nobody holds the lock).
     """
-    state = read_state(generation)
+    state = read_state(generation, records=False)
     if untrusted(generation, state) or not _unsigned_tocs(generation, state):
         return untrusted(generation, state)
     with IndexLock(index_dir):
-        state = read_state(generation)  # again, under the lock: a writer may have signed
+        state = read_state(generation, records=False)  # again, under the lock: a writer may have signed
         if state and not untrusted(generation, state):
             remove_unsigned_tocs(generation, state)
     return untrusted(generation, state)

@@ -33,6 +33,7 @@ class FacetSets:
         self.hidden = hidden  # lower views' documents replaced by a higher view's
         self.size = len(alive)
         self.live = frozenset(np.flatnonzero(alive).tolist())
+        self._by_value = arrays
         self._arrays = {name: list(table.items()) for name, table in arrays.items()}
         self._masked: tuple = (None, None)
         self.sets = _Sets(arrays)
@@ -51,6 +52,10 @@ class FacetSets:
         else:
             picked = [table.get(value, frozenset()) for value in values]
         return frozenset().union(*picked)
+
+    def arrays(self, name: str) -> dict:
+        """{value: its live documents, a sorted array} of a facet (not to be changed)."""
+        return self._by_value[name]
 
     def quoted_counts(self, docs) -> dict[str, int]:
         """How many of some documents quote each motive (state it in a coded passage)."""
@@ -304,7 +309,7 @@ def open_snapshot(index_dir: Path, audience: str, known: Snapshot | None = None,
 def indexed_records(generation: Path, deep: bool = True) -> dict[str, str]:
     """{id: sha256} of the records the public index holds; `deep` also reads every stored
     document and every posting of both indexes, so that damaged files raise here."""
-    refused = untrusted(generation, read_state(generation))
+    refused = untrusted(generation, read_state(generation, records=False))
     if refused:
         raise IndexUntrusted(refused[0])
     found: dict[str, str] = {}
