@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import QueryError
 from ..records.reference import Reference
 from ..translation import gettext as _
@@ -111,18 +113,20 @@ def compare(index: ArchiveIndex, request: SearchRequest, by: str = "period",
     if by == "period" and reference is not None:
         columns = [(beside(column, found, matched, reference), found)
                    for column, found in columns]
+    tree = list(index.vocabulary.tree())
+    cells = cross_counts([matched.rolled.get(name, NONE) for name, _ in tree],
+                         [as_array(docs) for _, docs in columns])
     rows = []
-    for name, depth in index.vocabulary.tree():
-        stating = matched.rolled[name]
-        counts = tuple(len(stating & docs) for _, docs in columns)
+    for (name, depth), counts in zip(tree, cells):
         if not any(counts):
             continue
         node = index.vocabulary.get(name)
         rows.append(Row(name, node.ko, node.broader, depth, node.concept, counts,
                         tuple(round(count / column.total, 4) if column.total else 0.0
                               for count, (column, _) in zip(counts, columns))))
-    placed = frozenset().union(*(found for _, found in columns))
-    unstated = len(matched.docs - placed) if by not in ("period", "motive") else 0
+    unstated = 0
+    if by not in ("period", "motive"):
+        unstated = len(matched.docs - frozenset().union(*(found for _, found in columns)))
     return Comparison(by, period if by == "period" else None, request, matched.filters,
                       len(matched.docs), tuple(column for column, _ in columns), tuple(rows),
                       unstated, reference if by == "period" else None)
@@ -170,11 +174,12 @@ def _columns(matched: Matched, by: str, period: int, index: ArchiveIndex) -> lis
     docs, vocabulary = matched.docs, index.vocabulary
     if by == "period":
         return periods(matched, period)
-    if by == "motive":
-        values = [(term, docs & matched.rolled[term]) for term, _ in vocabulary.tree()
-                  if not vocabulary.get(term).concept]
+    if by == "motive":  # the columns' documents as arrays, as the rows'
+        mask = _mask(as_array(docs))
+        values = [(term, _within(matched.rolled.get(term, NONE), mask))
+                  for term, _ in vocabulary.tree() if not vocabulary.get(term).concept]
         return [(Column(term, term, len(found), ("motive", term)), found)
-                for term, found in values if found]
+                for term, found in values if len(found)]
     values = [(str(value), docs & members) for value, members in matched.sets[by].items()]
     values = sorted(((v, found) for v, found in values if found),
                     key=lambda item: (-len(item[1]), item[0].casefold()))
@@ -182,6 +187,54 @@ def _columns(matched: Matched, by: str, period: int, index: ArchiveIndex) -> lis
     ordered = index.in_order(by, [(value, len(found)) for value, found in values])
     return [(Column(value, value, count, (by, value)), found_by[value])
             for value, count in ordered]
+
+
+NONE = np.zeros(0, dtype=np.int64)
+
+
+def as_array(docs) -> np.ndarray:
+    """A set of document numbers as a sorted array (an array is taken as it is)."""
+    if isinstance(docs, np.ndarray):
+        return docs
+    return np.sort(np.fromiter(docs, dtype=np.int64, count=len(docs)))
+
+
+def _mask(docs: np.ndarray) -> np.ndarray:
+    """A mask over document numbers up to the largest of some documents."""
+    mask = np.zeros(int(docs.max()) + 1 if len(docs) else 0, dtype=bool)
+    mask[docs] = True
+    return mask
+
+
+def _within(docs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Those of some documents (a sorted array) that a mask holds."""
+    docs = docs[docs < len(mask)]
+    return docs[mask[docs]]
+
+
+def cross_counts(rows: list, columns: list) -> list[tuple[int, ...]]:
+    """How many documents each row and each column share (each a sorted array of document
+    numbers): one product of 0/1 matrices over the columns' documents, exact (the sums of
+    ones in single precision are whole numbers up to 16 million). At 100,000 records the
+    motives stated together (54 rows, 40 columns) took 0.25 s as set intersections."""
+    if not rows or not columns:
+        return [tuple(0 for _ in columns) for _ in rows]
+    everywhere = np.unique(np.concatenate(columns)) if len(columns) > 1 else columns[0]
+    if not len(everywhere):
+        return [tuple(0 for _ in columns) for _ in rows]
+    place = np.full(int(max(everywhere[-1], max((r[-1] for r in rows if len(r)), default=0)))
+                    + 1, -1, dtype=np.int64)
+    place[everywhere] = np.arange(len(everywhere))
+
+    def matrix(arrays: list) -> np.ndarray:
+        held = np.zeros((len(arrays), len(everywhere)), dtype=np.float32)
+        for number, docs in enumerate(arrays):
+            at = place[docs]
+            held[number, at[at >= 0]] = 1.0
+        return held
+
+    counts = matrix(rows) @ matrix(columns).T
+    return [tuple(int(round(value)) for value in row) for row in counts.tolist()]
 
 
 def comparison_json(comparison: Comparison) -> dict:

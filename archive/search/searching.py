@@ -191,16 +191,16 @@ class ArchiveIndex:
             self._rolled_arrays_for = (snapshot, rolled)
         return self._rolled_arrays_for[1]
 
-    def _rolled(self, snapshot: Snapshot) -> dict[str, frozenset]:
-        """For each term and concept of the thesaurus, the documents stating it or any
-        motive under it (made once per snapshot)."""
+    def _rolled(self, snapshot: Snapshot, name: str) -> frozenset:
+        """The documents stating a term or concept or any motive under it, as a set for a
+        filter (made when first asked, once per snapshot)."""
         if self._rolled_for[0] is not snapshot:
-            motives = snapshot.facets.sets["motive"]
-            self._rolled_for = (snapshot, {
-                name: frozenset().union(*(motives.get(term, frozenset())
-                                          for term in self.vocabulary.narrower(name)))
-                for name, _depth in self.vocabulary.tree()})
-        return self._rolled_for[1]
+            self._rolled_for = (snapshot, {})
+        made = self._rolled_for[1]
+        if name not in made:
+            rolled = self._rolled_arrays(snapshot).get(name)
+            made[name] = frozenset(rolled[0].tolist()) if rolled is not None else frozenset()
+        return made[name]
 
     def _match(self, snapshot: Snapshot, query, filters: dict, ranked=None, text: str = ""):
         """The documents the query matches, each filter's documents, and both together."""
@@ -212,7 +212,7 @@ class ArchiveIndex:
             found = ranked.docs() if ranked is not None else snapshot.docs_for(query, text)
             base = table.live.intersection(found)
         chosen = {name: table.matching(name, values) if name != "motive" else
-                  frozenset().union(*(self._rolled(snapshot)[value] for value in values))
+                  frozenset().union(*(self._rolled(snapshot, value) for value in values))
                   for name, values in filters.items()}
         return base, chosen, base.intersection(*chosen.values())
 
@@ -316,7 +316,9 @@ class ArchiveIndex:
             query = self._parse(snapshot, request.query)
             final = self._match(snapshot, query, filters, None, request.query)[2]
             return Matched(final, snapshot.facets.sets, snapshot.facets.year,
-                           self._rolled(snapshot), {k: list(v) for k, v in filters.items()})
+                           {name: stating for name, (stating, _) in
+                            self._rolled_arrays(snapshot).items()},
+                           {k: list(v) for k, v in filters.items()})
 
     def count(self) -> int:
         """How many testimonies the index holds."""

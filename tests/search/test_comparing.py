@@ -277,3 +277,26 @@ def test_validate_reports_cycles_undefined_broader_terms_and_duplicate_labels(tm
     result = run(type("P", (), {"testimonies": tmp_path, "index": tmp_path / "i"})(),
                  "validate")
     assert result.exit_code == 1 and "break the circle" in result.output
+
+
+def test_cross_counts_are_the_set_intersections():
+    """Comparisons count each row's and column's shared documents with one product of 0/1
+    matrices; it must give exactly what intersecting the sets gives, for any documents
+    (empty ones, rows reaching past every column, one column, documents in no column)."""
+    import random
+
+    import numpy as np
+
+    from archive.search.comparing import cross_counts
+
+    chance = random.Random(7)
+    for _ in range(200):
+        size = chance.randint(1, 3000)
+
+        def some() -> set:
+            return {d for d in range(size) if chance.random() < chance.choice((0, 0.01, 0.3, 0.9))}
+        rows = [some() for _ in range(chance.randint(0, 12))]
+        columns = [some() for _ in range(chance.randint(1, 8))]
+        arrays = [np.array(sorted(docs), dtype=np.int64) for docs in rows]
+        found = cross_counts(arrays, [np.array(sorted(docs), dtype=np.int64) for docs in columns])
+        assert found == [tuple(len(row & column) for column in columns) for row in rows]
