@@ -27,7 +27,7 @@ UTC = dt.timezone.utc
 SITEMAP_URLS = 50_000  # the most URLs one sitemap file may list (sitemaps.org protocol)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One record as a harvester sees it."""
 
@@ -68,10 +68,17 @@ def catalogue(testimonies_dir: Path, index: ArchiveIndex) -> Catalogue:
     changed, paths = last_changes(testimonies_dir)
     never = dt.datetime(1970, 1, 1, tzinfo=UTC)
     entries: dict[str, Entry] = {}
+    # One tuple of sets for the records that share it, one string for each set: at 100,000
+    # records a tuple and strings of its own for each record held 30 MB.
+    specs: dict[tuple, tuple] = {}
+    names: dict[str, str] = {}
     for testimony_id, sector, motives, restricted in listed:
+        sets = specs.get((sector, motives))
+        if sets is None:
+            sets = specs[sector, motives] = tuple(names.setdefault(spec, spec) for spec
+                                                  in set_specs(sector, motives))
         entries[testimony_id] = Entry(testimony_id, changed.get(testimony_id, never),
-                                      set_specs(sector, motives), restricted,
-                                      paths.get(testimony_id))
+                                      sets, restricted, paths.get(testimony_id))
     withdrawn_changed = changed.get(TOMBSTONES, never)
     gone = []
     for tombstone in tombstones(testimonies_dir):

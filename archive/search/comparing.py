@@ -126,7 +126,8 @@ def compare(index: ArchiveIndex, request: SearchRequest, by: str = "period",
                               for count, (column, _) in zip(counts, columns))))
     unstated = 0
     if by not in ("period", "motive"):
-        unstated = len(matched.docs - frozenset().union(*(found for _, found in columns)))
+        placed = [found for _, found in columns]
+        unstated = len(matched.docs) - (len(np.unique(np.concatenate(placed))) if placed else 0)
     return Comparison(by, period if by == "period" else None, request, matched.filters,
                       len(matched.docs), tuple(column for column, _ in columns), tuple(rows),
                       unstated, reference if by == "period" else None)
@@ -180,8 +181,9 @@ def _columns(matched: Matched, by: str, period: int, index: ArchiveIndex) -> lis
                   for term, _ in vocabulary.tree() if not vocabulary.get(term).concept]
         return [(Column(term, term, len(found), ("motive", term)), found)
                 for term, found in values if len(found)]
-    values = [(str(value), docs & members) for value, members in matched.sets[by].items()]
-    values = sorted(((v, found) for v, found in values if found),
+    mask = _mask(as_array(docs))
+    values = [(str(value), _within(members, mask)) for value, members in matched.sets[by].items()]
+    values = sorted(((v, found) for v, found in values if len(found)),
                     key=lambda item: (-len(item[1]), item[0].casefold()))
     found_by = dict(values)
     ordered = index.in_order(by, [(value, len(found)) for value, found in values])

@@ -125,8 +125,8 @@ class SearchResults:
 @dataclass(frozen=True)
 class Matched:
     """The documents of a search, each facet value's documents, each document's year, and
-    each thesaurus node's documents (a motive with every motive under it, a sorted numpy
-    array of document numbers)."""
+    each thesaurus node's documents (a motive with every motive under it); a value's or a
+    node's documents are a sorted numpy array of document numbers."""
 
     docs: frozenset
     sets: dict

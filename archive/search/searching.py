@@ -264,14 +264,18 @@ class ArchiveIndex:
         facet sets: what a harvester's catalogue needs, without reading stored documents."""
         with self._lock:
             snapshot = self._current()
-            ids, sets = snapshot.ids(), snapshot.facets.sets
+            ids, facets = snapshot.ids(), snapshot.facets
             restricted = snapshot.having("closed", "yes")
-        sector = {d: value for value, docs in sets["sector"].items() for d in docs}
+        sector = {}  # from the arrays, not the sets: sets made here would stay made
+        for value, docs in facets.arrays("sector").items():
+            sector.update(dict.fromkeys(docs.tolist(), value))
         motives: dict[int, list[str]] = {}
-        for motive, docs in sets["motive"].items():
-            for d in docs:
+        for motive, docs in facets.arrays("motive").items():
+            for d in docs.tolist():
                 motives.setdefault(d, []).append(motive)
-        return sorted((testimony_id, sector.get(d, ""), tuple(sorted(motives.get(d, ()))),
+        shared: dict[tuple, tuple] = {}  # one tuple for the records stating the same motives
+        return sorted((testimony_id, sector.get(d, ""),
+                       shared.setdefault(key := tuple(sorted(motives.get(d, ()))), key),
                        d in restricted) for d, testimony_id in ids.items())
 
     def hit(self, testimony_id: str) -> Hit | None:
@@ -315,7 +319,7 @@ class ArchiveIndex:
             snapshot = self._current()
             query = self._parse(snapshot, request.query)
             final = self._match(snapshot, query, filters, None, request.query)[2]
-            return Matched(final, snapshot.facets.sets, snapshot.facets.year,
+            return Matched(final, snapshot.facets.by_value, snapshot.facets.year,
                            {name: stating for name, (stating, _) in
                             self._rolled_arrays(snapshot).items()},
                            {k: list(v) for k, v in filters.items()})

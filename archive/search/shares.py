@@ -65,8 +65,8 @@ def share_by_period(index: ArchiveIndex, request: SearchRequest | None = None,
         value = index.vocabulary.ranks[0].term
     matched = index.matched(request or SearchRequest())
     members = matched.sets.get(facet, {})
-    having = members.get(value, frozenset())
-    stating = frozenset().union(*members.values())
+    having = frozenset(members[value].tolist()) if value in members else frozenset()
+    stating = frozenset().union(*(docs.tolist() for docs in members.values()))
     found = [PeriodShare(column.label, column.filter, len(docs & having), len(docs & stating),
                          column.total) for column, docs in periods(matched, period)]
     return Shares(facet, value, period, tuple(found))
