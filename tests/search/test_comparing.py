@@ -279,16 +279,20 @@ def test_validate_reports_cycles_undefined_broader_terms_and_duplicate_labels(tm
     assert result.exit_code == 1 and "break the circle" in result.output
 
 
-def test_cross_counts_are_the_set_intersections():
-    """Comparisons count each row's and column's shared documents with one product of 0/1
-    matrices; it must give exactly what intersecting the sets gives, for any documents
-    (empty ones, rows reaching past every column, one column, documents in no column)."""
+@pytest.mark.parametrize("slice_", [16384, 97])
+def test_cross_counts_are_the_set_intersections(monkeypatch, slice_):
+    """Comparisons count each row's and column's shared documents with products of 0/1
+    matrices, a slice of documents at a time; they must give exactly what intersecting the
+    sets gives, for any documents (empty ones, rows reaching past every column, one
+    column, documents in no column), in one slice or many."""
     import random
 
     import numpy as np
 
+    from archive.search import comparing
     from archive.search.comparing import cross_counts
 
+    monkeypatch.setattr(comparing, "SLICE", slice_)
     chance = random.Random(7)
     for _ in range(200):
         size = chance.randint(1, 3000)
