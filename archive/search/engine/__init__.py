@@ -12,8 +12,9 @@ module here owns one concern and knows the Whoosh internals it needs:
 - `integrity`: the signature that keeps an index from elsewhere from ever being opened;
 - `building` and `writer`: a rebuild's segments, and incremental updates with their
   merge and purge policies;
-- `queries`, `ranking`, `reader`, `suggestions`: reading a query, ranking its matches,
-  the open views with their facet sets, and spelling suggestions.
+- `queries`, `ranking`, `segments`, `reader`, `suggestions`: reading a query, ranking
+  its matches, what each segment holds, the open views with their facet sets, and
+  spelling suggestions.
 """
 
 from .building import PartWriters, commit_parts, create_views
