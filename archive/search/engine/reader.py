@@ -86,7 +86,8 @@ class FacetSets:
 
 class _Sets(Mapping):
     """{facet: {value: frozenset of documents}}, each facet's sets made when first asked
-    (from its arrays: a filter or a comparison needs sets, a count does not)."""
+    from its arrays (the motives quoted, for ordering and counting quotations; counts,
+    filters and comparisons read the arrays)."""
 
     def __init__(self, arrays: dict[str, dict]) -> None:
         self._arrays, self._made = arrays, {}
