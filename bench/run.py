@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import socket
 import sqlite3
@@ -123,15 +122,19 @@ def folder_mb(folder: Path) -> float:
 
 
 def build_archive(records: Path, index: Path) -> dict:
+    """A rebuild's time, index size and the peak memory of its largest process (that
+    process tree's own: earlier children of the bench, such as a parallel read of the
+    records, are not counted)."""
     shutil.rmtree(index, ignore_errors=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    subprocess.run([BIN / "archive", "--testimonies", records, "--index", index, "index",
-                    "--rebuild"], check=True, stdout=subprocess.DEVNULL)
+    build = subprocess.Popen([BIN / "archive", "--testimonies", records, "--index", index,
+                              "index", "--rebuild"], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(build.pid, 0)
+    build.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": seconds, "size_mb": folder_mb(index),
-            "peak_mb": max(peak, before) / 1024}
+    if build.returncode:
+        raise subprocess.CalledProcessError(build.returncode, build.args)
+    return {"seconds": seconds, "size_mb": folder_mb(index), "peak_mb": usage.ru_maxrss / 1024}
 
 
 def build_sqlite(records: Path, database: Path) -> dict:
