@@ -180,8 +180,8 @@ class ArchiveIndex:
         those of them quoting it, as arrays (made once per snapshot, on masks: 0.05 s
         at 100,000 records from sets, a fifth of that so)."""
         if self._rolled_arrays_for[0] is not snapshot:
-            motives = snapshot.facets.arrays("motive")
-            quoted = snapshot.facets.arrays("quoted")
+            motives = snapshot.facets.by_value["motive"]
+            quoted = snapshot.facets.by_value["quoted"]
             rolled = {}
             for name, _depth in self.vocabulary.tree():
                 terms = self.vocabulary.narrower(name)
@@ -267,10 +267,10 @@ class ArchiveIndex:
             ids, facets = snapshot.ids(), snapshot.facets
             restricted = snapshot.having("closed", "yes")
         sector = {}  # from the arrays, not the sets: sets made here would stay made
-        for value, docs in facets.arrays("sector").items():
+        for value, docs in facets.by_value["sector"].items():
             sector.update(dict.fromkeys(docs.tolist(), value))
         motives: dict[int, list[str]] = {}
-        for motive, docs in facets.arrays("motive").items():
+        for motive, docs in facets.by_value["motive"].items():
             for d in docs.tolist():
                 motives.setdefault(d, []).append(motive)
         shared: dict[tuple, tuple] = {}  # one tuple for the records stating the same motives

@@ -34,7 +34,6 @@ class FacetSets:
         self.size = len(alive)
         self.live = frozenset(np.flatnonzero(alive).tolist())
         self.by_value = arrays  # {facet: {value: its live documents, a sorted array}}
-        self._arrays = {name: list(table.items()) for name, table in arrays.items()}
         self._masked: tuple = (None, None)
         self.sets = _Sets(arrays)
         self.year: dict[int, int] = {}  # each live document's year
@@ -56,10 +55,6 @@ class FacetSets:
             return frozenset()
         return frozenset((np.concatenate(picked) if len(picked) > 1 else picked[0]).tolist())
 
-    def arrays(self, name: str) -> dict:
-        """{value: its live documents, a sorted array} of a facet (not to be changed)."""
-        return self.by_value[name]
-
     def quoted_counts(self, docs) -> dict[str, int]:
         """How many of some documents quote each motive (state it in a coded passage)."""
         return {motive: len(docs & members) for motive, members in self.sets["quoted"].items()}
@@ -77,7 +72,7 @@ class FacetSets:
         """(value, count) of a facet over a set of documents, largest first (years in order)."""
         mask = self.mask(docs)
         counts = [(value, int(np.count_nonzero(mask[members])))
-                  for value, members in self._arrays[name]]
+                  for value, members in self.by_value[name].items()]
         counts = [c for c in counts if c[1]]
         if name == "year":
             return sorted(counts)
