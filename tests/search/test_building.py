@@ -12,6 +12,7 @@ from whoosh.fields import TEXT
 from archive.records.collection import read_archive, vocabulary_for
 from archive.search import building
 from archive.search.engine import open_index, ranking, writer
+from archive.search.engine.building import PartWriters, create_views
 from archive.search.engine.codec import PackedPositions
 from archive.search.engine.generations import VIEWS, current_generation, read_state
 from archive.search.engine.schema import SYLLABLE_FIELDS, make_schema
@@ -151,6 +152,19 @@ def test_a_build_process_that_fails_leaves_the_previous_index(bigger, monkeypatc
     assert current_generation(bigger.index) == before
     assert [p.name for p in bigger.index.glob("gen-*")] == [before.name]
     assert snapshot(bigger) == expected
+
+
+def test_a_part_that_fails_leaves_the_temporary_folder_the_other_parts_write_in(tmp_path):
+    # Whoosh's own cancel removes the index's temporary folder, which every process of a
+    # build shares: the other processes then failed on their spilled postings, and their
+    # error could reach the parent before the one that caused it.
+    generation = tmp_path / "gen-1"
+    create_views(generation)
+    failing, other = PartWriters(generation), PartWriters(generation)
+    failing.cancel()
+    assert all((generation / view / "MAIN.tmp").is_dir() for view in VIEWS)
+    assert all(writer.is_closed for writer in failing.writers.values())
+    assert other.finish() == {view: [None] for view in VIEWS}
 
 
 def test_the_word_tables_follow_every_change_and_keep_no_word_of_text_gone(empty_archive):

@@ -78,6 +78,14 @@ class _PartWriter(SegmentWriter):
         # over the whole index, and searches open the files alike either way.
         super().__init__(ix, _lk=False, limitmb=limitmb, compound=False, codec=ArchiveCodec())
 
+    def cancel(self) -> None:
+        """Give up this segment, as Whoosh's `cancel` does, but leave the temporary folder
+        the other processes of the build are still writing in: Whoosh's removes it, and a
+        process that failed then made the others fail too, hiding its own error."""
+        self._check_state()
+        self._close_segment()
+        self.is_closed = True
+
     def _flush_segment(self):
         if not self.codec.length_stats:
             return super()._flush_segment()
