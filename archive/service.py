@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import textwrap
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -25,19 +25,10 @@ from .records.testimony import Testimony, read_testimony
 from .search.engine.generations import current_generation
 from .search.indexing import lapsed_files, next_lapse, state_stamp, update_index
 from .search.searching import FACETS, ArchiveIndex, SearchRequest, SearchResults, normalise_filters
-from .settings import Settings
+from .settings import Paths
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MEDIA_TYPES = {**AUDIO, **VIDEO, ".opus": "audio/ogg"}
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where an archive's records and index live, and what the archive says of itself."""
-
-    testimonies: Path
-    index: Path
-    settings: Settings = field(default_factory=Settings, compare=False)
 
 
 class Archive:

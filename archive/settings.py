@@ -53,6 +53,16 @@ class Settings:
         return f"{self.base_url.rstrip('/')}{path}" if self.base_url else fallback
 
 
+
+@dataclass(frozen=True)
+class Paths:
+    """Where an archive's records and index live, and what the archive says of itself."""
+
+    testimonies: Path
+    index: Path
+    settings: Settings = field(default_factory=Settings, compare=False)
+
+
 def find_root(start: Path) -> Path | None:
     """The nearest folder at or above `start` that holds archive.toml, or None."""
     start = start.absolute()

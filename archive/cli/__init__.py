@@ -1,20 +1,45 @@
 """The `archive` command: a click group whose commands, one module a wing, are each a few
-lines that call the library; the library's errors become `Error: ...` and exit 1."""
+lines that call the library; the library's errors become `Error: ...` and exit 1.
+
+A command's module is imported only when that command runs (or help lists it): `archive
+index`, run after every edit, then loads the index's wing alone, not the web, the
+exchange formats, the suggestions' models or the accounts."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
 
-from .. import service
 from ..errors import ArchiveError
-from ..settings import find_root, load_settings
-from . import access, exchange, history, media, records, search, serving, suggesting
+from ..settings import Paths, find_root, load_settings
+
+COMMANDS = {  # each command's name, and its module and function in this package
+    "validate": "records:validate", "show": "records:show", "new": "records:new",
+    "index": "indexing:index", "check": "indexing:check",
+    "search": "search:search", "compare": "search:compare",
+    "import": "exchange:import_", "export": "exchange:export",
+    "init": "serving:init", "serve": "serving:serve",
+    "log": "history:log", "diff": "history:diff", "restore": "history:restore",
+    "withdraw": "history:withdraw", "sync": "history:sync",
+    "suggest": "suggesting:suggest", "align": "media:align",
+    "users": "access:users", "grants": "access:grants_", "audit": "access:audit_",
+}
 
 
 class ArchiveGroup(click.Group):
-    """A click group that turns the library's errors into `Error: ...` and exit 1."""
+    """A click group whose commands are imported when used, and that turns the library's
+    errors into `Error: ...` and exit 1."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name: str):
+        if name not in COMMANDS:
+            return None
+        module, function = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(f"{__name__}.{module}"), function)
 
     def invoke(self, ctx):
         try:
@@ -41,18 +66,11 @@ def cli(ctx, testimonies: Path | None, index_dir: Path | None):
         for warning in settings.warnings:
             click.echo(warning, err=True)
     base = root or Path(".")
-    ctx.obj = service.Paths((testimonies or base / "testimonies").absolute(),
-                            (index_dir or base / "index").absolute(), settings)
+    ctx.obj = Paths((testimonies or base / "testimonies").absolute(),
+                    (index_dir or base / "index").absolute(), settings)
 
 
 def main() -> None:
     """Entry point of the `archive` console script."""
     cli(prog_name="archive")
 
-
-for _command in (records.validate, records.show, records.new, search.index, search.search,
-                 search.compare, search.check, exchange.import_, exchange.export, serving.init,
-                 serving.serve, history.log, history.diff, history.restore, history.withdraw,
-                 history.sync, suggesting.suggest, access.users, access.grants_, access.audit_,
-                 media.align):
-    cli.add_command(_command)

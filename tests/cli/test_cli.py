@@ -216,6 +216,38 @@ def test_environment_variables_choose_the_folders(sample, tmp_path):
     assert json.loads(result.stdout)["total"] == 4
 
 
+def test_every_command_is_found_under_its_own_name():
+    from archive.cli import COMMANDS, cli
+
+    with cli.make_context("archive", ["--help"], resilient_parsing=True) as ctx:
+        found = {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
+    assert sorted(found) == sorted(COMMANDS)
+    assert all(command.name == name for name, command in found.items())
+    assert cli.get_command(ctx, "nonsense") is None
+
+
+def test_archive_index_imports_the_index_s_wing_alone(sample, tmp_path):
+    # Run after every edit made outside the archive: the web, the exchange formats, the
+    # suggestions' models, the accounts and media tools stay unimported.
+    script = ("import sys\n"
+              "from archive.cli import cli\n"
+              "try:\n"
+              "    cli(['--testimonies', sys.argv[1], '--index', sys.argv[2], 'index'])\n"
+              "except SystemExit:\n"
+              "    pass\n"
+              "print(' '.join(sorted(sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", script, str(sample.testimonies),
+                             str(sample.index)], capture_output=True, text=True, check=True,
+                            cwd=tmp_path)
+    said, imported = result.stdout.splitlines()
+    assert said.startswith("The index is up to date: 19 records")
+    modules = set(imported.split())
+    assert "archive.search.indexing" in modules
+    unwanted = {"archive.web", "archive.exchange", "archive.suggesting", "archive.access",
+                "archive.service", "archive.media.aligning", "flask", "sklearn", "argon2"}
+    assert not modules & unwanted
+
+
 def test_console_script_is_installed():
     script = os.path.join(os.path.dirname(sys.executable), "archive")
     result = subprocess.run([script, "--help"], capture_output=True, text=True, cwd=ROOT)
