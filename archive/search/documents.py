@@ -4,8 +4,11 @@ above that sees more of it than the one below."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from dataclasses import dataclass
+
+import orjson
 
 from ..records.coding import passages
 from ..records.countries import country_name
@@ -165,7 +168,30 @@ def transcript_changed(entry: dict, root) -> bool:
 
 
 def state_of(fingerprint: str, files: dict) -> dict:
-    """An index state to write: the records' files, and the first day one's embargo
-    lapses (kept in the state, which a server reads without the table of files)."""
+    """An index state to write: the records' files; and, kept in the state itself (read
+    without the table of files, by a server after each edit and by `archive index`), the
+    first day one's embargo lapses, a digest of the record files' listing and what each
+    transcript was."""
     days = [entry["embargo_until"] for entry in files.values() if "embargo_until" in entry]
-    return {"fingerprint": fingerprint, "files": files, "next_lapse": min(days, default=None)}
+    return {"fingerprint": fingerprint, "files": files, "next_lapse": min(days, default=None),
+            "listing": listing_digest((rel, entry["size"], entry["mtime_ns"])
+                                      for rel, entry in sorted(files.items())),
+            "transcripts": sorted(entry["transcript"][:3] for entry in files.values()
+                                  if "transcript" in entry)}
+
+
+def listing_digest(entries) -> str:
+    """A digest of record files' `(relative path, size, mtime_ns)`, in path order: equal
+    to the state's when no record file was added, removed or touched since, and every file
+    read was valid (an invalid one is listed but not indexed)."""
+    return hashlib.sha256(orjson.dumps(list(entries))).hexdigest()
+
+
+def unchanged_since(state: dict, entries: list, root, today: dt.date) -> bool:
+    """True when a state still holds for the record files `entries` (`record_entries`):
+    the same listing, no embargo lapsed by `today`, every transcript as it was. Checking
+    100,000 records this way spares reading their table (18 MB) and comparing each file."""
+    if "listing" not in state or (state.get("next_lapse") or "9999") <= today.isoformat():
+        return False
+    return listing_digest(entries) == state["listing"] and not any(
+        transcript_changed({"transcript": known}, root) for known in state["transcripts"])

@@ -21,7 +21,8 @@ from ..records.collection import (VOCABULARY_FILE, default_access_for, read_reco
 from ..records.validation import Problem
 from ..records.vocabulary import load_vocabulary
 from .building import build_index
-from .documents import Reading, file_entry, hides_more, lapsed, state_of, transcript_changed
+from .documents import (Reading, file_entry, hides_more, lapsed, state_of, transcript_changed,
+                        unchanged_since)
 from .engine import SCHEMA_VERSION, VIEWS, ViewWriters, forget_words
 from .engine.generations import (IndexLock, current_generation, read_state, remove_unsigned_tocs,
                                  untrusted, write_state)
@@ -68,17 +69,26 @@ def update_index(testimonies_dir: str | Path, index_dir: str | Path, rebuild: bo
                           today or dt.date.today())
         fingerprint = _fingerprint(vocabulary_path, default_access)
         generation = current_generation(index_dir)
-        state = read_state(generation) if generation else None
+        state = read_state(generation, records=False) if generation else None
         if state:
             remove_unsigned_tocs(generation, state)  # debris of a killed commit (we hold the lock)
-        if (rebuild or state is None or state.get("fingerprint") != fingerprint
-                or untrusted(generation, state)):  # never open what we did not write
-            built = build_index(testimonies_dir, index_dir, reading, fingerprint,
-                                progress, processes)
-            report = IndexReport(added=built.added, problems=built.problems, rebuilt=True,
-                                 total=len(built.files))
+        usable = not (rebuild or state is None or state.get("fingerprint") != fingerprint
+                      or untrusted(generation, state))  # never open what we did not write
+        entries = record_entries(Path(testimonies_dir)) if usable and only is None else None
+        if entries is not None and unchanged_since(state, entries, testimonies_dir,
+                                                   reading.today):
+            report = IndexReport(unchanged=len(entries), total=len(entries))
         else:
-            report = _update(testimonies_dir, generation, state, reading, progress, only)
+            if usable:
+                state = read_state(generation)  # with the table of record files now
+            if not usable or state is None:
+                built = build_index(testimonies_dir, index_dir, reading, fingerprint,
+                                    progress, processes)
+                report = IndexReport(added=built.added, problems=built.problems,
+                                     rebuilt=True, total=len(built.files))
+            else:
+                report = _update(testimonies_dir, generation, state, reading, progress, only,
+                                 entries)
     report.seconds = time.monotonic() - started
     return report
 
@@ -90,15 +100,16 @@ def _fingerprint(vocabulary_path: Path, default_access: str) -> str:
 
 
 def _scan(testimonies_dir, state_files: dict, reading: Reading, report: IndexReport, progress,
-          paths: list[Path] | None = None, seen: dict | None = None):
-    """Read the files that changed since `state_files`; yield (relpath, entry, testimony).
+          paths: list[Path] | None = None, seen: dict | None = None, entries=None):
+    """Read the files that changed since `state_files` (all the record files, `entries`
+    when listed already, or `paths`); yield (relpath, entry, testimony).
 
     A file that is unchanged yields its old entry and no testimony; an invalid or missing
     one yields no entry.
     """
     root = Path(testimonies_dir)
     if paths is None:
-        entries = record_entries(root)
+        entries = record_entries(root) if entries is None else entries
     else:
         entries = []
         for path in paths:
@@ -137,7 +148,7 @@ def _scan(testimonies_dir, state_files: dict, reading: Reading, report: IndexRep
 
 
 def _update(testimonies_dir, generation: Path, state: dict, reading: Reading, progress,
-            only: list[Path] | None = None) -> IndexReport:
+            only: list[Path] | None = None, entries=None) -> IndexReport:
     report = IndexReport()
     root = Path(testimonies_dir)
     old_files: dict = state["files"]
@@ -152,7 +163,7 @@ def _update(testimonies_dir, generation: Path, state: dict, reading: Reading, pr
     writers, purge = ViewWriters(generation), set()
     try:
         for rel, entry, testimony in _scan(root, old_files, reading, report, progress,
-                                           paths, seen):
+                                           paths, seen, entries):
             if entry is None:
                 continue  # invalid or missing now: dropped below
             files[rel] = entry
@@ -180,7 +191,7 @@ def _update(testimonies_dir, generation: Path, state: dict, reading: Reading, pr
         raise
     finally:
         writers.close()
-    if files != old_files:
+    if files != old_files or "listing" not in state:  # a state written before listings
         write_state(generation, state_of(state["fingerprint"], files),
                      state.get("index_files"))
     report.total = len(files)

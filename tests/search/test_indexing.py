@@ -255,3 +255,56 @@ def test_the_table_of_record_files_is_a_file_of_its_own_named_by_the_state(empty
     assert next_lapse(index) == "2090-01-01" and ids(empty_archive) == [
         "fourth-record", "later-record", "open-record", "third-record"]
     assert "files" not in json.loads((generation / "state.json").read_text(encoding="utf-8"))
+
+
+def test_an_unchanged_archive_is_checked_without_reading_its_table_of_files(empty_archive,
+                                                                            monkeypatch):
+    """`archive index` over unchanged files compares a digest of the folder's listing
+    with the state's, not each file with the table of record files (18 MB at 100,000
+    records); anything else it must notice still sends it through the table."""
+    import os
+
+    from archive.search import indexing
+
+    folder, index = empty_archive.testimonies, empty_archive.index
+    write_record(folder, "first-record")
+    later = write_record(folder, "later-record", access="public", embargo_until="2090-01-01")
+    update_index(folder, index)
+    tables = []
+    real = indexing.read_state
+
+    def counting(generation, records=True):
+        tables.append(records)
+        return real(generation, records)
+
+    monkeypatch.setattr(indexing, "read_state", counting)
+
+    def run(**kwargs):
+        tables.clear()
+        report = update_index(folder, index, **kwargs)
+        return report, True in tables
+
+    report, read_table = run()
+    assert (report.unchanged, report.total, read_table) == (2, 2, False)
+    assert describe(report).startswith("The index is up to date: 2 records (0 added, 0 "
+                                       "changed, 0 removed, 2 unchanged) in ")
+
+    stat = later.stat()  # touched: the table is read, nothing reindexed, then quick again
+    os.utime(later, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    report, read_table = run()
+    assert (report.changed, report.unchanged, read_table) == ([], 1, True)
+    assert run()[1] is False
+
+    import datetime as dt  # the embargo lapses: the listing is the same, the day is not
+    report, read_table = run(today=dt.date(2090, 1, 1))
+    assert (report.changed, read_table) == (["later-record"], True)
+
+    write_record(folder, "bad-record", year="soon")  # an invalid file is reported each time
+    for _ in range(2):
+        report, read_table = run(today=dt.date(2090, 1, 1))
+        assert ([p.field for p in report.problems], read_table) == (["year"], True)
+    (folder / "bad-record.md").unlink()
+    write_record(folder, "sub/new-record")
+    report, read_table = run(today=dt.date(2090, 1, 1))
+    assert (report.added, read_table) == (["new-record"], True)
+    assert run(today=dt.date(2090, 1, 1))[1] is False
