@@ -89,7 +89,8 @@ class ArchiveIndex:
             facets = {}
             for name in FACETS:
                 others = [docs for other, docs in chosen.items() if other != name]
-                within = base.intersection(*others)
+                # the same set object for each facet a filter leaves alone: counted on one mask
+                within = base.intersection(*others) if others else base
                 facets[name] = self._motive_counts(snapshot, within) if name == "motive" else \
                     [FacetCount(value, count) for value, count in
                      self.in_order(name, snapshot.facets.counts(name, within))]

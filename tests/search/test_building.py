@@ -13,7 +13,7 @@ from archive.records.collection import read_archive, vocabulary_for
 from archive.search import building
 from archive.search.engine import open_index, ranking, writer
 from archive.search.engine.building import PartWriters, create_views
-from archive.search.engine.codec import PackedPositions
+from archive.search.engine.codec import PackedPositions, followers
 from archive.search.engine.generations import VIEWS, current_generation, read_state
 from archive.search.engine.schema import SYLLABLE_FIELDS, make_schema
 from archive.search.engine.suggestions import load_words
@@ -379,3 +379,18 @@ def _posting_at_a_time(searcher, terms, lengths, B, K1):
         if not ranking._add_term(scores, searcher, term, lengths, B, K1):
             return None
     return scores
+
+
+def test_followers_are_found_in_bulk_exactly_as_one_value_at_a_time():
+    rng = random.Random(7)
+    packed = PackedPositions()
+    values = []
+    for _ in range(300):
+        count = rng.randint(1, 6)
+        top = 70_000 if rng.random() < 0.3 else 5_000  # `I` values beside `H` ones
+        positions = sorted(rng.sample(range(top), count))
+        values.append(packed.encode(positions, [rng.randrange(256) for _ in positions]))
+    for code in (0, 1, 72, 73, 200, 255):
+        expected = [code in followers(value) for value in values]
+        assert ranking._followed_by(values, code).tolist() == expected, code
+    assert ranking._followed_by([], 5).tolist() == []
