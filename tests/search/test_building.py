@@ -254,6 +254,43 @@ def test_postings_are_pickled_with_protocol_4_and_compressed_fast(bigger):
             reader.doc_frequency("body", "famin") > 10
 
 
+def test_blocks_hold_arrays_that_whoosh_and_the_fast_path_read_alike(bigger, monkeypatch):
+    import pickle
+    import zlib
+    from array import array
+
+    from archive.search.engine import codec
+
+    def blocks(paths, word="famin"):
+        with open_index(current_generation(paths.index) / "public").reader() as reader:
+            matcher = reader.postings("body", word)
+            leaf = getattr(matcher, "child", matcher)
+            stored = pickle.loads(zlib.decompress(leaf._postfile.get(
+                leaf._dataoffset, leaf._nextoffset - leaf._dataoffset)))
+            whoosh = list(reader.postings("body", word).items_as("weight"))
+            fast = [(docnum, weight) for ids, weights, _ in
+                    codec.posting_blocks(reader.postings("body", word))
+                    for docnum, weight in zip(ids.tolist(), weights.tolist())]
+        return stored, whoosh, fast
+
+    update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
+    stored, whoosh, fast = blocks(bigger)
+    assert isinstance(stored[0], array) and stored[0].typecode == "I"  # the gaps
+    assert isinstance(stored[1], array) and stored[1].typecode == "d"  # the same doubles
+    assert fast == whoosh and len(fast) > 10
+    expected = snapshot(bigger)
+
+    # An index written before the arrays (tuples, as Whoosh writes them) reads the same.
+    monkeypatch.setattr(codec._PostingsWriter, "_array_ids", codec._PostingsWriter._mini_ids)
+    monkeypatch.setattr(codec._PostingsWriter, "_array_weights",
+                        codec._PostingsWriter._mini_weights)
+    update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
+    stored, whoosh_before, fast_before = blocks(bigger)
+    assert type(stored[0]) is tuple
+    assert (fast_before, whoosh_before) == (fast, whoosh)
+    assert snapshot(bigger) == expected
+
+
 def test_phrases_found_through_followers_are_exactly_the_phrases_whoosh_finds(bigger):
     update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
     index = ArchiveIndex(bigger.index, vocabulary_for(bigger.testimonies))

@@ -14,7 +14,8 @@ import pickle
 import sys
 import zlib
 from array import array
-from itertools import accumulate
+
+import numpy as np
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PostingsWriter
 from whoosh.formats import Positions, tokens
@@ -24,6 +25,7 @@ from .analysis import follower_code
 
 PICKLE_PROTOCOL = 4
 COMPRESSION = 1
+BLOCK_POSTINGS = 1024  # postings a block (Whoosh: 128)
 
 
 class ArchiveCodec(W3Codec):
@@ -37,7 +39,7 @@ class ArchiveCodec(W3Codec):
     their table of contents, so its module path is part of the index format.
     """
 
-    def __init__(self, blocklimit: int = 128, compression: int = COMPRESSION,
+    def __init__(self, blocklimit: int = BLOCK_POSTINGS, compression: int = COMPRESSION,
                  inlinelimit: int = 1) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression,
                          inlinelimit=inlinelimit)
@@ -59,7 +61,7 @@ class _PostingsWriter(W3PostingsWriter):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+        data = (self._array_ids(), self._array_weights(), self._mini_values())
         databytes = pickle.dumps(data, PICKLE_PROTOCOL)
         if self._compression:
             databytes = zlib.compress(databytes, self._compression)
@@ -73,6 +75,19 @@ class _PostingsWriter(W3PostingsWriter):
         self._postfile.write(databytes)
         self._blockcount += 1
         self._new_block()
+
+    def _array_ids(self):
+        """The block's document numbers as Whoosh stores them (each the gap from the one
+        before), in an `array` of unsigned ints rather than a tuple: pickled as its bytes,
+        read back as one object instead of a thousand ints."""
+        ids = self._mini_ids()
+        return ids if self._byteids else array("I", ids)
+
+    def _array_weights(self):
+        """The block's weights as Whoosh stores them (None when all are 1, one float when
+        all are equal), in an `array` of doubles, the same floats, rather than a tuple."""
+        weights = self._mini_weights()
+        return array("d", weights) if type(weights) is tuple else weights
 
 
 class PackedPositions(Positions):
@@ -151,22 +166,28 @@ AT = [position.to_bytes(2, "little") for position in range(8192)]
 
 def posting_blocks(matcher, values: bool = False, weights: bool = True):
     """A term's postings as (docnums, weights, values), a block at a time where Whoosh's
-    leaf matcher allows it (deleted documents included: the caller keeps live ones)."""
+    leaf matcher allows it (deleted documents included: the caller keeps live ones): the
+    documents an int64 array, the weights a float64 array (the very floats Whoosh reads).
+    Blocks written as tuples (before `_array_ids`) are read too."""
     leaf = getattr(matcher, "child", matcher)
     if all(hasattr(leaf, name) for name in ("_read_data", "_data", "_byteids", "_read_weights",
-                                            "_read_values", "_next_block")):
+                                            "_read_values", "_next_block")) \
+            and not leaf._byteids:
         while leaf.is_active():
             if leaf._data is None:
                 leaf._read_data()
-            ids = leaf._data[0]  # as Whoosh's _read_ids, with its gaps summed in C
-            leaf._ids = ids if leaf._byteids else tuple(accumulate(ids))
+            gaps = leaf._data[0]  # as Whoosh's _read_ids, the gaps summed in numpy
+            leaf._ids = np.cumsum(np.asarray(gaps, dtype=np.int64))
             if weights:
                 leaf._read_weights()
             if values:
                 leaf._read_values()
-            yield leaf._ids, leaf._weights if weights else None, leaf._values if values else None
+            yield (leaf._ids, np.asarray(leaf._weights, dtype=np.float64) if weights else None,
+                   leaf._values if values else None)
             leaf._next_block()
         return
     while matcher.is_active():
-        yield (matcher.id(),), (matcher.weight(),), (matcher.value() if values else None,)
+        yield (np.array([matcher.id()], dtype=np.int64),
+               np.array([matcher.weight()], dtype=np.float64),
+               (matcher.value(),) if values else None)
         matcher.next()

@@ -17,6 +17,7 @@ import numpy as np
 
 from whoosh import sorting
 from whoosh.query import And, Not, Or, Phrase, Term
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
@@ -166,19 +167,19 @@ def _term_scores(searcher, terms: list, lengths: dict, B: float,
                                          K1))
         for leaf, offset in searcher.leaf_searchers():
             reader = leaf.reader()
-            if (term.fieldname, text) not in reader:
+            try:  # one look in the segment's terms, not one to ask and one to read
+                postings = reader.postings(term.fieldname, text)
+            except TermNotFound:
                 continue
             held = lengths.get((reader, term.fieldname))
             if held is None:
                 return None
             held = np.asarray(held)
-            for ids, weights, _ in posting_blocks(reader.postings(term.fieldname, text)):
-                ids = np.asarray(ids, dtype=np.int64)
-                weights = np.asarray(weights, dtype=np.float64)
+            for ids, weights, _ in posting_blocks(postings):
                 score = idf * ((weights * k1_plus) / (weights + lengthy[held[ids]]))
                 if boost != 1.0:
                     score *= boost
-                ids += offset
+                ids = ids + offset
                 total[ids] += score
                 found[ids] = True
     return Scores(total, found)
@@ -204,7 +205,7 @@ def _add_term(scores: dict, searcher, term: Term, lengths: dict, B: float, K1: f
         if held is None:
             return False
         for ids, weights, _ in posting_blocks(reader.postings(term.fieldname, text)):
-            for docnum, weight in zip(ids, weights):
+            for docnum, weight in zip(ids.tolist(), weights.tolist()):
                 score = idf * ((weight * k1_plus) / (weight + lengthy[held[docnum]]))
                 if boost != 1.0:
                     score *= boost
@@ -286,10 +287,10 @@ class _Postings:
     def __init__(self, matcher) -> None:
         ids, self.weights, self.values = [], [], []
         for block_ids, weights, values in posting_blocks(matcher, values=True):
-            ids.extend(block_ids)
-            self.weights.extend(weights)
+            ids.append(block_ids)
+            self.weights.extend(weights.tolist())
             self.values.extend(values)
-        self.ids = np.array(ids, dtype=np.int64)
+        self.ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
 
 
 def _candidates(postings: list, codes: list[int] | None) -> np.ndarray:

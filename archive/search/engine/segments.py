@@ -56,7 +56,7 @@ def segment_term_docs(leaf, fieldname: str, text: bytes) -> list[int]:
     docs: list[int] = []
     if (fieldname, text) in leaf:
         for ids, _, _ in posting_blocks(leaf.postings(fieldname, text), weights=False):
-            docs.extend(ids)
+            docs.extend(ids.tolist())
     return docs
 
 
