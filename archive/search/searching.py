@@ -87,10 +87,15 @@ class ArchiveIndex:
                 ranked = snapshot.rank(query, request.sort == "year", request.query)
             base, chosen, final = self._match(snapshot, query, filters, ranked, request.query)
             facets = {}
+            # Each facet counts the matches of the other facets' filters: made once for the
+            # facets that share them (every facet without a filter shares `final`), so
+            # that one set, and one mask of it, serves them all.
+            withins = {(): base, tuple(chosen): final}
             for name in FACETS:
-                others = [docs for other, docs in chosen.items() if other != name]
-                # the same set object for each facet a filter leaves alone: counted on one mask
-                within = base.intersection(*others) if others else base
+                others = tuple(other for other in chosen if other != name)
+                within = withins.get(others)
+                if within is None:
+                    within = withins[others] = base.intersection(*(chosen[o] for o in others))
                 facets[name] = self._motive_counts(snapshot, within) if name == "motive" else \
                     [FacetCount(value, count) for value, count in
                      self.in_order(name, snapshot.facets.counts(name, within))]

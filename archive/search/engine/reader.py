@@ -24,6 +24,8 @@ from .segments import (SegmentFacts, deleted_in, held_lengths, read_segments,
 from .store import open_index
 from .suggestions import Speller, load_words
 
+MASKS = 4  # masks kept (100,000 documents: 100 KB each)
+
 
 class FacetSets:
     """For each facet value, the live documents that have it, as an array (counts are
@@ -34,7 +36,7 @@ class FacetSets:
         self.size = len(alive)
         self.live = frozenset(np.flatnonzero(alive).tolist())
         self.by_value = arrays  # {facet: {value: its live documents, a sorted array}}
-        self._masked: tuple = (None, None)
+        self._masked: list = []  # (documents, mask), the latest first
         self.sets = _Sets(arrays)
         self.year: dict[int, int] = {}  # each live document's year
         for year, docs in arrays["year"].items():
@@ -60,13 +62,15 @@ class FacetSets:
         return {motive: len(docs & members) for motive, members in self.sets["quoted"].items()}
 
     def mask(self, docs: frozenset) -> np.ndarray:
-        """The documents as a mask over every document number (the last one kept: a
-        search counts every facet over the same documents)."""
-        if self._masked[0] is not docs:
-            mask = np.zeros(self.size, dtype=bool)
-            mask[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
-            self._masked = (docs, mask)
-        return self._masked[1]
+        """The documents as a mask over every document number (the last few kept: a
+        search counts its facets over one to a few sets of documents)."""
+        for held, mask in self._masked:
+            if held is docs:
+                return mask
+        mask = np.zeros(self.size, dtype=bool)
+        mask[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+        self._masked = [(docs, mask)] + self._masked[:MASKS - 1]
+        return mask
 
     def counts(self, name: str, docs) -> list[tuple]:
         """(value, count) of a facet over a set of documents, largest first (years in order)."""
