@@ -50,6 +50,7 @@ def serve(paths, host, port, private, accounts, watch):
         raise click.UsageError(f"Only the accounts mode listens beyond this machine (behind "
                                f"HTTPS): serve with --accounts, which shows the public view "
                                f"to everyone, or drop --host {host}.")
+    service.limit_malloc_arenas()  # before any thread: the server's memory, not its speed
     report = update_index(paths.testimonies, paths.index)
     click.echo(describe(report), err=True)
     damage = check_index(paths.testimonies, paths.index, deep=False, hash_files=True)

@@ -202,6 +202,37 @@ def test_show_unknown_id(run, sample):
         1, "Error: No testimony with the id 'no-such-record'.\n")
 
 
+def test_serve_caps_the_c_library_s_arenas_before_any_thread(run, sample, monkeypatch):
+    from archive import service
+    from archive.cli import serving
+
+    calls = []
+    real_update = serving.update_index
+    monkeypatch.setattr(service, "limit_malloc_arenas", lambda: calls.append("arenas"))
+    monkeypatch.setattr(serving, "update_index",
+                        lambda *args, **kwargs: calls.append("index") or real_update(*args,
+                                                                                    **kwargs))
+    monkeypatch.setattr(service, "run_server", lambda app, host, port: calls.append("serve"))
+    result = run(sample, "serve", "--no-watch")
+    assert result.exit_code == 0, result.output
+    assert calls == ["arenas", "index", "serve"]
+
+
+def test_the_c_library_s_arenas_are_capped_where_glibc_is(monkeypatch):
+    import platform
+
+    from archive import service
+
+    if platform.libc_ver()[0] == "glibc":
+        assert service.limit_malloc_arenas() is True
+
+    def no_library(name):
+        raise OSError("no C library here")
+
+    monkeypatch.setattr(service.ctypes, "CDLL", no_library)
+    assert service.limit_malloc_arenas() is False
+
+
 def test_serve_private_refuses_a_public_host(run, sample):
     result = run(sample, "serve", "--private", "--host", "0.0.0.0")
     assert result.exit_code == 2

@@ -1,9 +1,13 @@
-"""How postings are laid out on disk and read back: the archive's codec (protocol-4 pickles,
-fast compression), positions packed with their followers, and reading a block at a time.
+"""How postings are laid out on disk and read back: the archive's codec (blocks of 1,024
+postings, their numbers in arrays, protocol-4 pickles, fast compression), positions packed
+with their followers, and reading a block at a time.
 
-Whoosh writes each block of postings as a pickle of `(ids, weights, values)`, compressed
-with zlib. `ArchiveCodec` writes the same blocks, pickled with protocol 4 and compressed at
-level 1; reading needs no change (`pickle.loads` reads every protocol). The codec is an
+Whoosh writes each block of 128 postings as a pickle of `(ids, weights, values)`, tuples,
+compressed with zlib. `ArchiveCodec` writes blocks of 1,024 whose gaps between document
+numbers and whose weights are arrays (one bytes object each in the pickle, read back into
+numpy without a Python object a posting), pickled with protocol 4 and compressed at level 1.
+Whoosh's own matchers read these blocks unchanged (an array indexes and iterates as a
+tuple does), and blocks of tuples written before are read as they were. The codec is an
 object of its own, passed to each writer and kept in the index's table of contents, so
 that no other user of Whoosh in the process is affected.
 """
@@ -29,8 +33,13 @@ BLOCK_POSTINGS = 1024  # postings a block (Whoosh: 128)
 
 
 class ArchiveCodec(W3Codec):
-    """Whoosh's codec, writing blocks of postings pickled with protocol 4 and compressed
-    at zlib's level 1.
+    """Whoosh's codec, writing blocks of 1,024 postings, their numbers in arrays, pickled
+    with protocol 4 and compressed at zlib's level 1.
+
+    A block costs the same few reads, lookups and calls whatever its size, and a common
+    word has 80,000 postings a field at 100,000 records: a search for two common words
+    there took 95 ms (in one process) with Whoosh's blocks, 79 ms with blocks of 1,024,
+    69 ms with arrays in them too.
 
     Under Whoosh's protocol 2 each posting's positions (bytes) are read back through a call
     to `codecs.encode`: a common word's postings read in 15 ms instead of 5, from blocks
