@@ -400,6 +400,19 @@ def edit_visibility(records: Path, index: Path, port: int) -> dict:
     return results
 
 
+def unchanged_index(records: Path, index: Path, runs: int = 3) -> float:
+    """Seconds `archive index` takes, as a command, over files that have not changed since
+    the last run (the median of a few runs)."""
+    command = [BIN / "archive", "--testimonies", records, "--index", index, "index"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # whatever changed before
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def watched_edit(records: Path, index: Path, runs: int = 3) -> float:
     """Seconds from an outside save (a text editor's) to finding it, with no `archive
     index`: the running server's watcher indexes it (the median of a few saves)."""
@@ -522,6 +535,7 @@ def main() -> None:
             server.wait()
         forget_account(records, researcher, made)
     edits["an outside edit, seen by the server's watcher"] = watched_edit(records, index)
+    unchanged = unchanged_index(records, index)
 
     print(f"\nqueries, each with all facet counts (words: {common[0]!r}, {common[1]!r}; "
           f"rare: {rare!r}), then comparisons of motives (Datasette: the same counts in SQL), "
@@ -564,6 +578,7 @@ def main() -> None:
           f"identifier harvested in {harvest_seconds:.1f} s ({harvest_pages} pages)")
     for how, seconds in edits.items():
         print(f"edited record found after {how}: {seconds:.2f} s")
+    print(f"archive index over unchanged files, as a command: {unchanged:.2f} s")
     print(f"server peak memory: archive {memory['archive']:.0f} MB (accounts mode: "
           f"{memory['archive_accounts_login']:.0f} MB up to the login, argon2id included; "
           f"{memory['archive_accounts']:.0f} MB from then, a researcher's searches), Datasette "
