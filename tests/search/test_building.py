@@ -276,7 +276,7 @@ def test_blocks_hold_arrays_that_whoosh_and_the_fast_path_read_alike(bigger, mon
     update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
     stored, whoosh, fast = blocks(bigger)
     assert isinstance(stored[0], array) and stored[0].typecode == "I"  # the gaps
-    assert isinstance(stored[1], array) and stored[1].typecode == "d"  # the same doubles
+    assert isinstance(stored[1], array) and stored[1].typecode == "f"  # Whoosh's own floats
     assert fast == whoosh and len(fast) > 10
     expected = snapshot(bigger)
 
@@ -431,3 +431,44 @@ def test_followers_are_found_in_bulk_exactly_as_one_value_at_a_time():
         expected = [code in followers(value) for value in values]
         assert ranking._followed_by(values, code).tolist() == expected, code
     assert ranking._followed_by([], 5).tolist() == []
+
+
+@pytest.mark.parametrize("block", [3, 1024])
+def test_a_build_segment_s_postings_are_byte_for_byte_whoosh_s_own(bigger, tmp_path, block):
+    # The build gathers postings by term and hands Whoosh a block at a time; Whoosh's own
+    # writer, one posting at a time from its sorted pool, must write the very same files.
+    import datetime as dt
+
+    from whoosh.writing import SegmentWriter
+
+    from archive.records.collection import read_record, record_entries
+    from archive.records.vocabulary import load_vocabulary
+    from archive.search.documents import Reading
+    from archive.search.engine.building import _PartWriter
+    from archive.search.engine.codec import ArchiveCodec
+    from archive.search.engine.schema import index_fields
+
+    folder = bigger.testimonies
+    reading = Reading(load_vocabulary(folder / "vocabulary.yaml"), "restricted", dt.date.today())
+    documents = []
+    for rel, _, _ in record_entries(folder):
+        testimony, _ = read_record(folder / rel, reading.vocabulary, {}, "restricted")
+        for view in VIEWS:
+            document = reading.documents(testimony, rel).by_view[view]
+            if document is not None:
+                documents.append(document)
+    written = {}
+    for name in ("ours", "whoosh"):
+        create_views(tmp_path / name)
+        ix = open_index(tmp_path / name / "public")
+        writer = _PartWriter(ix, 512) if name == "ours" else SegmentWriter(
+            ix, _lk=False, limitmb=512, compound=False, codec=ArchiveCodec())
+        writer.fieldwriter._codec._blocklimit = block
+        for document in documents:
+            writer.add_document(**index_fields(document))
+        segment = writer._finalize_segment()
+        written[name] = {extension: (tmp_path / name / "public" /
+                                     f"{segment.segment_id()}.{extension}").read_bytes()
+                         for extension in ("pst", "trm")}
+    assert len(written["ours"]["pst"]) > 10_000
+    assert written["ours"] == written["whoosh"]

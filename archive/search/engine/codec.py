@@ -94,9 +94,10 @@ class _PostingsWriter(W3PostingsWriter):
 
     def _array_weights(self):
         """The block's weights as Whoosh stores them (None when all are 1, one float when
-        all are equal), in an `array` of doubles, the same floats, rather than a tuple."""
+        all are equal), else the block's own `array` of single-precision floats, which
+        Whoosh gathers them in (and would copy into a tuple): the very same values."""
         weights = self._mini_weights()
-        return array("d", weights) if type(weights) is tuple else weights
+        return self._weights if type(weights) is tuple else weights
 
 
 class PackedPositions(Positions):
