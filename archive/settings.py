@@ -53,7 +53,6 @@ class Settings:
         return f"{self.base_url.rstrip('/')}{path}" if self.base_url else fallback
 
 
-
 @dataclass(frozen=True)
 class Paths:
     """Where an archive's records and index live, and what the archive says of itself."""

@@ -100,8 +100,7 @@ class Scores(Mapping):
         the documents it leaves."""
         found = self.found.copy()
         for docs in excluded:
-            docs = list(docs)
-            found[np.array(docs, dtype=np.int64)] = False
+            found[np.fromiter(docs, dtype=np.int64)] = False
         return Scores(self.total + nots, found)
 
     def docs(self) -> np.ndarray:
