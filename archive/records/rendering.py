@@ -221,9 +221,90 @@ def plain_passages(text: str) -> tuple[str, list[tuple[str, int, int, int, dict]
     the span's `by`, `accepted_by` and `accepted_on` where it has them."""
     if not text or "]{" not in text or _too_costly(text):
         return plain_text(text), []
+    simple = _simple_passages(text)
+    if simple is not None:
+        return simple
+    return _parsed_passages(text)
+
+
+def _parsed_passages(text: str) -> tuple[str, list[tuple[str, int, int, int, dict]]]:
+    """`plain_passages` through the Markdown parser, for any body."""
     marked, coded = _walk(text)
     plain = _tidy(marked.replace(_OPEN, "").replace(_CLOSE, ""))
     return plain, _offsets(marked, plain, coded) if coded else []
+
+
+# A span of plain words (`[words]{attributes}`, perhaps over several lines) and, in its braces, a class or a quoted value.
+_SIMPLE_SPAN = re.compile(r"\[([^\[\]]+)\]\{([^{}\n]*)\}")
+_SIMPLE_ATTRIBUTE = re.compile(r'\.([A-Za-z0-9_-]+)|([A-Za-z0-9_-]+)="([^"\\&\n]*)"')
+_SPAN_ATTRIBUTES = frozenset(("term", *PROVENANCE))
+
+
+def _simple_passages(text: str) -> tuple[str, list[tuple[str, int, int, int, dict]]] | None:
+    """`plain_passages` without the parser, for a body whose only markup is spans of plain
+    words with plain attributes (most coded bodies); None for any other body.
+
+    Without its spans such a body is paragraphs of plain words, which `plain_text` reads
+    without the parser too, and the passages' markers stay where their words go. The
+    parser gives the same (a test compares the two on random bodies).
+    """
+    if _OPEN in text or _CLOSE in text:
+        return None
+    pieces, coded, at = [], [], 0
+    for span in _SIMPLE_SPAN.finditer(text):
+        words, attributes = span.group(1), _simple_attributes(span.group(2))
+        if attributes is None or words[0].isspace() or words[-1].isspace() \
+                or ("\n" in words and _BLANK_LINE.search(words)):
+            return None
+        classes, values = attributes
+        pieces.append(text[at:span.start()])
+        if "motive" in classes:
+            pieces += (_OPEN, words, _CLOSE)
+            coded.append((values.get("term", ""),
+                          {name: values[name] for name in PROVENANCE if name in values}))
+        else:
+            pieces.append(words)
+        at = span.end()
+    pieces.append(text[at:])
+    marked = "".join(pieces)
+    if _MARKUP.search(marked.replace(_OPEN, "").replace(_CLOSE, "")):
+        return None
+    paragraphs, paragraph = [], 0  # each passage's: blocks of more than spaces count
+    for block in _BLANK_LINE.split(marked):
+        paragraph += bool(block.strip(" \n"))
+        paragraphs += [paragraph] * block.count(_OPEN)
+    marked_plain = plain_text(marked)  # the markers are neither space nor markup
+    plain = marked_plain.replace(_OPEN, "").replace(_CLOSE, "")
+    found, removed, position = [], 0, 0
+    for (term, provenance), paragraph in zip(coded, paragraphs):
+        opened = marked_plain.index(_OPEN, position)
+        closed = marked_plain.index(_CLOSE, opened)
+        position = closed + 1
+        found.append((term, opened - removed, closed - removed - 1, paragraph, provenance))
+        removed += 2
+    return plain, found
+
+
+def _simple_attributes(source: str) -> tuple[list[str], dict[str, str]] | None:
+    """A span's classes and values when its braces hold only classes and quoted values
+    the parser keeps, a space between each, each name once; else None."""
+    classes, values, at = [], {}, 0
+    while True:
+        item = _SIMPLE_ATTRIBUTE.match(source, at)
+        if item is None:
+            return None
+        if item.group(1):
+            classes.append(item.group(1))
+        elif item.group(2) in _SPAN_ATTRIBUTES and item.group(2) not in values:
+            values[item.group(2)] = item.group(3)
+        else:
+            return None
+        at = item.end()
+        if at == len(source):
+            return classes, values
+        if source[at] != " ":
+            return None
+        at += 1
 
 
 def _offsets(marked: str, plain: str, coded: list) -> list[tuple[str, int, int, int, dict]]:

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from archive.records.rendering import _plain_text_parsed, plain_text, render_markdown
+from archive.records.rendering import (_parsed_passages, _plain_text_parsed, _simple_passages,
+                                       plain_passages, plain_text, render_markdown)
 
 
 def test_raw_html_is_escaped_not_rendered():
@@ -72,3 +73,54 @@ def test_plain_paragraphs_skip_the_parser(monkeypatch):
     monkeypatch.setattr(rendering, "_parser", lambda: pytest.fail("the parser was used"))
     assert plain_text("  First line\nsecond  line.\n\n  \nSecond paragraph, 1990. ") == \
         "First line second line.\nSecond paragraph, 1990."
+
+
+# Coded spans, plain and odd: the odd ones (an id, a bare value, a doubled name, no space
+# between attributes, a name the parser drops, a class it reads differently) take the parser.
+SPANS = ['[{}]{{.motive term="famine"}}', '[{}]{{.restricted}}', '[{}]{{.motive .restricted term="x"}}',
+         '[{}]{{.motive term="a; b" by="suggested" accepted_by="ana" accepted_on="2026-01-02"}}',
+         '[{}]{{ .motive term="x"}}', '[{}]{{.motive term=x}}', '[{}]{{.motive term="x" term="y"}}',
+         '[{}]{{#id .motive term="q"}}', '[{}]{{.motive  term="q"}}', '[{}]{{.motive term="q&amp;"}}',
+         '[{}]{{.motive term="x"}}{{.y}}', '[{}]{{.motive term="x" other="z"}}',
+         '[{}]{{.motive.x term="x"}}', '[{}]{{}}', '[{}]{{.자유 term="x"}}', '[{}]{{.motive term="x"']
+PLAIN = ["word", " ", "\n", "\n\n", "words here", "1990", "자유를", "  \n", "\n   \n", "\n    "]
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("seed", range(4))
+def test_coded_passages_without_the_parser_are_what_the_parser_gives(seed):
+    """A body whose only markup is spans of plain words skips markdown-it; wherever it
+    does, the two must agree, passages, paragraphs and provenance alike."""
+    rng, simple = random.Random(seed), 0
+    for _ in range(30000):
+        odd = rng.choice([0.0, 0.03, 0.3])
+        parts = []
+        for _ in range(rng.randint(1, 12)):
+            pool = PIECES if rng.random() < odd else PLAIN
+            if rng.random() < 0.3:
+                inner = "".join(rng.choice(pool) for _ in range(rng.randint(1, 4)))
+                parts.append(rng.choice(SPANS).format(inner))
+            else:
+                parts.append(rng.choice(pool))
+        text = "".join(parts)
+        found = _simple_passages(text)
+        if found is not None:
+            simple += 1
+            assert found == _parsed_passages(text), repr(text)
+    assert simple > 3000
+
+
+def test_a_body_coded_in_plain_spans_skips_the_parser(monkeypatch):
+    import archive.records.rendering as rendering
+    monkeypatch.setattr(rendering, "_parser", lambda: pytest.fail("the parser was used"))
+    body = ('We crossed at night.\n\n\u00a0\n\nThen  [we  left for the\nsake of our children]'
+            '{.motive term="children\'s freedom" by="suggested" accepted_by="ana"} and '
+            '[never]{.restricted} [went back]{.motive term="famine"}.\n')
+    plain, found = plain_passages(body)
+    assert plain == ("We crossed at night.\nThen we left for the sake of our children and never "
+                     "went back.")  # the parser counts the no-break space as a paragraph
+    assert [(plain[start:end], term, paragraph, provenance)
+            for term, start, end, paragraph, provenance in found] == [
+        ("we left for the sake of our children", "children's freedom", 3,
+         {"by": "suggested", "accepted_by": "ana"}),
+        ("went back", "famine", 3, {})]

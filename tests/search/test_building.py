@@ -431,3 +431,55 @@ def test_followers_are_found_in_bulk_exactly_as_one_value_at_a_time():
         expected = [code in followers(value) for value in values]
         assert ranking._followed_by(values, code).tolist() == expected, code
     assert ranking._followed_by([], 5).tolist() == []
+
+
+@pytest.mark.parametrize("block", [3, 1024])
+def test_a_build_segment_s_files_are_byte_for_byte_whoosh_s_own(bigger, tmp_path, block):
+    # A build holds each posting by term and hands Whoosh a block at a time; Whoosh's own
+    # writer, a tuple a posting sorted in its pool, must write the very same files.
+    import datetime as dt
+
+    from whoosh.writing import SegmentWriter
+
+    from archive.records.collection import read_record, record_entries
+    from archive.records.vocabulary import load_vocabulary
+    from archive.search.documents import Reading
+    from archive.search.engine.building import _PartWriter
+    from archive.search.engine.codec import ArchiveCodec
+    from archive.search.engine.schema import index_fields
+
+    folder = bigger.testimonies
+    reading = Reading(load_vocabulary(folder / "vocabulary.yaml"), "restricted", dt.date.today())
+    documents = []
+    for rel, _, _ in record_entries(folder):
+        testimony, _ = read_record(folder / rel, reading.vocabulary, {}, "restricted")
+        views = reading.documents(testimony, rel).by_view
+        documents += [views[view] for view in VIEWS if views[view] is not None]
+    assert len(documents) > len(list(record_entries(folder)))  # views above the public too
+    written = {}
+    for name in ("ours", "whoosh"):
+        create_views(tmp_path / name)
+        ix = open_index(tmp_path / name / "public")
+        writer = _PartWriter(ix) if name == "ours" else SegmentWriter(
+            ix, _lk=False, compound=False, codec=ArchiveCodec())
+        writer.fieldwriter._codec._blocklimit = block
+        for document in documents:
+            writer.add_document(**index_fields(document))
+        segment = writer._finalize_segment()
+        folder_of = tmp_path / name / "public"
+        written[name] = {path.name.replace(segment.segment_id(), "SEGMENT"): path.read_bytes()
+                         for path in folder_of.glob(f"{segment.segment_id()}*")}
+    assert {"SEGMENT.pst", "SEGMENT.trm", "SEGMENT._stored.col", "SEGMENT._body_len.col",
+            "SEGMENT._transcript_len.col", "SEGMENT.year.col"} <= set(written["ours"])
+    assert len(written["ours"]["SEGMENT.pst"]) > 10_000
+    assert written["ours"] == written["whoosh"]
+
+
+def test_a_build_refuses_fields_it_does_not_write(tmp_path):
+    from archive.search.engine.building import _PartWriter
+
+    create_views(tmp_path / "gen")
+    writer = _PartWriter(open_index(tmp_path / "gen" / "public"))
+    with pytest.raises(Exception, match="No field named '_boost'"):
+        writer.add_document(id="a", _boost=2.0)
+    writer.cancel()
