@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from itertools import chain
 
 from whoosh.analysis import (STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer, StemFilter,
                              StopFilter, Token, Tokenizer)
@@ -225,41 +226,56 @@ def indexed_terms(value: str) -> dict[str, tuple[list[int], bytearray]]:
     Indexing needs only this, and building it in one loop spares Whoosh's token objects
     and the generators around them: most of the time a rebuild spends analysing.
     """
-    terms: dict[str, tuple[list[int], bytearray]] = {}
+    return grouped_terms(text_terms(value))
+
+
+def grouped_terms(terms: list[str]) -> dict[str, tuple[list[int], bytearray]]:
+    """`indexed_terms` of a text's terms (`text_terms`)."""
+    grouped: dict[str, tuple[list[int], bytearray]] = {}
     followers = None  # the codes of what follows the previous term
-    position = -1
-    stem, code = _STEMS.get, _CODES.get
-    for piece in _pieces(value):
-        if piece in STOP_WORDS:
-            continue
-        position += 1
-        term = stem(piece) or _stem(piece)
+    code = _CODES.get
+    for position, term in enumerate(terms):
         if followers is not None:
             found = code(term)
             followers.append(found if found is not None else follower_code(term))
-        entry = terms.get(term)
+        entry = grouped.get(term)
         if entry is None:
-            entry = terms[term] = ([position], bytearray())
+            entry = grouped[term] = ([position], bytearray())
         else:
             entry[0].append(position)
         followers = entry[1]
     if followers is not None:
         followers.append(0)
-    return terms
+    return grouped
 
 
-def _pieces(value: str) -> list[str]:
-    """A text's words lower-cased, runs of Hangul cut into syllable pairs."""
-    if value.isascii():  # most texts: lower-casing them whole gives the same words
-        return _WORD.findall(value.lower())
-    pieces = []
-    for word in _WORD.findall(value):
-        word = word.lower()
-        if _HANGUL_CHAR.search(word):
-            pieces += [piece for piece, _ in _pairs(word)]
-        else:
-            pieces.append(word)
-    return pieces
+def text_terms(value: str) -> list[str]:
+    """A text's terms in order, exactly as `TextTokenizer` gives them (a term's position
+    is its place in the list).
+
+    Each word found is looked up in a table of the terms it gives (stop words none,
+    Hangul its pairs): the words of a text pass through C's loops, not Python's, and
+    analysing the words of a whole archive is most of what a rebuild did.
+    """
+    words = _WORD.findall(value.lower()) if value.isascii() else _WORD.findall(value)
+    known = _WORD_TERMS
+    if len(known) > WORD_TABLE_LIMIT:
+        known.clear()
+    for word in set(words).difference(known):
+        known[word] = _word_terms(word)
+    return list(chain.from_iterable(map(known.__getitem__, words)))
+
+
+def _word_terms(word: str) -> tuple[str, ...]:
+    """The terms a word gives, as `TextTokenizer` gives them."""
+    word = word.lower()
+    pieces = [piece for piece, _ in _pairs(word)] if _HANGUL_CHAR.search(word) else [word]
+    return tuple(_STEMS.get(piece) or _stem(piece) for piece in pieces
+                 if piece not in STOP_WORDS)
+
+
+WORD_TABLE_LIMIT = 500_000  # words whose terms are kept (about 75 MB at most)
+_WORD_TERMS: dict[str, tuple[str, ...]] = {}
 
 
 def follower_code(term: str) -> int:

@@ -10,7 +10,9 @@ import numpy as np
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from .codec import ArchiveCodec
+from .analysis import TextTokenizer, follower_code, grouped_terms, text_terms
+from .codec import (AT, FOLLOWED_BY, MAX_SHORT_POSITION, ArchiveCodec, PackedPositions,
+                    packed_terms)
 from .generations import VIEWS
 from .schema import index_fields
 from .store import create_index, open_index
@@ -65,28 +67,28 @@ class PartWriters:
 
 
 class _PartWriter(SegmentWriter):
-    """Whoosh's segment writer for one process of a build, its postings held by term.
+    """Whoosh's segment writer for one process of a build, its postings held in arrays.
 
     It takes no lock (the build holds the archive's). Whoosh's `add_document` makes a
     tuple of each posting and puts it in a pool, which sorts them all when the segment
-    closes and hands them to the postings writer one call each: at 100,000 records that
-    was a third of a rebuild. Here each posting goes straight into its term's arrays (a
-    term's documents arrive in order), only the terms are sorted, and the postings writer
-    is given a block at a time, with each block's statistics computed as Whoosh computes
-    them: the files are byte for byte Whoosh's own (a test compares them).
+    closes and hands them to the postings writer one call each. Here each field's
+    postings go into arrays (a text's all at once, `_FieldPostings.add_text`), are
+    grouped by term with one stable sort when the segment closes, and reach the postings
+    writer a block at a time, each block's statistics computed as Whoosh computes them:
+    the files are byte for byte Whoosh's own (a test compares them).
     """
 
     def __init__(self, ix) -> None:
         # Not compound: copying every file of a segment into one costs a build a pass
         # over the whole index, and searches open the files alike either way.
         super().__init__(ix, _lk=False, compound=False, codec=ArchiveCodec())
-        self._terms: dict[str, dict[bytes, _Held]] = {}
+        self._postings: dict[str, _FieldPostings] = {}
         # Each document's length in each scored field, as the lengths file gives it back.
         self._lengths: dict[str, dict[int, int]] = {}
 
     def add_document(self, **fields) -> None:
         """Add a document, as Whoosh's `add_document` does for the fields the archive
-        indexes (no boosts, spelling fields or vectors), its postings held by term."""
+        indexes (no boosts, spelling fields or vectors)."""
         self._check_state()
         names = sorted(fields)
         self._check_fields(self.schema, names)
@@ -103,17 +105,15 @@ class _PartWriter(SegmentWriter):
                                      "fields or vectors")
                 length = 0
                 if field.indexed:
-                    terms = self._terms.get(name)
-                    if terms is None:
-                        terms = self._terms[name] = {}
-                    for text, frequency, weight, encoded in field.index(value):
-                        held = terms.get(text)
-                        if held is None:
-                            held = terms[text] = _Held()
-                        held.ids.append(docnum)
-                        held.weights.append(weight)
-                        held.values.append(encoded)
-                        length += frequency
+                    postings = self._postings.get(name)
+                    if postings is None:
+                        postings = self._postings[name] = _FieldPostings()
+                    if _packs_positions(field) and isinstance(value, str):
+                        length = postings.add_text(docnum, value, field.format)
+                    else:
+                        for text, frequency, weight, encoded in field.index(value):
+                            postings.add(docnum, text, weight, encoded)
+                            length += frequency
                     if not field.scorable:
                         length = 0
                     elif length:
@@ -135,35 +135,94 @@ class _PartWriter(SegmentWriter):
         process that failed then made the others fail too, hiding its own error."""
         self._check_state()
         self._close_segment()
-        self._terms = {}
+        self._postings = {}
         self.is_closed = True
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()  # as Whoosh's own, then the postings term by term
-        fieldwriter, count = self.fieldwriter, self.docnum - self.docbase
-        for name in sorted(self._terms):
-            terms = self._terms[name]
-            lengths = np.zeros(count, dtype=np.int64)
+        fieldwriter = self.fieldwriter
+        for name in sorted(self._postings):
+            lengths = np.zeros(self.docnum, dtype=np.int64)
             for docnum, length in self._lengths.get(name, {}).items():
-                lengths[docnum - self.docbase] = length
+                lengths[docnum] = length
             fieldwriter.start_field(name, self.schema[name])
-            postings = fieldwriter._postwriter
-            for text in sorted(terms):
+            writer = fieldwriter._postwriter
+            for text, docnums, weights, values in self._postings.pop(name).by_term():
                 fieldwriter.start_term(text)
-                _add_blocks(postings, terms.pop(text), lengths, self.docbase)
+                _add_blocks(writer, docnums, weights, values, lengths)
                 fieldwriter.finish_term()
             fieldwriter.finish_field()
-        self._terms = {}
         fieldwriter.close()
 
 
-class _Held:
-    """One term's postings in a segment being written: documents, weights, values."""
+def _packs_positions(field) -> bool:
+    """Whether a field's texts are analysed by `TextTokenizer` into `PackedPositions`
+    (`schema.ArchiveText`): its postings can then be made a text at a time."""
+    return type(field.format) is PackedPositions and isinstance(field.analyzer, TextTokenizer)
 
-    __slots__ = ("ids", "weights", "values")
+
+ARRAYS_FROM = 200  # terms in a text from which its postings are made in numpy at once
+
+
+class _FieldPostings:
+    """A field's postings in a segment being written, in the order they were added: a
+    number for each term, and each posting's term number, document, weight and value."""
 
     def __init__(self) -> None:
-        self.ids, self.weights, self.values = array("I"), array("d"), []
+        self.numbers: dict = {}  # a term (its bytes; a text field's, its str) -> its number
+        self.terms, self.docnums = array("I"), array("I")
+        self.weights, self.values = array("d"), []
+        self.codes = np.zeros(256, dtype=np.uint8)  # a text field's: each term's follower code
+
+    def add(self, docnum: int, term, weight: float, value: bytes) -> None:
+        """Add one posting."""
+        number = self.numbers.get(term)
+        if number is None:
+            number = self.numbers[term] = len(self.numbers)
+        self.terms.append(number)
+        self.docnums.append(docnum)
+        self.weights.append(weight)
+        self.values.append(value)
+
+    def add_text(self, docnum: int, value: str, format_: PackedPositions) -> int:
+        """Add the postings of a text (one a distinct term, `format_`'s values and
+        weights, as `schema.ArchiveText.index` gives them); how many terms it holds."""
+        terms, numbers = text_terms(value), self.numbers
+        for term in set(terms).difference(numbers):
+            number = numbers[term] = len(numbers)
+            if number == len(self.codes):
+                self.codes = np.concatenate((self.codes, np.zeros_like(self.codes)))
+            self.codes[number] = follower_code(term)
+        boost = format_.field_boost
+        if len(terms) < ARRAYS_FROM or len(terms) - 1 > MAX_SHORT_POSITION:
+            for term, (found, followers) in grouped_terms(terms).items():
+                if len(found) == 1 and found[0] < len(AT):  # most terms of a text
+                    encoded = FOLLOWED_BY[followers[0]] + AT[found[0]]
+                else:
+                    encoded = format_.encode(found, followers)
+                self.add(docnum, term, len(found) * boost, encoded)
+        else:
+            ids = np.fromiter(map(numbers.__getitem__, terms), dtype=np.int64, count=len(terms))
+            distinct, counts, values = packed_terms(ids, self.codes)
+            self.terms.frombytes(distinct.astype(np.uint32).tobytes())
+            self.docnums.frombytes(np.full(len(distinct), docnum, dtype=np.uint32).tobytes())
+            self.weights.frombytes((counts * boost).astype(np.float64).tobytes())
+            self.values += values
+        return len(terms)
+
+    def by_term(self):
+        """Each term's postings, `(bytes, docnums, weights, values)`, in the order of
+        the terms' bytes, a term's in the order added (its documents' order)."""
+        terms = np.frombuffer(self.terms, dtype=np.uint32)
+        order = np.argsort(terms, kind="stable")
+        docnums = np.frombuffer(self.docnums, dtype=np.uint32)[order]
+        weights = np.frombuffer(self.weights, dtype=np.float64)[order]
+        values = [self.values[at] for at in order.tolist()]
+        bounds = np.searchsorted(terms[order], np.arange(len(self.numbers) + 1)).tolist()
+        for text, number in sorted((term.encode("utf-8") if isinstance(term, str) else term,
+                                    number) for term, number in self.numbers.items()):
+            start, end = bounds[number], bounds[number + 1]
+            yield text, docnums[start:end], weights[start:end], values[start:end]
 
 
 def _read_back(length: int) -> int:
@@ -173,30 +232,23 @@ def _read_back(length: int) -> int:
     return byte_to_length(stored) if stored else 0
 
 
-def _add_blocks(writer, held: _Held, lengths: np.ndarray, docbase: int) -> None:
+def _add_blocks(writer, docnums: np.ndarray, weights: np.ndarray, values: list,
+                lengths: np.ndarray) -> None:
     """Hand a term's postings to Whoosh's postings writer a block at a time, each block's
     buffers and statistics set as `add_posting` sets them one posting at a time: the
     weights in single precision, the highest weight of the doubles, the values that are
     not empty, the shortest and longest of the lengths that are not zero. Every block
     but the last is written here; the writer's `finish_postings` writes the last."""
-    ids, weights, values = held.ids, held.weights, held.values
-    limit, count = writer._blocklimit, len(ids)
-    if count == 1:  # most terms of a segment
-        writer._ids, writer._weights = ids, array("f", weights)
-        writer._maxweight = weights[0] if weights[0] > 0 else 0
-        writer._values = values if values[0] else []
-        length = int(lengths[ids[0] - docbase])
-        writer._minlength, writer._maxlength = (length, length) if length else (None, 0)
-        return
-    said_all = lengths[np.frombuffer(ids, dtype=np.uint32) - docbase]
+    limit, count = writer._blocklimit, len(docnums)
+    said_all = lengths[docnums]
     for start in range(0, count, limit):
         if start:
             writer._write_block()
         end = min(start + limit, count)
         block = weights[start:end]
-        writer._ids = ids[start:end]
-        writer._weights = array("f", block)
-        top = max(block)
+        writer._ids = array("I", docnums[start:end].tobytes())
+        writer._weights = array("f", block.astype(np.float32).tobytes())
+        top = float(block.max())
         writer._maxweight = top if top > 0 else 0
         writer._values = [value for value in values[start:end] if value]
         said = said_all[start:end]

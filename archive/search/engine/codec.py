@@ -30,6 +30,7 @@ from .analysis import follower_code
 PICKLE_PROTOCOL = 4
 COMPRESSION = 1
 BLOCK_POSTINGS = 1024  # postings a block (Whoosh: 128)
+MAX_SHORT_POSITION = 65535  # the last position a value packs in two bytes (typecode `H`)
 
 
 class ArchiveCodec(W3Codec):
@@ -127,7 +128,7 @@ class PackedPositions(Positions):
             yield text, len(poslist), boost * self.field_boost, self.encode(poslist, codes)
 
     def encode(self, poslist, followers) -> bytes:
-        packed = array("H" if poslist[-1] < 65536 else "I", poslist)
+        packed = array("H" if poslist[-1] <= MAX_SHORT_POSITION else "I", poslist)
         if sys.byteorder == "big":
             packed.byteswap()
         return packed.typecode.encode("ascii") + bytes(followers) + packed.tobytes()
@@ -148,6 +149,31 @@ class PackedPositions(Positions):
             followed.update(zip(unpack_positions(value), followers(value)))
         ordered = sorted(followed)
         return self.encode(ordered, [followed[position] for position in ordered])
+
+
+def packed_terms(term_ids: np.ndarray, codes: np.ndarray):
+    """Each distinct term of a text, given as the ids of its terms in order (positions
+    up to `MAX_SHORT_POSITION`), with how often it occurs and its `PackedPositions` value, all at once:
+    `(ids, counts, values)`, in the order of the ids. `codes` holds each id's
+    `follower_code`. The values are exactly `PackedPositions.encode`'s."""
+    count = len(term_ids)
+    order = np.argsort(term_ids, kind="stable")  # each term's positions in order
+    ordered = term_ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.append(starts, count))
+    followed = np.append(codes[term_ids[1:]], 0).astype(np.uint8)[order]
+    sizes = 1 + 3 * counts  # the typecode, a follower a position, two bytes a position
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    packed = np.empty(int(sizes.sum()), dtype=np.uint8)
+    packed[offsets] = ord("H")
+    first = np.repeat(offsets + 1, counts)  # where each posting's term's followers begin
+    rank = np.arange(count) - np.repeat(starts, counts)
+    packed[first + rank] = followed
+    at = first + np.repeat(counts, counts) + 2 * rank
+    packed[at] = order & 0xFF  # little-endian, as `encode` packs them
+    packed[at + 1] = order >> 8
+    raw, ends = packed.tobytes(), (offsets + sizes).tolist()
+    return ordered[starts], counts, [raw[start:end] for start, end in zip(offsets.tolist(), ends)]
 
 
 def position_count(valuestring: bytes) -> int:
