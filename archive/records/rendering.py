@@ -234,7 +234,8 @@ def _parsed_passages(text: str) -> tuple[str, list[tuple[str, int, int, int, dic
     return plain, _offsets(marked, plain, coded) if coded else []
 
 
-# A span of plain words (`[words]{attributes}`, perhaps over several lines) and, in its braces, a class or a quoted value.
+# A span of plain words (`[words]{attributes}`, perhaps over several lines) and, in its
+# braces, a class or a quoted value.
 _SIMPLE_SPAN = re.compile(r"\[([^\[\]]+)\]\{([^{}\n]*)\}")
 _SIMPLE_ATTRIBUTE = re.compile(r'\.([A-Za-z0-9_-]+)|([A-Za-z0-9_-]+)="([^"\\&\n]*)"')
 _SPAN_ATTRIBUTES = frozenset(("term", *PROVENANCE))

@@ -11,8 +11,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .analysis import TextTokenizer, follower_code, grouped_terms, text_terms
-from .codec import (AT, FOLLOWED_BY, MAX_SHORT_POSITION, ArchiveCodec, PackedPositions,
-                    packed_terms)
+from .codec import MAX_SHORT_POSITION, ArchiveCodec, PackedPositions, packed_terms
 from .generations import VIEWS
 from .schema import index_fields
 from .store import create_index, open_index
@@ -196,11 +195,7 @@ class _FieldPostings:
         boost = format_.field_boost
         if len(terms) < ARRAYS_FROM or len(terms) - 1 > MAX_SHORT_POSITION:
             for term, (found, followers) in grouped_terms(terms).items():
-                if len(found) == 1 and found[0] < len(AT):  # most terms of a text
-                    encoded = FOLLOWED_BY[followers[0]] + AT[found[0]]
-                else:
-                    encoded = format_.encode(found, followers)
-                self.add(docnum, term, len(found) * boost, encoded)
+                self.add(docnum, term, len(found) * boost, format_.encode(found, followers))
         else:
             ids = np.fromiter(map(numbers.__getitem__, terms), dtype=np.int64, count=len(terms))
             distinct, counts, values = packed_terms(ids, self.codes)

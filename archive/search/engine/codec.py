@@ -128,6 +128,8 @@ class PackedPositions(Positions):
             yield text, len(poslist), boost * self.field_boost, self.encode(poslist, codes)
 
     def encode(self, poslist, followers) -> bytes:
+        if len(poslist) == 1 and poslist[0] < len(AT):  # most terms of a text
+            return FOLLOWED_BY[followers[0]] + AT[poslist[0]]
         packed = array("H" if poslist[-1] <= MAX_SHORT_POSITION else "I", poslist)
         if sys.byteorder == "big":
             packed.byteswap()
@@ -153,9 +155,9 @@ class PackedPositions(Positions):
 
 def packed_terms(term_ids: np.ndarray, codes: np.ndarray):
     """Each distinct term of a text, given as the ids of its terms in order (positions
-    up to `MAX_SHORT_POSITION`), with how often it occurs and its `PackedPositions` value, all at once:
-    `(ids, counts, values)`, in the order of the ids. `codes` holds each id's
-    `follower_code`. The values are exactly `PackedPositions.encode`'s."""
+    up to `MAX_SHORT_POSITION`), with how often it occurs and its `PackedPositions`
+    value, all at once: `(ids, counts, values)`, in the order of the ids. `codes` holds
+    each id's `follower_code`. The values are exactly `PackedPositions.encode`'s."""
     count = len(term_ids)
     order = np.argsort(term_ids, kind="stable")  # each term's positions in order
     ordered = term_ids[order]

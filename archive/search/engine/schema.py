@@ -16,7 +16,7 @@ from whoosh.system import pack_uint
 
 from .analysis import (SyllableTokenizer, TextTokenizer, indexed_terms, name_analyzer,
                        syllable_analyzer, syllables, text_analyzer)
-from .codec import AT, FOLLOWED_BY, PackedPositions
+from .codec import PackedPositions
 
 SCHEMA_VERSION = 13
 # Searched by a query without a field name, in this order, with the weight of a match in each.
@@ -57,11 +57,8 @@ class ArchiveText(TEXT):
             return super().index(value, **kwargs)
         boost, encode, postings = self.format.field_boost, self.format.encode, []
         for term, (found, followers) in indexed_terms(value).items():
-            if len(found) == 1 and found[0] < len(AT):  # most terms of a text
-                encoded = FOLLOWED_BY[followers[0]] + AT[found[0]]
-            else:
-                encoded = encode(found, followers)
-            postings.append((term.encode("utf-8"), len(found), len(found) * boost, encoded))
+            postings.append((term.encode("utf-8"), len(found), len(found) * boost,
+                             encode(found, followers)))
         return postings
 
 
