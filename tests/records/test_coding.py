@@ -177,10 +177,11 @@ def test_with_coded_motives_keeps_what_is_listed_and_adds_the_rest():
 def test_a_json_export_imported_again_keeps_the_coding(run, sample_copy, empty_archive,
                                                        tmp_path):
     dump = tmp_path / "all.json"
-    assert run(sample_copy, "export", "--format", "json", "--private", "--output",
-               str(dump)).exit_code == 0
+    exported = run(sample_copy, "export", "--format", "json", "--private", "--output", str(dump))
+    assert exported.exit_code == 0, exported.output  # it once failed in CI, saying nothing
     shutil.copytree(SAMPLE / "media", empty_archive.testimonies / "media")  # files stay files
-    assert run(empty_archive, "import", str(dump)).exit_code == 0
+    imported = run(empty_archive, "import", str(dump))
+    assert imported.exit_code == 0, imported.output
     for path in sorted(SAMPLE.glob("*.md")):
         copy = empty_archive.testimonies / path.name
         before = read_testimony(path, VOCABULARY)[0]
