@@ -56,9 +56,17 @@ def _default_access(settings: Path, mtime_ns: int) -> str:
 def display_path(path: Path) -> str:
     """A path as messages show it: relative to the working folder when inside it."""
     try:
-        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        return os.path.relpath(path) if _inside(folder, os.getcwd()) else str(path)
     except ValueError:
         return str(path)
+
+
+@functools.lru_cache(maxsize=64)
+def _inside(folder: str, working: str) -> bool:
+    """Whether a folder, its links followed, lies in the working folder (asked once a
+    folder: a rebuild names every record file it reads, most of them in one folder)."""
+    return Path(folder).resolve().is_relative_to(working)
 
 
 # Markdown files of the records' folder that are not records (no id has capitals).

@@ -216,8 +216,13 @@ class _RecordLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     }
 
 
+_DEEP_INDENT = " " * (4 * MAX_YAML_DEPTH + 1)
+
+
 def _nesting_problem(front: str, first_line: int) -> Refused | None:
     """Refuse front matter nested too deep before any parser recurses into it."""
+    if "[" not in front and "{" not in front and _DEEP_INDENT not in front:
+        return None  # most front matter: nothing nests but by indent, and none so deep
     for number, line in enumerate(front.split("\n"), start=first_line):
         indent = len(line) - len(line.lstrip(" "))
         depth = deepest = 0

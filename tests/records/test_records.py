@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from archive.errors import InvalidTestimony
-from archive.records.collection import read_archive, vocabulary_for
+from archive.records.collection import display_path, read_archive, vocabulary_for
 from archive.records.testimony import MAX_RECORD_BYTES, read_testimony
 from archive.records.validation import SECTORS
 from archive.records.writing import format_testimony, write_testimony
@@ -173,6 +173,36 @@ def test_billion_laughs_is_refused_quickly(tmp_path, monkeypatch):
     assert problems_of(Path("laughs.md")) == [
         "laughs.md:3: front matter: the YAML cannot be read: YAML aliases such as '*name' are "
         "not allowed in a record; check the indentation, the colons and the quotes on this line"]
+
+
+@pytest.mark.parametrize(("indent", "line"), [(2, 16), (4, 17)])
+def test_nesting_by_indentation_alone_is_refused_too(tmp_path, monkeypatch, indent, line):
+    """No bracket to count: the indentation, or the parsed keys, tell the depth."""
+    monkeypatch.chdir(tmp_path)
+    lines = ["---", "title: A title", "year: 2016", "nest:"]
+    lines += [" " * (indent * depth) + f"k{depth}:" for depth in range(1, 16)]
+    lines[-1] += " end"
+    Path("indented.md").write_text("\n".join(lines + ["---", "Body.", ""]), encoding="utf-8")
+    assert problems_of(Path("indented.md")) == [
+        f"indented.md:{line}: front matter: the YAML cannot be read: "
+        "the front matter is nested more than 12 levels deep; check the indentation, the "
+        "colons and the quotes on this line"]
+
+
+def test_messages_name_a_file_relative_to_the_working_folder_when_inside_it(tmp_path,
+                                                                              monkeypatch):
+    inside, outside = tmp_path / "work", tmp_path / "elsewhere"
+    (inside / "records").mkdir(parents=True)
+    outside.mkdir()
+    (tmp_path / "link").symlink_to(inside / "records")
+    monkeypatch.chdir(inside)
+    assert display_path(inside / "records" / "a.md") == "records/a.md"
+    assert display_path(Path("records/a.md")) == "records/a.md"
+    assert display_path(tmp_path / "link" / "a.md") == "../link/a.md"  # inside, by its link
+    assert display_path(outside / "a.md") == str(outside / "a.md")
+    monkeypatch.chdir(outside)
+    assert display_path(outside / "a.md") == "a.md"
+    assert display_path(inside / "records" / "a.md") == str(inside / "records" / "a.md")
 
 
 def test_unknown_field_is_a_warning_and_is_kept(tmp_path, monkeypatch):

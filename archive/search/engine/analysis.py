@@ -257,7 +257,7 @@ def text_terms(value: str) -> list[str]:
     Hangul its pairs): the words of a text pass through C's loops, not Python's, and
     analysing the words of a whole archive is most of what a rebuild did.
     """
-    words = _WORD.findall(value.lower()) if value.isascii() else _WORD.findall(value)
+    words = _ASCII_WORD.findall(value.lower()) if value.isascii() else _WORD.findall(value)
     known = _WORD_TERMS
     if len(known) > WORD_TABLE_LIMIT:
         known.clear()
@@ -337,6 +337,7 @@ _PARTICLE_SIZES = sorted({len(particle) for particle in PARTICLES})
 
 
 _WORD = re.compile(WORD_PATTERN, re.UNICODE)
+_ASCII_WORD = re.compile(r"[a-z0-9_]+")  # `_WORD` in lower-cased ASCII, found sooner
 _STEMS: dict[str, str] = {}
 _CODES: dict[str, int] = {}
 
@@ -360,10 +361,19 @@ def text_analyzer_chain():
 SPELLING_WORD = re.compile(r"[^\W\d_]{3,}")
 
 
+# `SPELLING_WORD` in ASCII text, once lower-cased: a class of letters the regular
+# expression engine tests at once, where `[^\W\d_]` asks Unicode's tables of each character.
+_ASCII_SPELLING_WORD = re.compile(r"[a-z]{3,}")
+
+
 def spelling_words(*texts: str | None) -> list[str]:
     """The distinct words of some texts, lower-cased and unstemmed, that spelling
     suggestions may offer (three letters or more, no digits)."""
-    return sorted(set(SPELLING_WORD.findall(" ".join(filter(None, texts)).lower())))
+    found: set[str] = set()
+    for text in filter(None, texts):  # a word never spans two texts
+        text = text.lower()
+        found.update((_ASCII_SPELLING_WORD if text.isascii() else SPELLING_WORD).findall(text))
+    return sorted(found)
 
 
 def name_analyzer():

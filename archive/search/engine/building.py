@@ -7,6 +7,9 @@ from array import array
 from pathlib import Path
 
 import numpy as np
+from whoosh.analysis import IDTokenizer
+from whoosh.fields import FieldType
+from whoosh.formats import Existence
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -109,6 +112,10 @@ class _PartWriter(SegmentWriter):
                         postings = self._postings[name] = _FieldPostings()
                     if _packs_positions(field) and isinstance(value, str):
                         length = postings.add_text(docnum, value, field.format)
+                    elif _whole_value(field) and isinstance(value, str):
+                        postings.add(docnum, value.encode("utf-8"), field.format.field_boost,
+                                     b"")
+                        length = 1
                     else:
                         for text, frequency, weight, encoded in field.index(value):
                             postings.add(docnum, text, weight, encoded)
@@ -158,6 +165,13 @@ def _packs_positions(field) -> bool:
     """Whether a field's texts are analysed by `TextTokenizer` into `PackedPositions`
     (`schema.ArchiveText`): its postings can then be made a text at a time."""
     return type(field.format) is PackedPositions and isinstance(field.analyzer, TextTokenizer)
+
+
+def _whole_value(field) -> bool:
+    """Whether a field indexes its whole value as its one term, which says only that the
+    document has it (Whoosh's `ID`): its posting is made without the analyzer's token."""
+    return (type(field).index is FieldType.index and type(field.format) is Existence
+            and type(field.analyzer) is IDTokenizer)
 
 
 ARRAYS_FROM = 200  # terms in a text from which its postings are made in numpy at once
