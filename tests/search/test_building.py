@@ -483,3 +483,31 @@ def test_a_build_refuses_fields_it_does_not_write(tmp_path):
     with pytest.raises(Exception, match="No field named '_boost'"):
         writer.add_document(id="a", _boost=2.0)
     writer.cancel()
+
+
+@pytest.mark.parametrize("words", [0, 3, 199, 200, 1_500, 70_000])
+def test_a_build_s_postings_of_a_text_are_its_field_s_own(words):
+    # Short texts are grouped in Python, long ones numbered a word at a time and packed in
+    # numpy, the longest (positions past 65,535) grouped in Python again: each way gives
+    # the postings `ArchiveText.index` gives, term, weight and value alike.
+    from archive.search.engine.building import _FieldPostings
+
+    rng = random.Random(words)
+    vocabulary = WORDS + ["자유를", "두만강을", "UN에서", "the", "and", "e-mail", "1997"]
+    texts = [" ".join(rng.choice(vocabulary) for _ in range(words)) for _ in range(3)]
+    field = make_schema()["body"]
+    postings = _FieldPostings()
+    lengths = [postings.add_text(docnum, text, field.format) for docnum, text in enumerate(texts)]
+    ours = sorted((docnum, term.encode("utf-8"), weight, value)
+                  for docnum, term, weight, value in _postings_of(postings))
+    theirs = sorted((docnum, term, weight, value) for docnum, text in enumerate(texts)
+                    for term, _, weight, value in field.index(text))
+    assert ours == theirs and (words < 10 or len(ours) > 10)
+    assert words < 70_000 or min(lengths) > 65_536  # past the short positions
+    assert lengths == [sum(frequency for _, frequency, _, _ in field.index(text)) for text in texts]
+
+
+def _postings_of(postings):
+    names = {number: term for term, number in postings.numbers.items()}
+    return [(docnum, names[term], weight, value) for term, docnum, weight, value
+            in zip(postings.terms, postings.docnums, postings.weights, postings.values)]

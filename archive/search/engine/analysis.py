@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from itertools import chain
@@ -257,13 +258,41 @@ def text_terms(value: str) -> list[str]:
     Hangul its pairs): the words of a text pass through C's loops, not Python's, and
     analysing the words of a whole archive is most of what a rebuild did.
     """
-    words = _ASCII_WORD.findall(value.lower()) if value.isascii() else _WORD.findall(value)
+    words, distinct = text_words(value)
     known = _WORD_TERMS
     if len(known) > WORD_TABLE_LIMIT:
         known.clear()
-    for word in set(words).difference(known):
+    for word in distinct.difference(known):
         known[word] = _word_terms(word)
     return list(chain.from_iterable(map(known.__getitem__, words)))
+
+
+def text_words(value: str) -> tuple[list[str], "frozenset[str] | set[str]"]:
+    """A text's words in order, as `text_terms` reads them (ASCII lower-cased), and the
+    distinct ones: each gives the terms `word_terms` says, in order."""
+    if value.isascii():
+        return _ascii_words(value)
+    words = _WORD.findall(value)
+    return words, set(words)
+
+
+def word_terms(word: str) -> tuple[str, ...]:
+    """The terms one word of `text_words` gives, from the table of words seen."""
+    found = _WORD_TERMS.get(word)
+    if found is None:
+        if len(_WORD_TERMS) > WORD_TABLE_LIMIT:
+            _WORD_TERMS.clear()
+        found = _WORD_TERMS[word] = _word_terms(word)
+    return found
+
+
+@functools.lru_cache(maxsize=32)
+def _ascii_words(value: str) -> tuple[list[str], frozenset[str]]:
+    """The words of an ASCII text, lower-cased, as `_WORD` finds them, and the distinct
+    ones. A document's texts are split once: for its spelling words, then for its terms
+    (the texts of a record's few documents are a few dozen at most). Not to be changed."""
+    words = _ASCII_WORD.findall(value.lower())
+    return words, frozenset(words)
 
 
 def _word_terms(word: str) -> tuple[str, ...]:
@@ -371,9 +400,19 @@ def spelling_words(*texts: str | None) -> list[str]:
     suggestions may offer (three letters or more, no digits)."""
     found: set[str] = set()
     for text in filter(None, texts):  # a word never spans two texts
-        text = text.lower()
-        found.update((_ASCII_SPELLING_WORD if text.isascii() else SPELLING_WORD).findall(text))
+        if not text.isascii():
+            found.update(SPELLING_WORD.findall(text.lower()))
+            continue
+        distinct, known = _ascii_words(text)[1], _WORD_SPELLINGS
+        if len(known) > WORD_TABLE_LIMIT:
+            known.clear()
+        for word in distinct.difference(known):  # the word itself, mostly
+            known[word] = tuple(_ASCII_SPELLING_WORD.findall(word))
+        found.update(chain.from_iterable(map(known.__getitem__, distinct)))
     return sorted(found)
+
+
+_WORD_SPELLINGS: dict[str, tuple[str, ...]] = {}  # an ASCII word -> its spelling words
 
 
 def name_analyzer():

@@ -4,6 +4,7 @@ one commit then lists together, as Whoosh's own multiprocess writer does."""
 from __future__ import annotations
 
 from array import array
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ from whoosh.formats import Existence
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from .analysis import TextTokenizer, follower_code, grouped_terms, text_terms
+from .analysis import (TextTokenizer, follower_code, grouped_terms, text_terms, text_words,
+                       word_terms)
 from .codec import MAX_SHORT_POSITION, ArchiveCodec, PackedPositions, packed_terms
 from .generations import VIEWS
 from .schema import index_fields
@@ -174,7 +176,7 @@ def _whole_value(field) -> bool:
             and type(field.analyzer) is IDTokenizer)
 
 
-ARRAYS_FROM = 200  # terms in a text from which its postings are made in numpy at once
+ARRAYS_FROM = 200  # words in a text from which its postings are made in numpy at once
 
 
 class _FieldPostings:
@@ -186,6 +188,7 @@ class _FieldPostings:
         self.terms, self.docnums = array("I"), array("I")
         self.weights, self.values = array("d"), []
         self.codes = np.zeros(256, dtype=np.uint8)  # a text field's: each term's follower code
+        self.word_numbers: dict = {}  # a text field's: each word seen -> its terms' numbers
 
     def add(self, docnum: int, term, weight: float, value: bytes) -> None:
         """Add one posting."""
@@ -199,25 +202,41 @@ class _FieldPostings:
 
     def add_text(self, docnum: int, value: str, format_: PackedPositions) -> int:
         """Add the postings of a text (one a distinct term, `format_`'s values and
-        weights, as `schema.ArchiveText.index` gives them); how many terms it holds."""
-        terms, numbers = text_terms(value), self.numbers
-        for term in set(terms).difference(numbers):
-            number = numbers[term] = len(numbers)
+        weights, as `schema.ArchiveText.index` gives them); how many terms it holds.
+
+        A long text's terms are numbered a word at a time (each word seen in the segment
+        keeps its terms' numbers), then packed in numpy; a short one's are grouped in
+        Python, quicker below `ARRAYS_FROM` words."""
+        boost = format_.field_boost
+        words, distinct = text_words(value)
+        if len(words) >= ARRAYS_FROM:
+            numbered = self.word_numbers
+            for word in distinct.difference(numbered):
+                numbered[word] = tuple(map(self._number, word_terms(word)))
+            ids = np.fromiter(chain.from_iterable(map(numbered.__getitem__, words)),
+                              dtype=np.int64)
+            if len(ids) - 1 <= MAX_SHORT_POSITION:
+                found, counts, values = packed_terms(ids, self.codes)
+                self.terms.frombytes(found.astype(np.uint32).tobytes())
+                self.docnums.frombytes(np.full(len(found), docnum, dtype=np.uint32).tobytes())
+                self.weights.frombytes((counts * boost).astype(np.float64).tobytes())
+                self.values += values
+                return len(ids)
+        terms = text_terms(value)
+        for term, (found, followers) in grouped_terms(terms).items():
+            self._number(term)
+            self.add(docnum, term, len(found) * boost, format_.encode(found, followers))
+        return len(terms)
+
+    def _number(self, term: str) -> int:
+        """A text term's number, given it when first seen (with its follower code)."""
+        number = self.numbers.get(term)
+        if number is None:
+            number = self.numbers[term] = len(self.numbers)
             if number == len(self.codes):
                 self.codes = np.concatenate((self.codes, np.zeros_like(self.codes)))
             self.codes[number] = follower_code(term)
-        boost = format_.field_boost
-        if len(terms) < ARRAYS_FROM or len(terms) - 1 > MAX_SHORT_POSITION:
-            for term, (found, followers) in grouped_terms(terms).items():
-                self.add(docnum, term, len(found) * boost, format_.encode(found, followers))
-        else:
-            ids = np.fromiter(map(numbers.__getitem__, terms), dtype=np.int64, count=len(terms))
-            distinct, counts, values = packed_terms(ids, self.codes)
-            self.terms.frombytes(distinct.astype(np.uint32).tobytes())
-            self.docnums.frombytes(np.full(len(distinct), docnum, dtype=np.uint32).tobytes())
-            self.weights.frombytes((counts * boost).astype(np.float64).tobytes())
-            self.values += values
-        return len(terms)
+        return number
 
     def by_term(self):
         """Each term's postings, `(bytes, docnums, weights, values)`, in the order of
