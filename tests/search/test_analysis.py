@@ -9,7 +9,7 @@ import pytest
 
 from archive.search.engine.analysis import (SPELLING_WORD, follower_code, indexed_terms,
                                             name_analyzer, spelling_words, term_spans,
-                                            text_analyzer, text_analyzer_chain)
+                                            text_analyzer, text_analyzer_chain, text_terms)
 
 from ..helpers import SAMPLE
 
@@ -100,3 +100,39 @@ def test_names_fold_surnames_and_join_syllables():
     assert {"thae", "yeong", "yong", "ho", "yeongho", "yongho"} <= set(indexed[13:])
     queried = [t.text for t in name_analyzer()("Tae Yong-ho Lee", mode="query")]
     assert queried == ["thae", "yongho", "ri"]
+
+
+def test_the_tables_of_words_begin_again_when_full_without_failing_a_thread(monkeypatch):
+    # A server's threads analyse texts side by side; a table begun anew under one of them
+    # must not take away a word it just added.
+    import sys
+    import threading
+
+    import archive.search.engine.analysis as analysis
+
+    texts = RANDOM_TEXTS + ASCII_TEXTS
+    expected = [(text_terms(text), spelling_words(text)) for text in texts]
+    monkeypatch.setattr(analysis, "WORD_TABLE_LIMIT", 3)
+    failures, interval = [], sys.getswitchinterval()
+
+    def analyse():
+        try:
+            for _ in range(20):
+                for text, (terms, spelling) in zip(texts, expected):
+                    analysis._ascii_words.cache_clear()
+                    assert (text_terms(text), spelling_words(text)) == (terms, spelling)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=analyse) for _ in range(4)]
+    sys.setswitchinterval(1e-6)  # threads take turns often: a race shows
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures, failures[0]
+    in_flight = 4 * max(len(analysis.text_words(text)[1]) for text in texts)
+    assert len(analysis._WORD_TERMS.words) <= 3 + in_flight  # begun again, not grown

@@ -259,9 +259,7 @@ def text_terms(value: str) -> list[str]:
     analysing the words of a whole archive is most of what a rebuild did.
     """
     words, distinct = text_words(value)
-    known = _WORD_TERMS
-    if len(known) > WORD_TABLE_LIMIT:
-        known.clear()
+    known = _WORD_TERMS.current()
     for word in distinct.difference(known):
         known[word] = _word_terms(word)
     return list(chain.from_iterable(map(known.__getitem__, words)))
@@ -278,12 +276,26 @@ def text_words(value: str) -> tuple[list[str], "frozenset[str] | set[str]"]:
 
 def word_terms(word: str) -> tuple[str, ...]:
     """The terms one word of `text_words` gives, from the table of words seen."""
-    found = _WORD_TERMS.get(word)
+    known = _WORD_TERMS.current()
+    found = known.get(word)
     if found is None:
-        if len(_WORD_TERMS) > WORD_TABLE_LIMIT:
-            _WORD_TERMS.clear()
-        found = _WORD_TERMS[word] = _word_terms(word)
+        found = known[word] = _word_terms(word)
     return found
+
+
+class _WordTable:
+    """A table of words seen (to their terms, or their spelling words), begun again when
+    it holds more than `WORD_TABLE_LIMIT` words. Begun again as a new dictionary, not
+    emptied: a thread of a server still holding the old one looks up what it just added."""
+
+    def __init__(self) -> None:
+        self.words: dict[str, tuple[str, ...]] = {}
+
+    def current(self) -> dict[str, tuple[str, ...]]:
+        words = self.words
+        if len(words) > WORD_TABLE_LIMIT:
+            words = self.words = {}
+        return words
 
 
 @functools.lru_cache(maxsize=32)
@@ -304,7 +316,7 @@ def _word_terms(word: str) -> tuple[str, ...]:
 
 
 WORD_TABLE_LIMIT = 500_000  # words whose terms are kept (about 75 MB at most)
-_WORD_TERMS: dict[str, tuple[str, ...]] = {}
+_WORD_TERMS = _WordTable()  # a word -> the terms it gives
 
 
 def follower_code(term: str) -> int:
@@ -403,16 +415,14 @@ def spelling_words(*texts: str | None) -> list[str]:
         if not text.isascii():
             found.update(SPELLING_WORD.findall(text.lower()))
             continue
-        distinct, known = _ascii_words(text)[1], _WORD_SPELLINGS
-        if len(known) > WORD_TABLE_LIMIT:
-            known.clear()
+        distinct, known = _ascii_words(text)[1], _WORD_SPELLINGS.current()
         for word in distinct.difference(known):  # the word itself, mostly
             known[word] = tuple(_ASCII_SPELLING_WORD.findall(word))
         found.update(chain.from_iterable(map(known.__getitem__, distinct)))
     return sorted(found)
 
 
-_WORD_SPELLINGS: dict[str, tuple[str, ...]] = {}  # an ASCII word -> its spelling words
+_WORD_SPELLINGS = _WordTable()  # an ASCII word -> its spelling words
 
 
 def name_analyzer():
