@@ -265,7 +265,7 @@ def text_terms(value: str) -> list[str]:
     return list(chain.from_iterable(map(known.__getitem__, words)))
 
 
-def text_words(value: str) -> tuple[list[str], "frozenset[str] | set[str]"]:
+def text_words(value: str) -> tuple[list[str], frozenset[str] | set[str]]:
     """A text's words in order, as `text_terms` reads them (ASCII lower-cased), and the
     distinct ones: each gives the terms `word_terms` says, in order."""
     if value.isascii():
