@@ -226,7 +226,12 @@ _NEWLINES = re.compile(r"\n{2,}")
 
 
 def _tidy(text: str) -> str:
-    """A text's runs of blanks as one space and of newlines as one newline, stripped.
+    """A text's runs of blanks as one space and of newlines as one newline, stripped."""
+    return _collapsed(text).strip()
+
+
+def _collapsed(text: str) -> str:
+    """A text's runs of blanks as one space and of newlines as one newline.
 
     Each is searched for only where the text holds one (most plain texts hold none): a
     substitution of every space by a space was a tenth of a rebuild's reading."""
@@ -234,7 +239,7 @@ def _tidy(text: str) -> str:
         text = _BLANKS.sub(" ", text)
     if "\n\n" in text:
         text = _NEWLINES.sub("\n", text)
-    return text.strip()
+    return text
 
 
 def plain_passages(text: str) -> tuple[str, list[tuple[str, int, int, int, dict]]]:
@@ -346,10 +351,11 @@ def _offsets(marked: str, plain: str, coded: list) -> list[tuple[str, int, int, 
         else:
             position += 1
     clean = marked.replace(_OPEN, "").replace(_CLOSE, "")
-    lead = len(_tidy_prefix(clean)) - len(_tidy_prefix(clean).lstrip())
+    collapsed = _collapsed(clean)
+    lead = len(collapsed) - len(collapsed.lstrip())
 
     def at(offset: int) -> int:
-        return min(max(len(_tidy_prefix(clean[:offset])) - lead, 0), len(plain))
+        return min(max(len(_collapsed(clean[:offset])) - lead, 0), len(plain))
 
     for index, (term, paragraph, provenance) in enumerate(coded):
         if index not in ends:
@@ -362,7 +368,3 @@ def _offsets(marked: str, plain: str, coded: list) -> list[tuple[str, int, int, 
         if end > start:
             found.append((term, start, end, paragraph, provenance))
     return found
-
-
-def _tidy_prefix(text: str) -> str:
-    return re.sub(r"\n{2,}", "\n", re.sub(r"[ \t]+", " ", text))
