@@ -280,7 +280,14 @@ def test_blocks_hold_arrays_that_whoosh_and_the_fast_path_read_alike(bigger, mon
     assert fast == whoosh and len(fast) > 10
     expected = snapshot(bigger)
 
-    # An index written before the arrays (tuples, as Whoosh writes them) reads the same.
+    # An index written before the arrays (tuples, as Whoosh writes them) reads the same:
+    # written here by Whoosh's own writer, a posting at a time, its blocks as tuples.
+    from whoosh.writing import SegmentWriter
+
+    from archive.search.engine import building
+
+    monkeypatch.setattr(building, "_PartWriter", lambda ix: SegmentWriter(
+        ix, _lk=False, compound=False, codec=codec.ArchiveCodec()))
     monkeypatch.setattr(codec._PostingsWriter, "_array_ids", codec._PostingsWriter._mini_ids)
     monkeypatch.setattr(codec._PostingsWriter, "_array_weights",
                         codec._PostingsWriter._mini_weights)
@@ -504,6 +511,30 @@ def test_a_build_s_postings_of_a_text_are_its_field_s_own(words):
                     for term, _, weight, value in field.index(text))
     assert ours == theirs and (words < 10 or len(ours) > 10)
     assert words < 70_000 or min(lengths) > 65_536  # past the short positions
+    assert lengths == [sum(frequency for _, frequency, _, _ in field.index(text)) for text in texts]
+
+
+@pytest.mark.parametrize("lowercase", [False, True])
+def test_a_build_s_keyword_postings_are_whoosh_s_own(lowercase):
+    # Keywords between commas are counted without Whoosh's tokens: blanks around one
+    # stripped, a blank one kept (as Whoosh keeps it), an empty one between two commas
+    # dropped, each distinct one once with its count, lower-cased where the field says.
+    from whoosh.fields import KEYWORD
+
+    from archive.search.engine.building import _FieldPostings, _keywords
+
+    field = KEYWORD(lowercase=lowercase, commas=True, scorable=True, field_boost=2.5)
+    assert _keywords(field) is not None
+    assert _keywords(KEYWORD(commas=False)) is None  # between blanks: Whoosh's own way
+    texts = ["famine", " A, ,b,,c ,a , B", "", ",", "Über,über, ÜBER", "x\ny, x\ny,\t,z"]
+    postings, lower = _FieldPostings(), _keywords(field) == "lower-cased keywords"
+    assert lower == lowercase
+    lengths = [postings.add_keywords(docnum, text, field.format.field_boost, lower)
+               for docnum, text in enumerate(texts)]
+    ours = sorted(_postings_of(postings))
+    theirs = sorted((docnum, term, weight, value) for docnum, text in enumerate(texts)
+                    for term, _, weight, value in field.index(text))
+    assert ours == theirs and len(ours) > 8
     assert lengths == [sum(frequency for _, frequency, _, _ in field.index(text)) for text in texts]
 
 

@@ -4,19 +4,23 @@ one commit then lists together, as Whoosh's own multiprocess writer does."""
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from itertools import chain
 from pathlib import Path
 
 import numpy as np
-from whoosh.analysis import IDTokenizer
-from whoosh.fields import FieldType
-from whoosh.formats import Existence
+from whoosh.analysis import IDTokenizer, KeywordAnalyzer
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.fields import FieldType, UnknownFieldError
+from whoosh.formats import Existence, Frequency
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .analysis import (TextTokenizer, follower_code, grouped_terms, text_terms, text_words,
                        word_terms)
-from .codec import MAX_SHORT_POSITION, ArchiveCodec, PackedPositions, packed_terms
+from .codec import (MAX_SHORT_POSITION, ArchiveCodec, PackedPositions, packed_terms,
+                    write_postings)
 from .generations import VIEWS
 from .schema import index_fields
 from .store import create_index, open_index
@@ -77,9 +81,10 @@ class _PartWriter(SegmentWriter):
     tuple of each posting and puts it in a pool, which sorts them all when the segment
     closes and hands them to the postings writer one call each. Here each field's
     postings go into arrays (a text's all at once, `_FieldPostings.add_text`), are
-    grouped by term with one stable sort when the segment closes, and reach the postings
-    writer a block at a time, each block's statistics computed as Whoosh computes them:
-    the files are byte for byte Whoosh's own (a test compares them).
+    grouped by term with one stable sort when the segment closes, and are written a term
+    at a time (`codec.write_postings`), each block's statistics computed as Whoosh
+    computes them; the field lengths are written a column at a time. The files are byte
+    for byte Whoosh's own (a test compares them).
     """
 
     def __init__(self, ix) -> None:
@@ -87,46 +92,39 @@ class _PartWriter(SegmentWriter):
         # over the whole index, and searches open the files alike either way.
         super().__init__(ix, _lk=False, compound=False, codec=ArchiveCodec())
         self._postings: dict[str, _FieldPostings] = {}
-        # Each document's length in each scored field, as the lengths file gives it back.
-        self._lengths: dict[str, dict[int, int]] = {}
+        self._plans: dict[str, tuple] = {}
 
     def add_document(self, **fields) -> None:
         """Add a document, as Whoosh's `add_document` does for the fields the archive
         indexes (no boosts, spelling fields or vectors)."""
         self._check_state()
-        names = sorted(fields)
-        self._check_fields(self.schema, names)
-        perdocwriter, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        perdocwriter, docnum, plans = self.perdocwriter, self.docnum, self._plans
         perdocwriter.start_doc(docnum)
+        stored = perdocwriter._storedfields
         try:
-            for name in names:
+            for name in sorted(fields):
                 value = fields[name]
                 if value is None:
                     continue
-                field = schema[name]
-                if field.separate_spelling() or field.vector:
-                    raise ValueError(f"field {name!r}: a build does not write spelling "
-                                     "fields or vectors")
+                plan = plans.get(name) or self._plan(name)
+                kind, field, postings = plan
                 length = 0
-                if field.indexed:
-                    postings = self._postings.get(name)
-                    if postings is None:
-                        postings = self._postings[name] = _FieldPostings()
-                    if _packs_positions(field) and isinstance(value, str):
-                        length = postings.add_text(docnum, value, field.format)
-                    elif _whole_value(field) and isinstance(value, str):
-                        postings.add(docnum, value.encode("utf-8"), field.format.field_boost,
-                                     b"")
-                        length = 1
-                    else:
-                        for text, frequency, weight, encoded in field.index(value):
-                            postings.add(docnum, text, weight, encoded)
-                            length += frequency
-                    if not field.scorable:
-                        length = 0
-                    elif length:
-                        self._lengths.setdefault(name, {})[docnum] = _read_back(length)
-                perdocwriter.add_field(name, field, value if field.stored else None, length)
+                if kind is _TEXT and isinstance(value, str):
+                    length = postings.add_text(docnum, value, field.format)
+                elif kind is _WHOLE and isinstance(value, str):
+                    postings.add(docnum, value.encode("utf-8"), field.format.field_boost, b"")
+                    length = 1
+                elif kind in _KEYWORDS and isinstance(value, str):
+                    length = postings.add_keywords(docnum, value, field.format.field_boost,
+                                                   kind is _LOWERCASE_KEYWORDS)
+                elif postings is not None:
+                    for text, frequency, weight, encoded in field.index(value):
+                        postings.add(docnum, text, weight, encoded)
+                        length += frequency
+                if length and field.scorable:
+                    postings.add_length(docnum, length)
+                if field.stored:
+                    stored[name] = value
                 column = field.column_type
                 if column:
                     perdocwriter.add_column_value(name, column, field.to_column_value(value))
@@ -136,6 +134,23 @@ class _PartWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _plan(self, name: str) -> tuple:
+        """How a field's values are indexed, decided once a segment: `(kind, field,
+        postings)`, the postings None for a field not indexed."""
+        if name not in self.schema:
+            raise UnknownFieldError(f"No field named {name!r} in {self.schema}")
+        field = self.schema[name]
+        if field.separate_spelling() or field.vector:
+            raise ValueError(f"field {name!r}: a build does not write spelling fields or "
+                             "vectors")
+        kind = _TEXT if _packs_positions(field) else _WHOLE if _whole_value(field) else \
+            _keywords(field) or _OTHER
+        postings = None
+        if field.indexed:
+            postings = self._postings[name] = _FieldPostings()
+        plan = self._plans[name] = (kind, field, postings)
+        return plan
 
     def cancel(self) -> None:
         """Give up this segment, as Whoosh's `cancel` does, but leave the temporary folder
@@ -147,20 +162,25 @@ class _PartWriter(SegmentWriter):
         self.is_closed = True
 
     def _flush_segment(self) -> None:
-        self.perdocwriter.close()  # as Whoosh's own, then the postings term by term
-        fieldwriter = self.fieldwriter
+        # The field lengths first, as columns of the per-document files Whoosh closes,
+        # then the postings a field at a time.
+        perdocwriter, fieldwriter = self.perdocwriter, self.fieldwriter
+        lengths = {}
         for name in sorted(self._postings):
-            lengths = np.zeros(self.docnum, dtype=np.int64)
-            for docnum, length in self._lengths.get(name, {}).items():
-                lengths[docnum] = length
-            fieldwriter.start_field(name, self.schema[name])
-            writer = fieldwriter._postwriter
-            for text, docnums, weights, values in self._postings.pop(name).by_term():
-                fieldwriter.start_term(text)
-                _add_blocks(writer, docnums, weights, values, lengths)
-                fieldwriter.finish_term()
+            lengths[name] = self._postings[name].write_lengths(perdocwriter, name, self.docnum)
+        perdocwriter.close()
+        for name in sorted(self._postings):
+            field = self.schema[name]
+            fieldwriter.start_field(name, field)
+            write_postings(fieldwriter, *self._postings.pop(name).by_term(
+                field.format.fixed_value_size() != 0), lengths[name])
             fieldwriter.finish_field()
         fieldwriter.close()
+
+
+# `_PartWriter._plan`'s kinds of field
+_TEXT, _WHOLE, _OTHER = "text", "whole value", "other"
+_KEYWORDS = _CASED_KEYWORDS, _LOWERCASE_KEYWORDS = "keywords", "lower-cased keywords"
 
 
 def _packs_positions(field) -> bool:
@@ -176,6 +196,19 @@ def _whole_value(field) -> bool:
             and type(field.analyzer) is IDTokenizer)
 
 
+def _keywords(field) -> str | None:
+    """Whether a field is Whoosh's `KEYWORD` with commas between its keywords (lower-cased
+    or not: the kind), whose postings `_FieldPostings.add_keywords` makes without the
+    analyzer's tokens; None when it is not."""
+    if type(field).index is not FieldType.index or type(field.format) is not Frequency:
+        return None
+    if field.analyzer == KeywordAnalyzer(commas=True):
+        return _CASED_KEYWORDS
+    if field.analyzer == KeywordAnalyzer(lowercase=True, commas=True):
+        return _LOWERCASE_KEYWORDS
+    return None
+
+
 ARRAYS_FROM = 200  # words in a text from which its postings are made in numpy at once
 
 
@@ -189,6 +222,8 @@ class _FieldPostings:
         self.weights, self.values = array("d"), []
         self.codes = np.zeros(256, dtype=np.uint8)  # a text field's: each term's follower code
         self.word_numbers: dict = {}  # a text field's: each word seen -> its terms' numbers
+        # A scored field's documents with a length, each length's byte, and their total.
+        self.length_docs, self.length_bytes, self.total_length = array("I"), array("B"), 0
 
     def add(self, docnum: int, term, weight: float, value: bytes) -> None:
         """Add one posting."""
@@ -199,6 +234,38 @@ class _FieldPostings:
         self.docnums.append(docnum)
         self.weights.append(weight)
         self.values.append(value)
+
+    def add_keywords(self, docnum: int, value: str, boost: float, lowercase: bool) -> int:
+        """Add the postings of keywords between commas, as Whoosh's `KEYWORD` field
+        indexes them (each run between commas, stripped of blanks, once a distinct
+        keyword with its count); how many keywords there are."""
+        keywords = [piece.strip() for piece in value.split(",") if piece]
+        if lowercase:
+            keywords = [keyword.lower() for keyword in keywords]
+        for keyword, count in Counter(keywords).items():
+            self.add(docnum, keyword.encode("utf-8"), float(count) * boost, pack_uint(count))
+        return len(keywords)
+
+    def add_length(self, docnum: int, length: int) -> None:
+        """Note a document's length in a scored field."""
+        self.length_docs.append(docnum)
+        self.length_bytes.append(length_to_byte(length))
+        self.total_length += length
+
+    def write_lengths(self, perdocwriter, name: str, doccount: int) -> np.ndarray:
+        """Write the field's lengths as Whoosh's `add_field` does a document at a time (a
+        column of a byte a document up to the last with a length, and the field's total,
+        where some document has one); each document's length as the column gives it back."""
+        column = np.zeros(doccount, dtype=np.uint8)
+        column[np.frombuffer(self.length_docs, dtype=np.uint32)] = \
+            np.frombuffer(self.length_bytes, dtype=np.uint8)
+        if self.total_length:
+            perdocwriter._create_column(f"_{name}_len", LENGTHS_COLUMN)
+            writer = perdocwriter._get_column(f"_{name}_len")
+            writer._count = self.length_docs[-1] + 1  # its file ends at the last length
+            writer._dbfile.write(column[:writer._count].tobytes())
+            perdocwriter._fieldlengths[name] += self.total_length
+        return _READ_BACK[column]
 
     def add_text(self, docnum: int, value: str, format_: PackedPositions) -> int:
         """Add the postings of a text (one a distinct term, `format_`'s values and
@@ -238,51 +305,29 @@ class _FieldPostings:
             self.codes[number] = follower_code(term)
         return number
 
-    def by_term(self):
-        """Each term's postings, `(bytes, docnums, weights, values)`, in the order of
-        the terms' bytes, a term's in the order added (its documents' order)."""
+    def by_term(self, with_values: bool = True):
+        """The postings grouped by term, for `codec.write_postings`: the terms as
+        `(bytes, number)` in the order of their bytes, where each number's postings
+        start, and the documents, weights and values (None without `with_values`), each
+        term's in the order added (its documents' order)."""
         terms = np.frombuffer(self.terms, dtype=np.uint32)
         order = np.argsort(terms, kind="stable")
         docnums = np.frombuffer(self.docnums, dtype=np.uint32)[order]
         weights = np.frombuffer(self.weights, dtype=np.float64)[order]
-        values = [self.values[at] for at in order.tolist()]
-        bounds = np.searchsorted(terms[order], np.arange(len(self.numbers) + 1)).tolist()
-        for text, number in sorted((term.encode("utf-8") if isinstance(term, str) else term,
-                                    number) for term, number in self.numbers.items()):
-            start, end = bounds[number], bounds[number + 1]
-            yield text, docnums[start:end], weights[start:end], values[start:end]
+        values = None
+        if with_values:
+            values = np.empty(len(self.values), dtype=object)
+            values[:] = self.values
+            values = values[order].tolist()
+        bounds = np.searchsorted(terms[order], np.arange(len(self.numbers) + 1))
+        ordered = sorted((term.encode("utf-8") if isinstance(term, str) else term, number)
+                         for term, number in self.numbers.items())
+        return ordered, bounds, docnums, weights, values
 
 
-def _read_back(length: int) -> int:
-    """A field length as Whoosh's lengths file gives it back (one byte, approximate);
-    0 when it gives none."""
-    stored = length_to_byte(length)
-    return byte_to_length(stored) if stored else 0
-
-
-def _add_blocks(writer, docnums: np.ndarray, weights: np.ndarray, values: list,
-                lengths: np.ndarray) -> None:
-    """Hand a term's postings to Whoosh's postings writer a block at a time, each block's
-    buffers and statistics set as `add_posting` sets them one posting at a time: the
-    weights in single precision, the highest weight of the doubles, the values that are
-    not empty, the shortest and longest of the lengths that are not zero. Every block
-    but the last is written here; the writer's `finish_postings` writes the last."""
-    limit, count = writer._blocklimit, len(docnums)
-    said_all = lengths[docnums]
-    for start in range(0, count, limit):
-        if start:
-            writer._write_block()
-        end = min(start + limit, count)
-        block = weights[start:end]
-        writer._ids = array("I", docnums[start:end].tobytes())
-        writer._weights = array("f", block.astype(np.float32).tobytes())
-        top = float(block.max())
-        writer._maxweight = top if top > 0 else 0
-        writer._values = [value for value in values[start:end] if value]
-        said = said_all[start:end]
-        said = said[said > 0]
-        writer._minlength = int(said.min()) if len(said) else None
-        writer._maxlength = int(said.max()) if len(said) else 0
+# Each length byte's length, as Whoosh's lengths column gives it back (0 for none).
+_READ_BACK = np.array([byte_to_length(stored) if stored else 0 for stored in range(256)],
+                      dtype=np.int64)
 
 
 def _finish(writer: SegmentWriter):

@@ -21,8 +21,9 @@ from array import array
 
 import numpy as np
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PostingsWriter
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PostingsWriter, W3TermInfo
 from whoosh.formats import Positions, tokens
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from .analysis import follower_code
@@ -99,6 +100,104 @@ class _PostingsWriter(W3PostingsWriter):
         Whoosh gathers them in (and would copy into a tuple): the very same values."""
         weights = self._mini_weights()
         return self._weights if type(weights) is tuple else weights
+
+
+def write_postings(fieldwriter, terms: list, bounds: np.ndarray, docnums: np.ndarray,
+                   weights: np.ndarray, values, lengths: np.ndarray) -> None:
+    """Write a field's postings (after `fieldwriter.start_field`) and each term's entry in
+    the table of terms: the very bytes `_PostingsWriter` and Whoosh's `finish_term` write
+    when given the postings one at a time (a test compares), a term in one step, with
+    every block's statistics computed at once for the whole field.
+
+    `terms` are `(bytes, number)` in the order of their bytes; term `number`'s postings
+    are `bounds[number]` to `bounds[number + 1]` of `docnums` (in order), `weights`
+    (doubles) and `values` (None for a format without values, else an object array).
+    `lengths` holds each document's length in the field as Whoosh reads it back (0 for
+    none). Writing a term through Whoosh's writers took 45 µs, a third of a segment's
+    writing, and most terms are in a document or two.
+    """
+    postwriter = fieldwriter._postwriter
+    limit, compression = postwriter._blocklimit, postwriter._compression
+    postfile, tindex, key = postwriter._postfile, fieldwriter._tindex, pack_ushort(fieldwriter._fieldid)
+    fixed = fieldwriter._format.fixed_value_size()
+    pack_info = W3TermInfo._struct.pack
+    dumps, squeeze = pickle.dumps, zlib.compress
+
+    # Every block of every term, in the postings' order: a term's postings, `limit` a block.
+    counts = np.diff(bounds)
+    blocks = -(-counts // limit)
+    first_block = np.concatenate(([0], np.cumsum(blocks)))
+    term_of = np.repeat(np.arange(len(counts)), blocks)
+    starts = bounds[term_of] + (np.arange(len(term_of)) - first_block[term_of]) * limit
+    ends = np.minimum(starts + limit, bounds[term_of + 1])
+    # Each block's numbers as `_mini_ids` gives them: the gap from the document before,
+    # the first of a block whole.
+    gaps = docnums.astype(np.int64)
+    gaps[1:] -= docnums[:-1]
+    gaps[starts] = docnums[starts]
+    gaps = gaps.astype(np.uint32).tobytes()
+    # Its weights as `_mini_weights` reads them: single precision; all 1, or all equal?
+    singles = weights.astype(np.float32)
+    not_one = np.logical_or.reduceat(singles != 1.0, starts).tolist()
+    changes = np.empty(len(singles), dtype=bool)
+    changes[1:] = singles[1:] != singles[:-1]
+    changes[starts] = False
+    uneven = np.logical_or.reduceat(changes, starts).tolist()
+    top = np.maximum.reduceat(weights, starts).tolist()
+    # Its shortest and longest document, of those with a length.
+    said = lengths[docnums]
+    shortest = np.minimum.reduceat(np.where(said > 0, said, _NO_LENGTH), starts).tolist()
+    longest = np.maximum.reduceat(said, starts).tolist()
+    single_list, single_bytes = singles.tolist(), singles.tobytes()
+    starts, ends, first_block = starts.tolist(), ends.tolist(), first_block.tolist()
+    documents = docnums.tolist()
+
+    for text, number in terms:
+        offset, parts, written = postfile.tell(), [WHOOSH3_HEADER_MAGIC], len(WHOOSH3_HEADER_MAGIC)
+        total, minlength, maxlength, maxweight = 0, None, 0, 0
+        first, last = first_block[number], first_block[number + 1] - 1
+        for block in range(first, last + 1):
+            start, end = starts[block], ends[block]
+            if not not_one[block]:
+                mini = None
+            elif not uneven[block]:
+                mini = single_list[start]
+            else:
+                mini = array("f", single_bytes[4 * start:4 * end])
+            if end - start == 1:
+                total += single_list[start]
+            else:
+                total += sum(mini if type(mini) is array else
+                             array("f", single_bytes[4 * start:4 * end]))
+            low = shortest[block]
+            low = None if low == _NO_LENGTH else low
+            minlength = low if minlength is None else min(minlength, low)
+            maxlength = max(maxlength, longest[block])
+            heaviest = top[block] if top[block] > 0 else 0
+            maxweight = max(maxweight, heaviest)
+            if fixed == 0 or values is None:
+                kept = None
+            elif fixed is None:
+                kept = tuple(filter(None, values[start:end]))
+            else:
+                kept = b"".join(values[start:end])
+            data = dumps((array("I", gaps[4 * start:4 * end]), mini, kept), PICKLE_PROTOCOL)
+            if compression:
+                data = squeeze(data, compression)
+            info = dumps((end - start, documents[end - 1], heaviest, compression,
+                          length_to_byte(low), length_to_byte(longest[block])), PICKLE_PROTOCOL)
+            size = len(info) + len(data)
+            parts += (pack_int(-size if block == last else size), info, data)
+            written += 4 + size
+        postfile.write(b"".join(parts))
+        begin, finish = starts[first], ends[last]
+        tindex.add(key + text, pack_info(
+            False, total, finish - begin, 0 if minlength is None else length_to_byte(minlength),
+            length_to_byte(maxlength), maxweight, documents[begin], documents[finish - 1])
+            + pack_long(offset) + pack_int(written))
+
+
+_NO_LENGTH = np.iinfo(np.int64).max  # a block's shortest length where none has one
 
 
 class PackedPositions(Positions):
