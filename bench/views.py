@@ -102,8 +102,7 @@ def patch() -> dict[str, float]:
     documents.view_for = _timed(documents.view_for, "documents", _making_view)
     documents.hidden_parts = _timed(documents.hidden_parts, "documents",
                                     lambda args: args[1] if len(args) > 1 else "public")
-    documents.index_document = _timed(documents.index_document, "documents",
-                                      lambda args: _making[0])
+    documents._document = _timed(documents._document, "documents", lambda args: _making[0])
     engine_building.write_words = _timed(engine_building.write_words, "words",
                                          lambda args: Path(args[0]).name)
     commit_parts = building.commit_parts

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 
 from .recording import Recording, recording_view
@@ -58,11 +59,13 @@ def redact_passages(text: str | None, audience: str = "public") -> str | None:
     return _redact(text, audience)[0] if text else text
 
 
-def _redact(text: str, audience: str) -> tuple[str, list[str] | None]:
+@functools.lru_cache(maxsize=64)
+def _redact(text: str, audience: str) -> tuple[str, tuple[str, ...] | None]:
     """The text with the spans above an audience marked, and the passages they held (None
-    when the whole text is withheld)."""
+    when the whole text is withheld). Kept for the last few texts: a record's views ask
+    for each of its texts twice (`hidden_parts`, then `view_for`)."""
     if audience == "archivists":
-        return text, []
+        return text, ()
     passages: list[str] = []
 
     def replace(match: re.Match) -> str:
@@ -79,7 +82,7 @@ def _redact(text: str, audience: str) -> tuple[str, list[str] | None]:
     if any(re.search(r"\{[^}]*\." + name, redacted) for name in hidden):
         # A malformed span we could not delimit: withhold the whole text rather than guess.
         return REDACTED, None
-    return redacted, passages
+    return redacted, tuple(passages)
 
 
 def withheld_from(testimony: Testimony, audience: str) -> tuple[str, ...]:

@@ -38,11 +38,18 @@ class Reading:
 
 def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> dict:
     """The index fields of one testimony (the caller passes the view it may index)."""
+    return _document(testimony, vocabulary, path)[0]
+
+
+def _document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> tuple[dict, list]:
+    """`index_document`'s fields, and the spelling words its `words` field joins."""
     labels = [label for term in testimony.motives for label in vocabulary.get(term).labels]
     summary = plain_text(testimony.summary or "")
     body, coded = passages(testimony.body, vocabulary)
     transcript, cues, said = _transcript(testimony, vocabulary)
     quoted = dict.fromkeys(motive for passage in [*coded, *said] for motive in passage.motives)
+    words = spelling_words(testimony.title, summary, body, testimony.post, testimony.country,
+                           transcript, *labels)
     doc = {
         "id": testimony.id, "path": path, "sha256": testimony.sha256,
         "title": testimony.title, "summary": summary, "body": body, "post": testimony.post,
@@ -52,8 +59,7 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
             testimony.country, country_name(testimony.country, "ko"))))),
         "motive_text": "\n".join(labels),
         "tags": ",".join(testimony.tags),
-        "words": " ".join(spelling_words(testimony.title, summary, body, testimony.post,
-                                         testimony.country, transcript, *labels)),
+        "words": " ".join(words),
         "transcript": transcript, "cues": cues or None,
         "motive": ",".join(testimony.motives), "sector": testimony.sector,
         "country": testimony.country, "gender": testimony.gender,
@@ -69,7 +75,7 @@ def index_document(testimony: Testimony, vocabulary: Vocabulary, path: str) -> d
         "evidence": [(p.motives, p.text, p.paragraph, 0, None, None) for p in coded]
         + [(p.motives, p.text, 0, p.cue, p.start, p.end) for p in said] or None,
     }
-    return {key: value for key, value in doc.items() if value not in (None, "")}
+    return {key: value for key, value in doc.items() if value not in (None, "")}, words
 
 
 def _transcript(testimony: Testimony, vocabulary: Vocabulary):
@@ -93,24 +99,27 @@ class Documents:
 
     by_view: dict
     hidden: dict  # view -> what that audience may not see of the record (`hidden_parts`)
+    spelling: dict  # view -> the spelling words its document holds (its `words` field's)
 
     def words(self, view: str) -> list[str]:
         """The spelling words a view's document holds."""
-        document = self.by_view[view]
-        return document.get("words", "").split() if document else []
+        return self.spelling[view] if self.by_view[view] else []
 
 
 def documents_for(testimony: Testimony, vocabulary: Vocabulary, path: str,
                   today: dt.date | None = None) -> Documents:
     """The documents of a record for each audience's view on a day."""
     hidden = {view: hidden_parts(testimony, view, today) for view in AUDIENCES}
-    by_view = {"public": index_document(view_for(testimony, "public", today), vocabulary, path)}
+    by_view, spelling = {}, {}
+    by_view["public"], spelling["public"] = _document(view_for(testimony, "public", today),
+                                                      vocabulary, path)
     for lower, view in zip(AUDIENCES, AUDIENCES[1:]):
-        by_view[view] = None
+        by_view[view], spelling[view] = None, []
         if hidden[lower] != hidden[view]:
-            by_view[view] = dict(index_document(view_for(testimony, view, today), vocabulary,
-                                                path), hidden="\n".join(sorted(hidden[lower])))
-    return Documents(by_view, hidden)
+            document, spelling[view] = _document(view_for(testimony, view, today), vocabulary,
+                                                 path)
+            by_view[view] = dict(document, hidden="\n".join(sorted(hidden[lower])))
+    return Documents(by_view, hidden, spelling)
 
 
 def hides_more(documents: Documents, before: dict, view: str) -> bool:

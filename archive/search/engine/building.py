@@ -4,7 +4,6 @@ one commit then lists together, as Whoosh's own multiprocess writer does."""
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from itertools import chain
 from pathlib import Path
 
@@ -242,7 +241,10 @@ class _FieldPostings:
         keywords = [piece.strip() for piece in value.split(",") if piece]
         if lowercase:
             keywords = [keyword.lower() for keyword in keywords]
-        for keyword, count in Counter(keywords).items():
+        counts: dict[str, int] = {}
+        for keyword in keywords:
+            counts[keyword] = counts.get(keyword, 0) + 1
+        for keyword, count in counts.items():
             self.add(docnum, keyword.encode("utf-8"), float(count) * boost, pack_uint(count))
         return len(keywords)
 

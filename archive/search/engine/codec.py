@@ -118,7 +118,8 @@ def write_postings(fieldwriter, terms: list, bounds: np.ndarray, docnums: np.nda
     """
     postwriter = fieldwriter._postwriter
     limit, compression = postwriter._blocklimit, postwriter._compression
-    postfile, tindex, key = postwriter._postfile, fieldwriter._tindex, pack_ushort(fieldwriter._fieldid)
+    postfile, tindex = postwriter._postfile, fieldwriter._tindex
+    key = pack_ushort(fieldwriter._fieldid)
     fixed = fieldwriter._format.fixed_value_size()
     pack_info = W3TermInfo._struct.pack
     dumps, squeeze = pickle.dumps, zlib.compress
@@ -148,12 +149,14 @@ def write_postings(fieldwriter, terms: list, bounds: np.ndarray, docnums: np.nda
     said = lengths[docnums]
     shortest = np.minimum.reduceat(np.where(said > 0, said, _NO_LENGTH), starts).tolist()
     longest = np.maximum.reduceat(said, starts).tolist()
-    single_list, single_bytes = singles.tolist(), singles.tobytes()
+    # The rest a block at a time: no list of every posting's weight or document.
+    first_weight, single_bytes = singles[starts].tolist(), singles.tobytes()
+    first_doc, last_doc = docnums[starts].tolist(), docnums[ends - 1].tolist()
     starts, ends, first_block = starts.tolist(), ends.tolist(), first_block.tolist()
-    documents = docnums.tolist()
 
     for text, number in terms:
-        offset, parts, written = postfile.tell(), [WHOOSH3_HEADER_MAGIC], len(WHOOSH3_HEADER_MAGIC)
+        offset, parts = postfile.tell(), [WHOOSH3_HEADER_MAGIC]
+        written = len(WHOOSH3_HEADER_MAGIC)
         total, minlength, maxlength, maxweight = 0, None, 0, 0
         first, last = first_block[number], first_block[number + 1] - 1
         for block in range(first, last + 1):
@@ -161,11 +164,11 @@ def write_postings(fieldwriter, terms: list, bounds: np.ndarray, docnums: np.nda
             if not not_one[block]:
                 mini = None
             elif not uneven[block]:
-                mini = single_list[start]
+                mini = first_weight[block]
             else:
                 mini = array("f", single_bytes[4 * start:4 * end])
             if end - start == 1:
-                total += single_list[start]
+                total += first_weight[block]
             else:
                 total += sum(mini if type(mini) is array else
                              array("f", single_bytes[4 * start:4 * end]))
@@ -184,7 +187,7 @@ def write_postings(fieldwriter, terms: list, bounds: np.ndarray, docnums: np.nda
             data = dumps((array("I", gaps[4 * start:4 * end]), mini, kept), PICKLE_PROTOCOL)
             if compression:
                 data = squeeze(data, compression)
-            info = dumps((end - start, documents[end - 1], heaviest, compression,
+            info = dumps((end - start, last_doc[block], heaviest, compression,
                           length_to_byte(low), length_to_byte(longest[block])), PICKLE_PROTOCOL)
             size = len(info) + len(data)
             parts += (pack_int(-size if block == last else size), info, data)
@@ -193,7 +196,7 @@ def write_postings(fieldwriter, terms: list, bounds: np.ndarray, docnums: np.nda
         begin, finish = starts[first], ends[last]
         tindex.add(key + text, pack_info(
             False, total, finish - begin, 0 if minlength is None else length_to_byte(minlength),
-            length_to_byte(maxlength), maxweight, documents[begin], documents[finish - 1])
+            length_to_byte(maxlength), maxweight, first_doc[first], last_doc[last])
             + pack_long(offset) + pack_int(written))
 
 
