@@ -80,6 +80,21 @@ def test_spelling_words_of_ascii_text_are_the_unicode_expression_s(text):
     assert spelling_words(text) == sorted(set(SPELLING_WORD.findall(text.lower())))
 
 
+def test_the_words_of_ascii_text_are_the_expression_s_for_every_character():
+    """ASCII text is split into words by making blanks of what is not a word character;
+    every ASCII character, `split`'s own blanks (\\x1c to \\x1f) too, splits as the
+    expression does."""
+    from archive.search.engine import analysis
+
+    rng = random.Random(7)
+    characters = [chr(code) for code in range(128)]
+    texts = ["".join(characters) * 2, "A_b9 c\x1cd\x1fe\x0bf\x0cg\x00h"] + [
+        "".join(rng.choice(characters + list("aeiou_9 ")) for _ in range(400)) for _ in range(50)]
+    for text in texts:
+        analysis._ascii_words.cache_clear()
+        assert analysis._ascii_words(text)[0] == analysis._ASCII_WORD.findall(text.lower())
+
+
 def test_hangul_becomes_overlapping_pairs_with_offsets_and_english_is_stemmed():
     assert tokens(text_analyzer(), "자유를 starving UN에서 북") == [
         ("자유", 0, 0, 2), ("유를", 1, 1, 3), ("starv", 2, 4, 12), ("un", 3, 13, 15),

@@ -492,15 +492,20 @@ def test_a_build_refuses_fields_it_does_not_write(tmp_path):
     writer.cancel()
 
 
+@pytest.mark.parametrize("script", ["mixed", "ascii"])
 @pytest.mark.parametrize("words", [0, 3, 199, 200, 1_500, 70_000])
-def test_a_build_s_postings_of_a_text_are_its_field_s_own(words):
+def test_a_build_s_postings_of_a_text_are_its_field_s_own(words, script):
     # Short texts are grouped in Python, long ones numbered a word at a time and packed in
-    # numpy, the longest (positions past 65,535) grouped in Python again: each way gives
-    # the postings `ArchiveText.index` gives, term, weight and value alike.
+    # numpy (ASCII ones a number a word, stop words none), the longest (positions past
+    # 65,535) grouped in Python again: each way gives the postings `ArchiveText.index`
+    # gives, term, weight and value alike.
     from archive.search.engine.building import _FieldPostings
 
     rng = random.Random(words)
-    vocabulary = WORDS + ["자유를", "두만강을", "UN에서", "the", "and", "e-mail", "1997"]
+    vocabulary = [word for word in WORDS if script == "mixed" or word.isascii()] + [
+        "자유를", "두만강을", "UN에서", "the", "and", "e-mail", "1997", "Children's", "A_b9"]
+    if script == "ascii":
+        vocabulary = [word for word in vocabulary if word.isascii()]
     texts = [" ".join(rng.choice(vocabulary) for _ in range(words)) for _ in range(3)]
     field = make_schema()["body"]
     postings = _FieldPostings()

@@ -303,7 +303,7 @@ def _ascii_words(value: str) -> tuple[list[str], frozenset[str]]:
     """The words of an ASCII text, lower-cased, as `_WORD` finds them, and the distinct
     ones. A document's texts are split once: for its spelling words, then for its terms
     (the texts of a record's few documents are a few dozen at most). Not to be changed."""
-    words = _ASCII_WORD.findall(value.lower())
+    words = value.lower().translate(_ASCII_BLANKS).split()
     return words, frozenset(words)
 
 
@@ -378,7 +378,11 @@ _PARTICLE_SIZES = sorted({len(particle) for particle in PARTICLES})
 
 
 _WORD = re.compile(WORD_PATTERN, re.UNICODE)
-_ASCII_WORD = re.compile(r"[a-z0-9_]+")  # `_WORD` in lower-cased ASCII, found sooner
+_ASCII_WORD = re.compile(r"[a-z0-9_]+")  # `_WORD` in lower-cased ASCII
+# Each ASCII character `_ASCII_WORD` does not match, made a blank: the words of a lower-cased
+# ASCII text are then its `split()`, a third of the time of `findall` (nothing left in the
+# text but blanks and word characters, none of which `split` takes for a blank).
+_ASCII_BLANKS = {code: " " for code in range(128) if not _ASCII_WORD.fullmatch(chr(code))}
 _STEMS: dict[str, str] = {}
 _CODES: dict[str, int] = {}
 

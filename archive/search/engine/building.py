@@ -221,6 +221,7 @@ class _FieldPostings:
         self.weights, self.values = array("d"), []
         self.codes = np.zeros(256, dtype=np.uint8)  # a text field's: each term's follower code
         self.word_numbers: dict = {}  # a text field's: each word seen -> its terms' numbers
+        self.word_number: dict = {}  # the same for ASCII words: its one term's number, or -1
         # A scored field's documents with a length, each length's byte, and their total.
         self.length_docs, self.length_bytes, self.total_length = array("I"), array("B"), 0
 
@@ -275,15 +276,28 @@ class _FieldPostings:
 
         A long text's terms are numbered a word at a time (each word seen in the segment
         keeps its terms' numbers), then packed in numpy; a short one's are grouped in
-        Python, quicker below `ARRAYS_FROM` words."""
+        Python, quicker below `ARRAYS_FROM` words. An ASCII word gives at most one term
+        (Hangul alone is cut into several), so an ASCII text's numbers are one per word.
+        """
         boost = format_.field_boost
         words, distinct = text_words(value)
         if len(words) >= ARRAYS_FROM:
-            numbered = self.word_numbers
-            for word in distinct.difference(numbered):
-                numbered[word] = tuple(map(self._number, word_terms(word)))
-            ids = np.fromiter(chain.from_iterable(map(numbered.__getitem__, words)),
-                              dtype=np.int64)
+            if value.isascii():  # each word gives one term or none: a number, or -1
+                number = self.word_number
+                for word in distinct.difference(number):
+                    terms = word_terms(word)
+                    if len(terms) > 1:
+                        raise ValueError(f"an ASCII word gave several terms: {word!r}")
+                    number[word] = self._number(terms[0]) if terms else -1
+                ids = np.fromiter(map(number.__getitem__, words), dtype=np.int64,
+                                  count=len(words))
+                ids = ids[ids >= 0]
+            else:
+                numbered = self.word_numbers
+                for word in distinct.difference(numbered):
+                    numbered[word] = tuple(map(self._number, word_terms(word)))
+                ids = np.fromiter(chain.from_iterable(map(numbered.__getitem__, words)),
+                                  dtype=np.int64)
             if len(ids) - 1 <= MAX_SHORT_POSITION:
                 found, counts, values = packed_terms(ids, self.codes)
                 self.terms.frombytes(found.astype(np.uint32).tobytes())
