@@ -519,6 +519,20 @@ def test_a_build_s_postings_of_a_text_are_its_field_s_own(words, script):
     assert lengths == [sum(frequency for _, frequency, _, _ in field.index(text)) for text in texts]
 
 
+@pytest.mark.parametrize("text", ["the and of " * 100, "The, and OF; " * 100 + "자유를"])
+def test_a_long_text_of_stop_words_gives_no_posting_and_no_error(text):
+    # A long text whose words are all stop words has no term: numpy's packing of none
+    # raised IndexError and stopped the whole build.
+    from archive.search.engine.building import _FieldPostings
+
+    field = make_schema()["body"]
+    postings = _FieldPostings()
+    length = postings.add_text(0, text, field.format)
+    assert _postings_of(postings) == [(0, term.decode(), weight, value)
+                                      for term, _, weight, value in field.index(text)]
+    assert length == sum(frequency for _, frequency, _, _ in field.index(text))
+
+
 @pytest.mark.parametrize("lowercase", [False, True])
 def test_a_build_s_keyword_postings_are_whoosh_s_own(lowercase):
     # Keywords between commas are counted without Whoosh's tokens: blanks around one

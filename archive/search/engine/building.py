@@ -298,6 +298,8 @@ class _FieldPostings:
                     numbered[word] = tuple(map(self._number, word_terms(word)))
                 ids = np.fromiter(chain.from_iterable(map(numbered.__getitem__, words)),
                                   dtype=np.int64)
+            if not len(ids):  # stop words alone
+                return 0
             if len(ids) - 1 <= MAX_SHORT_POSITION:
                 found, counts, values = packed_terms(ids, self.codes)
                 self.terms.frombytes(found.astype(np.uint32).tobytes())
