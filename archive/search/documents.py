@@ -99,11 +99,11 @@ class Documents:
 
     by_view: dict
     hidden: dict  # view -> what that audience may not see of the record (`hidden_parts`)
-    spelling: dict  # view -> the spelling words its document holds (its `words` field's)
+    spelling: dict  # view -> the spelling words its document holds ([] for none)
 
     def words(self, view: str) -> list[str]:
         """The spelling words a view's document holds."""
-        return self.spelling[view] if self.by_view[view] else []
+        return self.spelling[view]
 
 
 def documents_for(testimony: Testimony, vocabulary: Vocabulary, path: str,

@@ -111,7 +111,7 @@ def write_postings(fieldwriter, terms: list, bounds: np.ndarray, docnums: np.nda
 
     `terms` are `(bytes, number)` in the order of their bytes; term `number`'s postings
     are `bounds[number]` to `bounds[number + 1]` of `docnums` (in order), `weights`
-    (doubles) and `values` (None for a format without values, else an object array).
+    (doubles) and `values` (None for a format without values, else a list).
     `lengths` holds each document's length in the field as Whoosh reads it back (0 for
     none). Writing a term through Whoosh's writers took 45 µs, a third of a segment's
     writing, and most terms are in a document or two.
@@ -178,7 +178,7 @@ def write_postings(fieldwriter, terms: list, bounds: np.ndarray, docnums: np.nda
             maxlength = max(maxlength, longest[block])
             heaviest = top[block] if top[block] > 0 else 0
             maxweight = max(maxweight, heaviest)
-            if fixed == 0 or values is None:
+            if values is None:  # the format has none (its fixed size is 0)
                 kept = None
             elif fixed is None:
                 kept = tuple(filter(None, values[start:end]))
