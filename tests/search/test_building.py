@@ -254,6 +254,39 @@ def test_postings_are_pickled_with_protocol_4_and_compressed_fast(bigger):
             reader.doc_frequency("body", "famin") > 10
 
 
+def test_blocks_are_compressed_by_isa_l_where_it_installs_else_by_zlib(monkeypatch):
+    import platform
+    import sys
+    import zlib
+
+    from archive.search.engine import codec
+
+    block = b"\x80\x04" + bytes(range(256)) * 40
+    assert zlib.decompress(codec.compress(block, 1)) == block  # what Whoosh's readers call
+    # pyproject.toml asks for isal where it has a wheel: there it compresses the blocks.
+    wheel = (sys.platform, platform.machine()) in {
+        ("linux", "x86_64"), ("linux", "aarch64"), ("darwin", "arm64"), ("win32", "AMD64")}
+    assert codec.compress.__module__.startswith("isal") is wheel
+    monkeypatch.setitem(sys.modules, "isal", None)  # a machine without it
+    monkeypatch.setitem(sys.modules, "isal.isal_zlib", None)
+    assert codec._deflater() is zlib.compress
+
+
+def test_an_index_written_by_zlib_finds_what_one_written_by_isa_l_finds(bigger, tmp_path,
+                                                                          monkeypatch):
+    import dataclasses
+    import zlib
+
+    from archive.search.engine import codec
+
+    update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
+    by_zlib = dataclasses.replace(bigger, index=tmp_path / "by-zlib")
+    monkeypatch.setattr(codec, "compress", zlib.compress)
+    update_index(by_zlib.testimonies, by_zlib.index, rebuild=True, processes=1)
+    assert snapshot(by_zlib, private=True) == snapshot(bigger, private=True)
+    assert snapshot(by_zlib) == snapshot(bigger)
+
+
 def test_blocks_hold_arrays_that_whoosh_and_the_fast_path_read_alike(bigger, monkeypatch):
     import pickle
     import zlib

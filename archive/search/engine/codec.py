@@ -5,7 +5,8 @@ with their followers, and reading a block at a time.
 Whoosh writes each block of 128 postings as a pickle of `(ids, weights, values)`, tuples,
 compressed with zlib. `ArchiveCodec` writes blocks of 1,024 whose gaps between document
 numbers and whose weights are arrays (one bytes object each in the pickle, read back into
-numpy without a Python object a posting), pickled with protocol 4 and compressed at level 1.
+numpy without a Python object a posting), pickled with protocol 4 and compressed at level 1
+(by ISA-L where its wheel installs: the same zlib stream, written three times as fast).
 Whoosh's own matchers read these blocks unchanged (an array indexes and iterates as a
 tuple does), and blocks of tuples written before are read as they were. The codec is an
 object of its own, passed to each writer and kept in the index's table of contents, so
@@ -18,6 +19,7 @@ import pickle
 import sys
 import zlib
 from array import array
+from collections.abc import Callable
 
 import numpy as np
 
@@ -34,9 +36,29 @@ BLOCK_POSTINGS = 1024  # postings a block (Whoosh: 128)
 MAX_SHORT_POSITION = 65535  # the last position a value packs in two bytes (typecode `H`)
 
 
+def _deflater() -> Callable[[bytes, int], bytes]:
+    """The function that compresses a block: ISA-L's (the `isal` package, where it has a
+    wheel), else Python's zlib.
+
+    Both write a zlib stream, which Whoosh's readers decompress with `zlib.decompress`
+    whichever wrote it, so an index written with one reads the same on a machine with
+    the other. On a rebuild's blocks (44 MB for 2,500 generated records) ISA-L's level 1
+    took 0.25 s and zlib's 0.70, for 19.6 MB against 19.9: zlib was a ninth of a
+    rebuild's time.
+    """
+    try:
+        from isal.isal_zlib import compress
+    except ImportError:
+        return zlib.compress
+    return compress
+
+
+compress = _deflater()
+
+
 class ArchiveCodec(W3Codec):
     """Whoosh's codec, writing blocks of 1,024 postings, their numbers in arrays, pickled
-    with protocol 4 and compressed at zlib's level 1.
+    with protocol 4 and compressed at level 1 (`compress`).
 
     A block costs the same few reads, lookups and calls whatever its size, and a common
     word has 80,000 postings a field at 100,000 records: a search for two common words
@@ -75,7 +97,7 @@ class _PostingsWriter(W3PostingsWriter):
         data = (self._array_ids(), self._array_weights(), self._mini_values())
         databytes = pickle.dumps(data, PICKLE_PROTOCOL)
         if self._compression:
-            databytes = zlib.compress(databytes, self._compression)
+            databytes = compress(databytes, self._compression)
         ids = self._ids
         infobytes = pickle.dumps((len(ids), ids[-1], self._maxweight, self._compression,
                                   length_to_byte(self._minlength),
@@ -122,7 +144,7 @@ def write_postings(fieldwriter, terms: list, bounds: np.ndarray, docnums: np.nda
     key = pack_ushort(fieldwriter._fieldid)
     fixed = fieldwriter._format.fixed_value_size()
     pack_info = W3TermInfo._struct.pack
-    dumps, squeeze = pickle.dumps, zlib.compress
+    dumps, squeeze = pickle.dumps, compress
 
     # Every block of every term, in the postings' order: a term's postings, `limit` a block.
     counts = np.diff(bounds)
