@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import random
 
+import numpy as np
 import pytest
 from whoosh.fields import TEXT
 
@@ -279,12 +280,25 @@ def test_an_index_written_by_zlib_finds_what_one_written_by_isa_l_finds(bigger, 
 
     from archive.search.engine import codec
 
+    pickles, isa_l = [], codec.compress
+    monkeypatch.setattr(codec, "compress", lambda data, level: pickles.append(
+        (data[:2], level)) or isa_l(data, level))
     update_index(bigger.testimonies, bigger.index, rebuild=True, processes=1)
+    # Both the postings' blocks (protocol 4, level 1) and the stored fields (Whoosh's
+    # protocol 2, level 3) are written by `compress`.
+    assert {(b"\x80\x04", 1), (b"\x80\x02", 3)} == set(pickles)
     by_zlib = dataclasses.replace(bigger, index=tmp_path / "by-zlib")
     monkeypatch.setattr(codec, "compress", zlib.compress)
     update_index(by_zlib.testimonies, by_zlib.index, rebuild=True, processes=1)
     assert snapshot(by_zlib, private=True) == snapshot(bigger, private=True)
     assert snapshot(by_zlib) == snapshot(bigger)
+    stored = {}
+    for view in VIEWS:
+        for paths in (bigger, by_zlib):
+            with open_index(current_generation(paths.index) / view).reader() as reader:
+                stored.setdefault(view, []).append(list(reader.all_stored_fields()))
+    assert all(ours == theirs for ours, theirs in stored.values())
+    assert [len(stored[view][0]) for view in VIEWS] == [59, 0, 13]
 
 
 def test_blocks_hold_arrays_that_whoosh_and_the_fast_path_read_alike(bigger, monkeypatch):
@@ -528,10 +542,10 @@ def test_a_build_refuses_fields_it_does_not_write(tmp_path):
 @pytest.mark.parametrize("script", ["mixed", "ascii"])
 @pytest.mark.parametrize("words", [0, 3, 199, 200, 1_500, 70_000])
 def test_a_build_s_postings_of_a_text_are_its_field_s_own(words, script):
-    # Short texts are grouped in Python, long ones numbered a word at a time and packed in
-    # numpy (ASCII ones a number a word, stop words none), the longest (positions past
-    # 65,535) grouped in Python again: each way gives the postings `ArchiveText.index`
-    # gives, term, weight and value alike.
+    # Texts are numbered a word at a time (ASCII ones a number a word, stop words -1) and
+    # packed in numpy several at once, the longest (positions past 65,535) grouped in
+    # Python: each way gives the postings `ArchiveText.index` gives, term, weight and
+    # value alike.
     from archive.search.engine.building import _FieldPostings
 
     rng = random.Random(words)
@@ -550,6 +564,33 @@ def test_a_build_s_postings_of_a_text_are_its_field_s_own(words, script):
     assert ours == theirs and (words < 10 or len(ours) > 10)
     assert words < 70_000 or min(lengths) > 65_536  # past the short positions
     assert lengths == [sum(frequency for _, frequency, _, _ in field.index(text)) for text in texts]
+
+
+def test_texts_packed_in_several_turns_keep_each_term_s_documents_in_order(monkeypatch):
+    # The texts of a field wait and are packed together, in turns once enough wait; a
+    # text too long for two-byte positions is written at once, after the texts before it:
+    # each term's postings must stay in the order of their documents.
+    from archive.search.engine import building as engine_building
+
+    monkeypatch.setattr(engine_building, "PACK_TEXTS_FROM", 40)
+    rng = random.Random(7)
+    vocabulary = WORDS + ["the", "and", "자유를", "UN에서", "1997"]
+    texts = [" ".join(rng.choice(vocabulary) for _ in range(rng.choice([0, 1, 5, 30, 90])))
+             for _ in range(60)]
+    texts[17:20] = ["famine border", "freedom children", "border famine"]  # waiting still
+    texts[20] = " ".join(rng.choice(vocabulary) for _ in range(70_000))
+    texts[31] = "the and of " * 30
+    field = make_schema()["body"]
+    postings = engine_building._FieldPostings()
+    lengths = [postings.add_text(docnum, text, field.format) for docnum, text in enumerate(texts)]
+    assert lengths == [sum(frequency for _, frequency, _, _ in field.index(text)) for text in texts]
+    terms, bounds, docnums, weights, values = postings.by_term()
+    ours = sorted((docnums[i], term, weights[i], values[i]) for term, number in terms
+                  for i in range(bounds[number], bounds[number + 1]))
+    assert ours == sorted((docnum, term, weight, value) for docnum, text in enumerate(texts)
+                          for term, _, weight, value in field.index(text))
+    assert all((np.diff(docnums[bounds[number]:bounds[number + 1]].astype(np.int64)) > 0).all()
+               for _, number in terms)
 
 
 @pytest.mark.parametrize("text", ["the and of " * 100, "The, and OF; " * 100 + "자유를"])
@@ -591,6 +632,7 @@ def test_a_build_s_keyword_postings_are_whoosh_s_own(lowercase):
 
 
 def _postings_of(postings):
+    postings.pack_texts()
     names = {number: term for term, number in postings.numbers.items()}
     return [(docnum, names[term], weight, value) for term, docnum, weight, value
             in zip(postings.terms, postings.docnums, postings.weights, postings.values)]

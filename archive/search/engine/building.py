@@ -18,7 +18,7 @@ from whoosh.writing import SegmentWriter
 
 from .analysis import (TextTokenizer, follower_code, grouped_terms, text_terms, text_words,
                        word_terms)
-from .codec import (MAX_SHORT_POSITION, ArchiveCodec, PackedPositions, packed_terms,
+from .codec import (MAX_SHORT_POSITION, ArchiveCodec, PackedPositions, packed_texts,
                     write_postings)
 from .generations import VIEWS
 from .schema import index_fields
@@ -208,12 +208,14 @@ def _keywords(field) -> str | None:
     return None
 
 
-ARRAYS_FROM = 200  # words in a text from which its postings are made in numpy at once
+PACK_TEXTS_FROM = 1 << 19  # term numbers held (stop words' too) before a field's texts are packed
 
 
 class _FieldPostings:
     """A field's postings in a segment being written, in the order they were added: a
-    number for each term, and each posting's term number, document, weight and value."""
+    number for each term, and each posting's term number, document, weight and value.
+    A text field's texts wait as their terms' numbers until `pack_texts` makes their
+    postings, many texts at once."""
 
     def __init__(self) -> None:
         self.numbers: dict = {}  # a term (its bytes; a text field's, its str) -> its number
@@ -222,6 +224,10 @@ class _FieldPostings:
         self.codes = np.zeros(256, dtype=np.uint8)  # a text field's: each term's follower code
         self.word_numbers: dict = {}  # a text field's: each word seen -> its terms' numbers
         self.word_number: dict = {}  # the same for ASCII words: its one term's number, or -1
+        # A text field's texts not packed yet: their terms' numbers one text after another
+        # (-1 for an ASCII stop word), each text's document and its number of terms.
+        self.waiting, self.waiting_docs, self.waiting_lengths = array("q"), array("I"), array("q")
+        self.boost = 1.0  # a text field's boost (`format.field_boost`)
         # A scored field's documents with a length, each length's byte, and their total.
         self.length_docs, self.length_bytes, self.total_length = array("I"), array("B"), 0
 
@@ -274,44 +280,58 @@ class _FieldPostings:
         """Add the postings of a text (one a distinct term, `format_`'s values and
         weights, as `schema.ArchiveText.index` gives them); how many terms it holds.
 
-        A long text's terms are numbered a word at a time (each word seen in the segment
-        keeps its terms' numbers), then packed in numpy; a short one's are grouped in
-        Python, quicker below `ARRAYS_FROM` words. An ASCII word gives at most one term
-        (Hangul alone is cut into several), so an ASCII text's numbers are one per word.
+        The text's terms are numbered a word at a time (each word seen in the segment
+        keeps its terms' numbers) and wait with the field's other texts, whose postings
+        `pack_texts` makes in numpy all at once: making them a text at a time, in Python
+        for a short one, cost a build more than all its writing. An ASCII word gives at
+        most one term (Hangul alone is cut into several), so an ASCII text's numbers are
+        one a word, -1 for a stop word. A text with positions past `MAX_SHORT_POSITION`
+        is grouped in Python.
         """
-        boost = format_.field_boost
+        self.boost = format_.field_boost
         words, distinct = text_words(value)
-        if len(words) >= ARRAYS_FROM:
-            if value.isascii():  # each word gives one term or none: a number, or -1
-                number = self.word_number
-                for word in distinct.difference(number):
-                    terms = word_terms(word)
-                    if len(terms) > 1:
-                        raise ValueError(f"an ASCII word gave several terms: {word!r}")
-                    number[word] = self._number(terms[0]) if terms else -1
-                ids = np.fromiter(map(number.__getitem__, words), dtype=np.int64,
-                                  count=len(words))
-                ids = ids[ids >= 0]
-            else:
-                numbered = self.word_numbers
-                for word in distinct.difference(numbered):
-                    numbered[word] = tuple(map(self._number, word_terms(word)))
-                ids = np.fromiter(chain.from_iterable(map(numbered.__getitem__, words)),
-                                  dtype=np.int64)
-            if not len(ids):  # stop words alone
-                return 0
-            if len(ids) - 1 <= MAX_SHORT_POSITION:
-                found, counts, values = packed_terms(ids, self.codes)
-                self.terms.frombytes(found.astype(np.uint32).tobytes())
-                self.docnums.frombytes(np.full(len(found), docnum, dtype=np.uint32).tobytes())
-                self.weights.frombytes((counts * boost).astype(np.float64).tobytes())
-                self.values += values
-                return len(ids)
-        terms = text_terms(value)
-        for term, (found, followers) in grouped_terms(terms).items():
-            self._number(term)
-            self.add(docnum, term, len(found) * boost, format_.encode(found, followers))
-        return len(terms)
+        if value.isascii():  # each word gives one term or none: a number, or -1
+            number = self.word_number
+            for word in distinct.difference(number):
+                terms = word_terms(word)
+                if len(terms) > 1:
+                    raise ValueError(f"an ASCII word gave several terms: {word!r}")
+                number[word] = self._number(terms[0]) if terms else -1
+            ids = list(map(number.__getitem__, words))
+            length = len(ids) - ids.count(-1)
+        else:
+            numbered = self.word_numbers
+            for word in distinct.difference(numbered):
+                numbered[word] = tuple(map(self._number, word_terms(word)))
+            ids = list(chain.from_iterable(map(numbered.__getitem__, words)))
+            length = len(ids)
+        if length - 1 > MAX_SHORT_POSITION:
+            self.pack_texts()  # a term's postings stay in the order of their documents
+            terms = text_terms(value)
+            for term, (found, followers) in grouped_terms(terms).items():
+                self.add(docnum, term, len(found) * self.boost, format_.encode(found, followers))
+            return len(terms)
+        if length:
+            self.waiting.extend(ids)
+            self.waiting_docs.append(docnum)
+            self.waiting_lengths.append(length)
+            if len(self.waiting) >= PACK_TEXTS_FROM:
+                self.pack_texts()
+        return length
+
+    def pack_texts(self) -> None:
+        """Make the postings of the texts waiting (`add_text`), all at once."""
+        if not self.waiting_docs:
+            return
+        ids = np.frombuffer(self.waiting, dtype=np.int64)
+        texts, found, counts, values = packed_texts(
+            ids[ids >= 0], np.frombuffer(self.waiting_lengths, dtype=np.int64), self.codes)
+        self.terms.frombytes(found.astype(np.uint32).tobytes())
+        self.docnums.frombytes(np.frombuffer(self.waiting_docs, dtype=np.uint32)[texts]
+                               .tobytes())
+        self.weights.frombytes((counts * self.boost).astype(np.float64).tobytes())
+        self.values += values
+        self.waiting, self.waiting_docs, self.waiting_lengths = array("q"), array("I"), array("q")
 
     def _number(self, term: str) -> int:
         """A text term's number, given it when first seen (with its follower code)."""
@@ -328,6 +348,7 @@ class _FieldPostings:
         `(bytes, number)` in the order of their bytes, where each number's postings
         start, and the documents, weights and values (None without `with_values`), each
         term's in the order added (its documents' order)."""
+        self.pack_texts()
         terms = np.frombuffer(self.terms, dtype=np.uint32)
         order = np.argsort(terms, kind="stable")
         docnums = np.frombuffer(self.docnums, dtype=np.uint32)[order]
