@@ -39,14 +39,14 @@ MAX_SHORT_POSITION = 65535  # the last position a value packs in two bytes (type
 
 
 def _deflater() -> Callable[[bytes, int], bytes]:
-    """The function that compresses a block: ISA-L's (the `isal` package, where it has a
-    wheel), else Python's zlib.
+    """The function that compresses the postings' blocks and the stored fields: ISA-L's
+    (the `isal` package, where it has a wheel), else Python's zlib.
 
     Both write a zlib stream, which Whoosh's readers decompress with `zlib.decompress`
     whichever wrote it, so an index written with one reads the same on a machine with
     the other. On a rebuild's blocks (44 MB for 2,500 generated records) ISA-L's level 1
     took 0.25 s and zlib's 0.70, for 19.6 MB against 19.9: zlib was a ninth of a
-    rebuild's time.
+    build process's work.
     """
     try:
         from isal.isal_zlib import compress
@@ -109,8 +109,8 @@ class _PerDocWriter(W3PerDocWriter):
     def __init__(self, codec, storage, segment) -> None:
         super().__init__(codec, storage, segment)
         # Whoosh opened the stored fields' file with its own writer, which wrote nothing yet.
-        whooshs = self._colwriters["_stored"]
-        self._colwriters["_stored"] = STORED_COLUMN.writer(whooshs._child._dbfile)
+        opened = self._colwriters["_stored"]
+        self._colwriters["_stored"] = STORED_COLUMN.writer(opened._child._dbfile)
 
 
 class _PostingsWriter(W3PostingsWriter):
