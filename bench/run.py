@@ -31,6 +31,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -378,7 +379,10 @@ def until_found(url: str, seconds: float = 120) -> None:
         time.sleep(0.01)
 
 
-def edit_visibility(records: Path, index: Path, port: int, runs: int = 3) -> dict:
+EDITS = 3  # edits timed for each path to finding them; the bench prints their median
+
+
+def edit_visibility(records: Path, index: Path, port: int) -> dict:
     """Seconds from saving a changed record to finding it, by the CLI's and the web's path
     (the median of a few edits each: one edit in eight also merges the small segments
     edits leave)."""
@@ -389,23 +393,32 @@ def edit_visibility(records: Path, index: Path, port: int, runs: int = 3) -> dic
     results = {}
     for how, word in (("archive index (CLI)", "zebraquartz"),
                       ("archive index FILE (CLI)", "quokkaplume"), ("web form save", "yakquill")):
-        times = []
-        for number in range(runs):
-            edited = f"{word}{'abcdefghij'[number]}"
-            path.write_text(original.rstrip("\n") + f"\n\nA new word {edited}.\n",
-                            encoding="utf-8")
-            started = time.perf_counter()
-            if how.startswith("archive index"):
-                files = [path] if "FILE" in how else []
-                subprocess.run([BIN / "archive", "--testimonies", records, "--index", index,
-                                "index", *files], check=True, stdout=subprocess.DEVNULL)
-            else:
-                update_index(records, index, only=[path])
-            until_found(f"http://127.0.0.1:{port}/api/search?q={edited}")
-            times.append(time.perf_counter() - started)
-        results[how] = statistics.median(times)
+        if how.startswith("archive index"):
+            files = [path] if "FILE" in how else []
+            command = [BIN / "archive", "--testimonies", records, "--index", index, "index",
+                       *files]
+            index_it = partial(subprocess.run, command, check=True, stdout=subprocess.DEVNULL)
+        else:
+            index_it = partial(update_index, records, index, only=[path])
+        results[how] = median_edit(path, original, word, port, index_it)
     path.write_text(original, encoding="utf-8")
     return results
+
+
+def median_edit(path: Path, original: str, word: str, port: int, index_it=None) -> float:
+    """The median of `EDITS` seconds from saving `path` with a new word (`word` and a
+    letter) to the server on `port` finding it, `index_it` called after each save (none:
+    the server's watcher sees it)."""
+    times = []
+    for number in range(EDITS):
+        edited = f"{word}{'abcdefghij'[number]}"
+        path.write_text(original.rstrip("\n") + f"\n\nA new word {edited}.\n", encoding="utf-8")
+        started = time.perf_counter()
+        if index_it:
+            index_it()
+        until_found(f"http://127.0.0.1:{port}/api/search?q={edited}")
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def unchanged_index(records: Path, index: Path, runs: int = 3) -> float:
@@ -421,7 +434,7 @@ def unchanged_index(records: Path, index: Path, runs: int = 3) -> float:
     return statistics.median(times)
 
 
-def watched_edit(records: Path, index: Path, runs: int = 3) -> float:
+def watched_edit(records: Path, index: Path) -> float:
     """Seconds from an outside save (a text editor's) to finding it, with no `archive
     index`: the running server's watcher indexes it (the median of a few saves)."""
     port = free_port()
@@ -429,23 +442,15 @@ def watched_edit(records: Path, index: Path, runs: int = 3) -> float:
                                "serve", "--port", str(port)], stderr=subprocess.DEVNULL)
     path = open_record(records, 11)
     original = path.read_text(encoding="utf-8")
-    times = []
     try:
         wait_for(f"http://127.0.0.1:{port}/api/search")
         time.sleep(1)  # the watcher starts after the server
-        for number in range(runs):
-            word = f"wrenquartz{'abcdefghij'[number]}"
-            path.write_text(original.rstrip("\n") + f"\n\nA new word {word}.\n", encoding="utf-8")
-            started = time.perf_counter()
-            url = f"http://127.0.0.1:{port}/api/search?q={word}"
-            until_found(url)
-            times.append(time.perf_counter() - started)
+        return median_edit(path, original, "wrenquartz", port)
     finally:
         path.write_text(original, encoding="utf-8")
         time.sleep(1.5)
         server.terminate()
         server.wait()
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -589,7 +594,7 @@ def main() -> None:
     print(f"OAI-PMH: first answer (the catalogue built) {first_oai:.0f} ms; every "
           f"identifier harvested in {harvest_seconds:.1f} s ({harvest_pages} pages)")
     for how, seconds in edits.items():
-        print(f"edited record found after {how}: {seconds:.2f} s (median of three edits)")
+        print(f"edited record found after {how}: {seconds:.2f} s (median of {EDITS} edits)")
     print(f"archive index over unchanged files, as a command: {unchanged:.2f} s")
     print(f"server peak memory: archive {memory['archive']:.0f} MB (accounts mode: "
           f"{memory['archive_accounts_login']:.0f} MB up to the login, argon2id included; "
